@@ -1,0 +1,64 @@
+"""The ``astrospecml`` command line."""
+import argparse
+import sys
+
+import numpy as np
+
+__all__ = ["main", "data_summary"]
+
+
+def data_summary(file=None):
+    """Print what the shipped SpeX Prism Library holds: counts per type and S/N.
+
+    Parameters
+    ----------
+    file : file-like, optional
+        Where to print; standard output by default.
+
+    Returns
+    -------
+    dict
+        ``n_spectra``, ``n_sources`` and ``per_class`` counts.
+
+    Examples
+    --------
+    >>> import io
+    >>> summary = data_summary(file=io.StringIO())
+    >>> summary["n_spectra"] > 2400
+    True
+    """
+    from .datasets import load_spex_prism, subtype_to_label
+
+    out = file or sys.stdout
+    spex = load_spex_prism()
+    snr = np.asarray(spex.meta["MEDIAN_SNR"], dtype=float)
+    classes = load_spex_prism(target="spectral_class").target
+    per_class = {c: int((classes == c).sum()) for c in "MLT"}
+    print(f"SpeX Prism Library: {len(spex.data)} spectra of {len(np.unique(spex.groups))} sources", file=out)
+    print(f"classes: {per_class}", file=out)
+    print("spectra per SpeX subtype:", file=out)
+    values, counts = np.unique(spex.target, return_counts=True)
+    print("  " + "  ".join(f"{subtype_to_label(v)}:{c}" for v, c in zip(values, counts)), file=out)
+    bins = [(0, 30), (30, 100), (100, np.inf)]
+    print("spectra per MEDIAN_SNR bin: " + ", ".join(
+        f"{lo:g}-{hi:g}: {int(((snr >= lo) & (snr < hi)).sum())}" for lo, hi in bins), file=out)
+    have = {band: int(np.isfinite(np.asarray(spex.meta[band], float)).sum())
+            for band in ("J_2MASS", "H_2MASS", "KS_2MASS")}
+    print(f"2MASS photometry available: {have}", file=out)
+    print(f"optical types: {len(load_spex_prism(target='opt_type').data)} spectra", file=out)
+    return {"n_spectra": len(spex.data), "n_sources": len(np.unique(spex.groups)), "per_class": per_class}
+
+
+def main(argv=None):
+    """Entry point of the ``astrospecml`` console script."""
+    parser = argparse.ArgumentParser(prog="astrospecml", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
+    args = parser.parse_args(argv)
+    if args.command == "summary":
+        data_summary()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

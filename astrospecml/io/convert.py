@@ -1,0 +1,329 @@
+"""The one boundary between astropy objects and the arrays networks consume.
+
+Every estimator and transformer in astrospecml calls :func:`as_spectral_arrays`
+(or its thin wrapper :func:`to_array`) on its input, so that a list of
+:class:`~specutils.Spectrum`, a :class:`~specutils.SpectrumCollection`, a list
+of :class:`~astropy.nddata.CCDData` stripes and plain numpy arrays are all
+understood the same way and with the same error messages.
+"""
+from dataclasses import dataclass, replace
+
+import astropy.units as u
+import numpy as np
+from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
+from sklearn.utils.validation import check_array
+from specutils import Spectrum, SpectrumCollection
+
+__all__ = ["SpectralArrays", "as_spectral_arrays", "to_array", "from_spectral_arrays", "check_finite"]
+
+#: Relative tolerance within which two wavelength grids count as the same grid.
+GRID_RTOL = 1e-6
+
+
+@dataclass(frozen=True)
+class SpectralArrays:
+    """Arrays extracted from a batch of spectra or stripes.
+
+    Attributes
+    ----------
+    flux : ndarray
+        Flux of shape ``(n, L)`` (1D spectra) or ``(n, H, W)`` (2D stripes).
+    uncertainty : ndarray or None
+        1-sigma uncertainty in the flux unit, same shape as ``flux``.
+    mask : ndarray or None
+        Boolean bad-pixel mask (True = bad), same shape as ``flux``.
+    spectral_axis : `~astropy.units.Quantity` or None
+        The common wavelength grid of shape ``(L,)`` for 1D spectra.
+    unit : `~astropy.units.UnitBase` or None
+        The flux unit; None for plain arrays.
+    kind : {'array', 'spectrum', 'ccddata'}
+        What the input was, so that a transformer can return the same kind.
+    meta : list of dict or None
+        The ``meta`` of each input object.
+    """
+
+    flux: np.ndarray
+    uncertainty: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    spectral_axis: u.Quantity | None = None
+    unit: u.UnitBase | None = None
+    kind: str = "array"
+    meta: list | None = None
+
+    def replace(self, **changes):
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def _stddev(uncertainty):
+    """1-sigma array of any astropy uncertainty, or None."""
+    if uncertainty is None:
+        return None
+    if not isinstance(uncertainty, NDUncertainty):
+        raise TypeError(f"unsupported uncertainty of type {type(uncertainty).__name__}")
+    return np.asarray(uncertainty.represent_as(StdDevUncertainty).array, dtype=np.float64)
+
+
+def is_astropy_batch(X):
+    """True when ``X`` holds astropy/specutils objects rather than numbers."""
+    if isinstance(X, (Spectrum, SpectrumCollection, CCDData)):
+        return True
+    return isinstance(X, (list, tuple)) and any(isinstance(x, (Spectrum, CCDData)) for x in X)
+
+
+def _is_spectrum_list(X):
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(s, Spectrum) for s in X)
+
+
+def _is_ccd_list(X):
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(c, CCDData) for c in X)
+
+
+def _spectra_arrays(spectra):
+    grid = spectra[0].spectral_axis
+    unit = spectra[0].flux.unit
+    fluxes, sigmas, masks = [], [], []
+    for i, spec in enumerate(spectra):
+        if spec.flux.ndim != 1:
+            raise ValueError(
+                f"spectrum {i} has a flux of {spec.flux.ndim} dimensions {spec.flux.shape}; "
+                "astrospecml expects one 1D spectrum per list item (use a list of spectra)."
+            )
+        _check_same_grid(grid, spec.spectral_axis, i)
+        try:
+            scale = spec.flux.unit.to(unit, equivalencies=u.spectral_density(spec.spectral_axis))
+        except u.UnitConversionError as err:
+            raise u.UnitConversionError(
+                f"spectrum {i} has flux unit {spec.flux.unit!s}, which cannot be converted to "
+                f"{unit!s}, the unit of spectrum 0."
+            ) from err
+        fluxes.append(spec.flux.value * scale)
+        sigma = _stddev(spec.uncertainty)
+        sigmas.append(None if sigma is None else sigma * scale)
+        masks.append(None if spec.mask is None else np.asarray(spec.mask, dtype=bool))
+    return fluxes, sigmas, masks, grid, unit
+
+
+def _check_same_grid(reference, grid, index):
+    message = (
+        f"spectrum {index} is on a different wavelength grid from spectrum 0 "
+        f"({len(grid)} pixels, {grid.min():.5g}-{grid.max():.5g} versus {len(reference)} pixels, "
+        f"{reference.min():.5g}-{reference.max():.5g}); resample all spectra onto one grid first, "
+        "e.g. with astrospecml.preprocessing.Resample."
+    )
+    if len(grid) != len(reference):
+        raise ValueError(message)
+    other = grid.to_value(reference.unit, equivalencies=u.spectral())
+    if not np.allclose(other, reference.value, rtol=GRID_RTOL, atol=0):
+        raise ValueError(message)
+
+
+def _stack(parts):
+    """Stack a list of optional arrays; None when all are None."""
+    if all(p is None for p in parts):
+        return None
+    ref = next(p for p in parts if p is not None)
+    return np.stack([np.full(ref.shape, np.nan) if p is None else p for p in parts])
+
+
+def as_spectral_arrays(X):
+    """Turn spectra, stripes or arrays into a :class:`SpectralArrays`.
+
+    Parameters
+    ----------
+    X : list of `~specutils.Spectrum`, `~specutils.SpectrumCollection`, list of `~astropy.nddata.CCDData` or array-like
+        A batch of 1D spectra (one object each, or a `~specutils.Spectrum`
+        whose flux is 2D, one spectrum per row) or of 2D stripes.  The
+        deprecated ``Spectrum1D`` is a `~specutils.Spectrum` and works too.
+
+    Returns
+    -------
+    SpectralArrays
+        Flux (float64), uncertainty, mask, wavelength grid and unit.
+
+    Raises
+    ------
+    ValueError
+        For an empty batch, mixed object types, spectra on different
+        wavelength grids (the message names `~astrospecml.preprocessing.Resample`),
+        stripes of different shapes, or arrays that are neither 2D nor 3D.
+    astropy.units.UnitConversionError
+        When flux units of a batch cannot be converted to each other.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> spectra = [Spectrum(flux=np.ones(4) * u.Jy, spectral_axis=np.arange(1, 5) * u.um)
+    ...            for _ in range(3)]
+    >>> arrays = as_spectral_arrays(spectra)
+    >>> arrays.flux.shape, arrays.unit, arrays.kind
+    ((3, 4), Unit("Jy"), 'spectrum')
+    """
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError("received an empty list: at least one spectrum is needed.")
+    if isinstance(X, SpectrumCollection):
+        X = [X[i] for i in range(len(X))]
+    if isinstance(X, Spectrum):
+        if X.flux.ndim == 1:
+            raise ValueError(
+                "received a single 1D Spectrum; pass a list of spectra (e.g. [spectrum]) "
+                "so that each item is one sample."
+            )
+        X = [X[i] for i in range(X.flux.shape[0])]
+    if isinstance(X, CCDData):
+        raise ValueError("received a single CCDData; pass a list of stripes (e.g. [ccd]).")
+
+    if _is_spectrum_list(X):
+        fluxes, sigmas, masks, grid, unit = _spectra_arrays(X)
+        return SpectralArrays(
+            flux=np.stack(fluxes),
+            uncertainty=_stack(sigmas),
+            mask=_stack(masks),
+            spectral_axis=grid,
+            unit=unit,
+            kind="spectrum",
+            meta=[dict(s.meta) for s in X],
+        )
+
+    if _is_ccd_list(X):
+        shape = X[0].data.shape
+        unit = X[0].unit
+        for i, ccd in enumerate(X):
+            if ccd.data.shape != shape:
+                raise ValueError(
+                    f"stripe {i} has shape {ccd.data.shape} but stripe 0 has {shape}; cut all "
+                    "stripes to one shape first, e.g. with astrospecml.preprocessing.StripeSlicer."
+                )
+            if ccd.data.ndim != 2:
+                raise ValueError(f"stripe {i} is {ccd.data.ndim}D; CCDData stripes must be 2D.")
+        scales = []
+        for i, ccd in enumerate(X):
+            try:
+                scales.append(ccd.unit.to(unit))
+            except u.UnitConversionError as err:
+                raise u.UnitConversionError(
+                    f"stripe {i} has unit {ccd.unit!s}, which cannot be converted to {unit!s}."
+                ) from err
+        sigmas = [_stddev(c.uncertainty) for c in X]
+        return SpectralArrays(
+            flux=np.stack([np.asarray(c.data, dtype=np.float64) * s for c, s in zip(X, scales)]),
+            uncertainty=_stack([None if e is None else e * s for e, s in zip(sigmas, scales)]),
+            mask=_stack([None if c.mask is None else np.asarray(c.mask, dtype=bool) for c in X]),
+            unit=unit,
+            kind="ccddata",
+            meta=[dict(c.meta) for c in X],
+        )
+
+    if isinstance(X, (list, tuple)) and any(isinstance(x, (Spectrum, CCDData)) for x in X):
+        kinds = sorted({type(x).__name__ for x in X})
+        raise TypeError(f"a batch must hold one kind of object, got a mix of {kinds}.")
+    if isinstance(X, u.Quantity):
+        raise TypeError(
+            "received a Quantity; wrap fluxes in specutils Spectrum objects so that the "
+            "wavelength grid travels with them, or pass a plain array."
+        )
+    # scikit-learn's checks, so that arrays get its familiar messages.
+    flux = check_array(X, dtype=np.float64, allow_nd=True, ensure_all_finite=False, ensure_2d=False)
+    if flux.ndim not in (2, 3):
+        raise ValueError(
+            f"expected a 2D array (n_spectra, n_pixels) or a 3D array (n_spectra, rows, columns), "
+            f"got an array of shape {flux.shape}."
+        )
+    return SpectralArrays(flux=flux)
+
+
+def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
+    """Return the flux of a batch as a float32 array, ready for a network.
+
+    Parameters
+    ----------
+    X : list of `~specutils.Spectrum`, list of `~astropy.nddata.CCDData` or array-like
+        See :func:`as_spectral_arrays`.
+    ndim : {2, 3} or None
+        Require 1D spectra (2D array) or 2D stripes (3D array).
+    masked : {'nan', 'raise', 'ignore'}, default='nan'
+        What to do with pixels flagged in the objects' masks: set them to NaN
+        (so that the NaN check below catches them), raise at once, or keep the
+        stored value (only when you know the masked values are usable).
+    allow_nan : bool, default=False
+        Whether NaN/inf may remain in the result.
+
+    Returns
+    -------
+    ndarray of float32
+        Shape ``(n, L)`` or ``(n, H, W)``.  Uncertainties are not part of it:
+        use :func:`as_spectral_arrays` to get them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_array(np.zeros((2, 5))).dtype
+    dtype('float32')
+    """
+    if masked not in ("nan", "raise", "ignore"):
+        raise ValueError(f"masked must be 'nan', 'raise' or 'ignore', got {masked!r}.")
+    arrays = as_spectral_arrays(X)
+    flux = arrays.flux.copy()
+    if ndim is not None and flux.ndim != ndim:
+        expected = "1D spectra (n, n_pixels)" if ndim == 2 else "2D stripes (n, rows, columns)"
+        raise ValueError(f"expected {expected}, got data of shape {flux.shape}.")
+    if arrays.mask is not None and masked != "ignore" and arrays.mask.any():
+        if masked == "raise":
+            bad = np.flatnonzero(arrays.mask.reshape(len(flux), -1).any(axis=1))
+            raise ValueError(
+                f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); fill them with "
+                "astrospecml.preprocessing.BadPixelImputer."
+            )
+        flux[arrays.mask] = np.nan
+    if not allow_nan:
+        check_finite(flux)
+    return flux.astype(np.float32)
+
+
+def check_finite(flux):
+    """Raise a ValueError naming the spectra that hold NaN or infinite flux."""
+    bad_pixels = ~np.isfinite(flux)
+    if bad_pixels.any():
+        bad = np.flatnonzero(bad_pixels.reshape(len(flux), -1).any(axis=1))
+        raise ValueError(
+            f"Input contains NaN or inf flux in {len(bad)} spectra (first: index {bad[0]}, "
+            f"{int(bad_pixels.sum())} pixels in all), masked pixels included; fill them with "
+            "astrospecml.preprocessing.BadPixelImputer or drop those spectra."
+        )
+
+
+def from_spectral_arrays(arrays):
+    """Rebuild objects of the input's kind from a :class:`SpectralArrays`.
+
+    Plain arrays come back as a float32 array; spectra as a list of
+    `~specutils.Spectrum` and stripes as a list of `~astropy.nddata.CCDData`,
+    each with its uncertainty, mask and meta.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from_spectral_arrays(SpectralArrays(flux=np.ones((2, 3)))).shape
+    (2, 3)
+    """
+    if arrays.kind == "array":
+        return arrays.flux.astype(np.float32)
+    n = len(arrays.flux)
+    metas = arrays.meta or [{} for _ in range(n)]
+    out = []
+    for i in range(n):
+        sigma = None if arrays.uncertainty is None else StdDevUncertainty(arrays.uncertainty[i])
+        mask = None if arrays.mask is None else arrays.mask[i]
+        if arrays.kind == "spectrum":
+            out.append(
+                Spectrum(
+                    flux=arrays.flux[i] * arrays.unit,
+                    spectral_axis=arrays.spectral_axis,
+                    uncertainty=sigma,
+                    mask=mask if mask is not None else np.zeros(arrays.flux.shape[1], bool),
+                    meta=metas[i],
+                )
+            )
+        else:
+            out.append(CCDData(arrays.flux[i], unit=arrays.unit, uncertainty=sigma, mask=mask, meta=metas[i]))
+    return out

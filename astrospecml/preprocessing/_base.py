@@ -1,0 +1,156 @@
+"""Shared machinery of the preprocessing transformers.
+
+A transformer here works on a :class:`~astrospecml.io.SpectralArrays` batch
+and returns one; this base turns whatever the user passed (arrays, spectra or
+stripes) into that batch and turns the result back into the same kind of
+object, so that units, uncertainties and masks survive a pipeline of
+transformers until the estimator at its end turns them into arrays.
+"""
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..io.convert import (
+    SpectralArrays,
+    _is_spectrum_list,
+    as_spectral_arrays,
+    from_spectral_arrays,
+    is_astropy_batch,
+)
+
+__all__ = ["SpectralTransformer"]
+
+
+def _ragged(X):
+    """True for a list of spectra that do not share one wavelength grid."""
+    if not _is_spectrum_list(X):
+        return False
+    first = X[0].spectral_axis
+    return any(
+        len(s.spectral_axis) != len(first)
+        or s.spectral_axis.unit != first.unit
+        or not np.array_equal(s.spectral_axis.value, first.value)
+        for s in X[1:]
+    )
+
+
+class SpectralTransformer(TransformerMixin, BaseEstimator):
+    """Base class: arrays in, arrays out; astropy objects in, the same objects out.
+
+    Subclasses implement ``_transform_arrays(arrays) -> SpectralArrays`` and,
+    when they learn something, ``_fit_arrays(arrays)``.  Class attributes tune
+    the shared behaviour:
+
+    ``_per_spectrum``
+        The operation treats each spectrum on its own, so a list of spectra on
+        different wavelength grids is accepted and processed one by one.
+    ``_allow_nan``
+        NaN/inf flux is accepted (only the imputer sets this).
+    ``_keeps_astropy``
+        Astropy objects come back as astropy objects; otherwise the output is
+        always a float32 array.
+    """
+
+    _per_spectrum = True
+    _allow_nan = False
+    _keeps_astropy = True
+    _ndims = (2, 3)
+    _min_features = 1
+
+    def fit(self, X, y=None):
+        """Check the input and learn what the transformer needs.
+
+        Parameters
+        ----------
+        X : list of `~specutils.Spectrum`, list of `~astropy.nddata.CCDData` or array-like
+            Spectra ``(n, L)`` or stripes ``(n, H, W)``.
+        y : ignored
+            Present for pipeline compatibility.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        if self._per_spectrum and _ragged(X):
+            for spectrum in X:
+                self._fit_arrays(self._check([spectrum], reset=False))
+            return self
+        self._fit_arrays(self._check(X, reset=True))
+        return self
+
+    def transform(self, X):
+        """Apply the transformation.
+
+        Parameters
+        ----------
+        X : list of `~specutils.Spectrum`, list of `~astropy.nddata.CCDData` or array-like
+            Spectra ``(n, L)`` or stripes ``(n, H, W)``.
+
+        Returns
+        -------
+        list of `~specutils.Spectrum`, list of `~astropy.nddata.CCDData` or ndarray
+            The same kind of object as ``X`` (float32 for arrays).
+        """
+        check_is_fitted(self)
+        if self._per_spectrum and _ragged(X):
+            return [self._transform_one([spectrum], reset=None)[0] for spectrum in X]
+        return self._transform_one(X, reset=False)
+
+    def _transform_one(self, X, reset):
+        arrays = self._check(X, reset=reset)
+        result = self._transform_arrays(arrays)
+        if not self._keeps_astropy:
+            return result.flux.astype(np.float32)
+        return from_spectral_arrays(result)
+
+    def _fit_arrays(self, arrays):
+        """Learn from a checked batch; nothing by default."""
+
+    def _check(self, X, reset):
+        """Convert ``X`` and validate it the way scikit-learn validates arrays.
+
+        ``reset=None`` skips the feature-count bookkeeping (ragged spectra).
+        """
+        if not is_astropy_batch(X):
+            # scikit-learn's own validation, so that arrays get its usual messages.
+            flux = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=[np.float64, np.float32],
+                allow_nd=True,
+                ensure_all_finite=not self._allow_nan,
+                ensure_min_features=self._min_features if reset else 1,
+            )
+            arrays = SpectralArrays(flux=np.asarray(flux, dtype=np.float64))
+        else:
+            arrays = as_spectral_arrays(X)
+            if reset is not None:
+                # Masked pixels may hold NaN: finiteness is checked below, mask-aware.
+                validate_data(self, arrays.flux, reset=reset, allow_nd=True, ensure_all_finite=False)
+        if arrays.flux.ndim not in self._ndims:
+            raise ValueError(
+                f"{type(self).__name__} expects data of {' or '.join(f'{d}D' for d in self._ndims)} "
+                f"arrays, got shape {arrays.flux.shape}."
+            )
+        if not self._allow_nan:
+            bad = ~np.isfinite(arrays.flux)
+            if arrays.mask is not None:
+                bad &= ~arrays.mask
+            if bad.any():
+                rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
+                raise ValueError(
+                    f"Input contains NaN or inf flux in {len(rows)} spectra (first: index {rows[0]}) "
+                    "at pixels that are not masked; mask them, or fill them with "
+                    "astrospecml.preprocessing.BadPixelImputer."
+                )
+        return arrays
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan
+        tags.input_tags.three_d_array = 3 in self._ndims
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

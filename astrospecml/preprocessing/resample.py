@@ -1,0 +1,250 @@
+"""Resampling onto a common wavelength grid, through specutils' resamplers."""
+from numbers import Integral
+
+import astropy.units as u
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from specutils import Spectrum
+from specutils.manipulation import (
+    FluxConservingResampler,
+    LinearInterpolatedResampler,
+    SplineInterpolatedResampler,
+)
+
+from astropy.nddata import StdDevUncertainty
+from sklearn.utils.validation import check_is_fitted
+
+from ..io.convert import _stddev
+from ._base import SpectralTransformer
+
+__all__ = ["Resample", "resample"]
+
+RESAMPLERS = {
+    "flux_conserving": FluxConservingResampler,
+    "linear": LinearInterpolatedResampler,
+    "spline": SplineInterpolatedResampler,
+}
+
+
+def _as_grid(grid, name):
+    """Validate a wavelength grid given by the user: a 1D increasing Quantity."""
+    if not isinstance(grid, u.Quantity):
+        raise TypeError(
+            f"{name} must be an astropy Quantity with a spectral unit, e.g. "
+            f"np.linspace(0.9, 2.4, 500) * u.um; got {type(grid).__name__} without units."
+        )
+    if grid.ndim != 1 or len(grid) < 2:
+        raise ValueError(f"{name} must be 1D with at least 2 pixels, got shape {grid.shape}.")
+    if not np.all(np.diff(grid.value) > 0):
+        raise ValueError(f"{name} must be strictly increasing.")
+    return grid
+
+
+class Resample(SpectralTransformer):
+    """Resample spectra onto one wavelength grid.
+
+    Spectra from different nights, instruments or reductions arrive on
+    different grids; networks need one.  Each spectrum is resampled with one of
+    specutils' resamplers (flux-conserving by default, as befits binned
+    spectra).  Grid pixels outside a spectrum's coverage become NaN and are
+    flagged in the mask, so that `BadPixelImputer` (or an error further down
+    the pipeline) deals with them openly.
+
+    Parameters
+    ----------
+    grid : `~astropy.units.Quantity` or None, default=None
+        The target grid.  If None, `fit` builds a linear grid over the
+        wavelength range that *every* training spectrum covers, with
+        ``n_pixels`` pixels.
+    n_pixels : int or None, default=None
+        Pixels of the learned grid; None takes the median number of pixels the
+        training spectra have inside that common range.
+    method : {'flux_conserving', 'linear', 'spline'}, default='flux_conserving'
+        The specutils resampler.
+    input_grid : `~astropy.units.Quantity` or None, default=None
+        The wavelength of each column when ``X`` is a plain array.  If None,
+        columns are taken to be on a pixel grid (unit ``u.pix``).
+
+    Attributes
+    ----------
+    grid_ : `~astropy.units.Quantity`
+        The grid spectra are resampled onto.
+
+    See Also
+    --------
+    resample : Equivalent function without the estimator API.
+    QuadraticInterpolate : Interpolation to a number of pixels, ignoring wavelength.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> a = Spectrum(flux=np.ones(50) * u.Jy, spectral_axis=np.linspace(1, 2, 50) * u.um)
+    >>> b = Spectrum(flux=np.ones(40) * u.Jy, spectral_axis=np.linspace(1.1, 2.2, 40) * u.um)
+    >>> out = Resample(n_pixels=20).fit_transform([a, b])
+    >>> len(out), out[0].spectral_axis.min(), out[1].spectral_axis.max()
+    (2, <SpectralAxis 1.1 um>, <SpectralAxis 2. um>)
+    """
+
+    _parameter_constraints = {
+        "grid": [u.Quantity, None],
+        "n_pixels": [Interval(Integral, 2, None, closed="left"), None],
+        "method": [StrOptions(set(RESAMPLERS))],
+        "input_grid": [u.Quantity, None],
+    }
+    _ndims = (2,)
+    _min_features = 2  # a grid needs two pixels
+
+    def __init__(self, grid=None, *, n_pixels=None, method="flux_conserving", input_grid=None):
+        self.grid = grid
+        self.n_pixels = n_pixels
+        self.method = method
+        self.input_grid = input_grid
+
+    def fit(self, X, y=None):
+        """Learn (or check) the target grid.
+
+        Parameters
+        ----------
+        X : list of `~specutils.Spectrum` or array-like of shape (n, L)
+            Training spectra on any grids (arrays: on ``input_grid``).
+        y : ignored
+            Present for pipeline compatibility.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        spectra = self._spectra(X, reset=True)
+        if self.grid is not None:
+            self.grid_ = _as_grid(self.grid, "grid")
+            return self
+        unit = spectra[0].spectral_axis.unit
+        axes = [s.spectral_axis.to_value(unit, equivalencies=u.spectral()) for s in spectra]
+        low = max(a.min() for a in axes)
+        high = min(a.max() for a in axes)
+        if not low < high:
+            raise ValueError(
+                "the training spectra share no common wavelength range; pass an explicit grid."
+            )
+        n_pixels = self.n_pixels or int(np.median([((a >= low) & (a <= high)).sum() for a in axes]))
+        self.grid_ = np.linspace(low, high, max(n_pixels, 2)) * unit
+        return self
+
+    def _spectra(self, X, reset):
+        """``X`` as a list of spectra; array columns get ``input_grid`` (or pixels)."""
+        if isinstance(X, (list, tuple)) and any(isinstance(x, Spectrum) for x in X):
+            if not all(isinstance(x, Spectrum) and x.flux.ndim == 1 for x in X):
+                raise TypeError("Resample needs a list of 1D Spectrum objects or a 2D array.")
+            return list(X)
+        flux = self._check(X, reset=reset).flux
+        if self.input_grid is None:
+            axis = np.arange(flux.shape[1]) * u.pix
+        else:
+            axis = _as_grid(self.input_grid, "input_grid")
+            if len(axis) != flux.shape[1]:
+                raise ValueError(f"input_grid has {len(axis)} pixels but X has {flux.shape[1]} columns.")
+        return [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=axis) for row in flux]
+
+    def transform(self, X):
+        """Resample each spectrum onto `grid_`.
+
+        Parameters
+        ----------
+        X : list of `~specutils.Spectrum` or array-like of shape (n, L)
+            Spectra on any grids (arrays: on ``input_grid``).
+
+        Returns
+        -------
+        list of `~specutils.Spectrum` or ndarray of shape (n, len(grid_))
+            Spectra on `grid_`, with uncertainty and mask; float32 for arrays.
+        """
+        check_is_fitted(self, "grid_")
+        spectra = self._spectra(X, reset=False)
+        is_array = not (isinstance(X, (list, tuple)) and isinstance(X[0], Spectrum))
+        resampler = RESAMPLERS[self.method](extrapolation_treatment="nan_fill")
+        out = []
+        grid_unit = self.grid_.unit
+        for i, spec in enumerate(spectra):
+            if not spec.spectral_axis.unit.is_equivalent(grid_unit, equivalencies=u.spectral()):
+                raise u.UnitConversionError(
+                    f"spectrum {i} has a spectral axis in {spec.spectral_axis.unit!s}, which cannot "
+                    f"be converted to the grid's {grid_unit!s}."
+                )
+            axis = spec.spectral_axis.to(grid_unit, equivalencies=u.spectral())
+            if axis.max() < self.grid_.min() or axis.min() > self.grid_.max():
+                raise ValueError(
+                    f"spectrum {i} ({axis.min():.5g}-{axis.max():.5g}) does not overlap the "
+                    f"resampling grid ({self.grid_.min():.5g}-{self.grid_.max():.5g})."
+                )
+            flux = spec.flux.value.astype(np.float64)
+            if spec.mask is not None:
+                # Bad pixels must not leak into their neighbours' resampled values.
+                flux = np.where(spec.mask, np.nan, flux)
+            clean = Spectrum(
+                flux=flux * spec.flux.unit,
+                spectral_axis=axis,
+                uncertainty=spec.uncertainty,
+                mask=~np.isfinite(flux),
+                meta=spec.meta,
+            )
+            new = resampler(clean, self.grid_)
+            new_flux = new.flux.value
+            mask = ~np.isfinite(new_flux)
+            if new.mask is not None:
+                mask |= np.asarray(new.mask, bool)
+            sigma = _stddev(new.uncertainty)
+            out.append(
+                Spectrum(
+                    flux=new_flux * spec.flux.unit,
+                    spectral_axis=self.grid_,
+                    uncertainty=None if sigma is None else _stddev_uncertainty(sigma),
+                    mask=mask,
+                    meta=dict(spec.meta),
+                )
+            )
+        if is_array:
+            return np.stack([s.flux.value for s in out]).astype(np.float32)
+        return out
+
+    def _transform_arrays(self, arrays):  # pragma: no cover - transform is overridden
+        raise NotImplementedError
+
+
+def _stddev_uncertainty(sigma):
+    """A StdDevUncertainty with non-finite values (no data) set to NaN."""
+    return StdDevUncertainty(np.where(np.isfinite(sigma), sigma, np.nan))
+
+
+def resample(X, grid, method="flux_conserving"):
+    """Resample spectra onto ``grid``.
+
+    Parameters
+    ----------
+    X : list of `~specutils.Spectrum`
+        Spectra on any grids.
+    grid : `~astropy.units.Quantity`
+        The target grid.
+    method : {'flux_conserving', 'linear', 'spline'}, default='flux_conserving'
+        The specutils resampler.
+
+    Returns
+    -------
+    list of `~specutils.Spectrum`
+        The resampled spectra.
+
+    See Also
+    --------
+    Resample : The same as a scikit-learn transformer.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> s = Spectrum(flux=np.arange(10.0) * u.Jy, spectral_axis=np.arange(1, 11) * u.um)
+    >>> resample([s], np.array([2.0, 4.0, 6.0]) * u.um, method="linear")[0].flux
+    <Quantity [1., 3., 5.] Jy>
+    """
+    return Resample(grid, method=method).fit_transform(X)
