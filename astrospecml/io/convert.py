@@ -118,12 +118,12 @@ def _check_same_grid(reference, grid, index):
         raise ValueError(message)
 
 
-def _stack(parts):
-    """Stack a list of optional arrays; None when all are None."""
+def _stack(parts, missing):
+    """Stack optional arrays, ``missing`` standing in for a None; None when all are None."""
     if all(p is None for p in parts):
         return None
     ref = next(p for p in parts if p is not None)
-    return np.stack([np.full(ref.shape, np.nan) if p is None else p for p in parts])
+    return np.stack([np.full(ref.shape, missing, dtype=ref.dtype) if p is None else p for p in parts])
 
 
 def as_spectral_arrays(X):
@@ -178,8 +178,8 @@ def as_spectral_arrays(X):
         fluxes, sigmas, masks, grid, unit = _spectra_arrays(X)
         return SpectralArrays(
             flux=np.stack(fluxes),
-            uncertainty=_stack(sigmas),
-            mask=_stack(masks),
+            uncertainty=_stack(sigmas, np.nan),
+            mask=_stack(masks, False),
             spectral_axis=grid,
             unit=unit,
             kind="spectrum",
@@ -208,8 +208,8 @@ def as_spectral_arrays(X):
         sigmas = [_stddev(c.uncertainty) for c in X]
         return SpectralArrays(
             flux=np.stack([np.asarray(c.data, dtype=np.float64) * s for c, s in zip(X, scales)]),
-            uncertainty=_stack([None if e is None else e * s for e, s in zip(sigmas, scales)]),
-            mask=_stack([None if c.mask is None else np.asarray(c.mask, dtype=bool) for c in X]),
+            uncertainty=_stack([None if e is None else e * s for e, s in zip(sigmas, scales)], np.nan),
+            mask=_stack([None if c.mask is None else np.asarray(c.mask, dtype=bool) for c in X], False),
             unit=unit,
             kind="ccddata",
             meta=[dict(c.meta) for c in X],

@@ -49,6 +49,9 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
     ``_keeps_astropy``
         Astropy objects come back as astropy objects; otherwise the output is
         always a float32 array.
+    ``_stateless``
+        Nothing is learned in `fit` (scikit-learn's ``requires_fit=False``), so
+        `transform` works unfitted, as for :class:`sklearn.preprocessing.Normalizer`.
     """
 
     _per_spectrum = True
@@ -56,6 +59,7 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
     _keeps_astropy = True
     _ndims = (2, 3)
     _min_features = 1
+    _stateless = False
 
     def fit(self, X, y=None):
         """Check the input and learn what the transformer needs.
@@ -153,4 +157,5 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = self._allow_nan
         tags.input_tags.three_d_array = 3 in self._ndims
         tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.requires_fit = not self._stateless
         return tags

@@ -50,6 +50,7 @@ class BadPixelImputer(SpectralTransformer):
     array([[1., 2., 3., 3.]], dtype=float32)
     """
 
+    _stateless = True
     _parameter_constraints = {
         "strategy": [StrOptions({"interpolate", "median", "constant"})],
         "fill_value": [Real],

@@ -46,6 +46,7 @@ class QuadraticInterpolate(SpectralTransformer):
           dtype=float32)
     """
 
+    _stateless = True
     _parameter_constraints = {"n_pixels": [Interval(Integral, 3, None, closed="left")]}
 
     def __init__(self, n_pixels=5000):

@@ -58,6 +58,7 @@ class FluxNorm(SpectralTransformer):
     array([[0.6, 0.8]], dtype=float32)
     """
 
+    _stateless = True
     _parameter_constraints = {"norm": [StrOptions({"l2", "l1", "max", "median"})]}
 
     def __init__(self, norm="l2"):
@@ -102,6 +103,7 @@ class ZScore(SpectralTransformer):
     array([[-1.225,  0.   ,  1.225]], dtype=float32)
     """
 
+    _stateless = True
     _parameter_constraints = {}
 
     def _transform_arrays(self, arrays):

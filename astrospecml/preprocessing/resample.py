@@ -87,10 +87,10 @@ class Resample(SpectralTransformer):
     """
 
     _parameter_constraints = {
-        "grid": [u.Quantity, None],
+        "grid": "no_validation",  # checked in fit, with a message about units
         "n_pixels": [Interval(Integral, 2, None, closed="left"), None],
         "method": [StrOptions(set(RESAMPLERS))],
-        "input_grid": [u.Quantity, None],
+        "input_grid": "no_validation",
     }
     _ndims = (2,)
     _min_features = 2  # a grid needs two pixels

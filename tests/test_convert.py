@@ -1,0 +1,142 @@
+"""The boundary between astropy objects and arrays, and its errors."""
+import warnings
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.nddata import CCDData
+from specutils import Spectrum, Spectrum1D, SpectrumCollection
+
+from astrospecml.io import as_spectral_arrays, from_spectral_arrays, to_array
+
+from .conftest import make_spectrum
+
+
+def test_spectrum_list_becomes_float32_array_with_grid_unit_and_uncertainty(spectra):
+    arrays = as_spectral_arrays(spectra)
+    assert arrays.flux.shape == (5, 60)
+    assert arrays.unit == u.Jy
+    assert u.allclose(arrays.spectral_axis, spectra[0].spectral_axis)
+    np.testing.assert_allclose(arrays.uncertainty, 0.05)
+    flux = to_array(spectra)
+    assert flux.dtype == np.float32 and flux.shape == (5, 60)
+    np.testing.assert_allclose(flux[2], spectra[2].flux.value, rtol=1e-6)
+
+
+def test_deprecated_spectrum1d_and_collection_are_accepted(spectra):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        old = [Spectrum1D(flux=s.flux, spectral_axis=s.spectral_axis) for s in spectra]
+    assert to_array(old).shape == (5, 60)
+    collection = SpectrumCollection.from_spectra(spectra)
+    np.testing.assert_allclose(to_array(collection), to_array(spectra))
+
+
+def test_2d_flux_spectrum_is_a_batch(spectra):
+    batch = Spectrum(flux=np.stack([s.flux.value for s in spectra]) * u.Jy,
+                     spectral_axis=spectra[0].spectral_axis)
+    assert to_array(batch).shape == (5, 60)
+
+
+def test_flux_units_are_converted_to_the_first_spectrum(spectra):
+    mjy = Spectrum(flux=spectra[1].flux.to(u.mJy), spectral_axis=spectra[1].spectral_axis)
+    flux = to_array([spectra[0], mjy])
+    np.testing.assert_allclose(flux[1], spectra[1].flux.value, rtol=1e-5)
+
+
+def test_incompatible_flux_units_raise(spectra):
+    bad = Spectrum(flux=spectra[1].flux.value * u.m, spectral_axis=spectra[1].spectral_axis)
+    with pytest.raises(u.UnitConversionError, match="spectrum 1 has flux unit m"):
+        to_array([spectra[0], bad])
+
+
+def test_mixed_grids_raise_naming_resample(spectra):
+    shifted = make_spectrum(start=1.1, stop=2.1)
+    with pytest.raises(ValueError, match="different wavelength grid.*Resample"):
+        to_array([spectra[0], shifted])
+    shorter = make_spectrum(n_pixels=50)
+    with pytest.raises(ValueError, match="spectrum 1 .*Resample"):
+        to_array([spectra[0], shorter])
+
+
+def test_same_grid_in_other_units_is_accepted(spectra):
+    in_angstrom = Spectrum(flux=spectra[1].flux, spectral_axis=spectra[1].spectral_axis.to(u.AA))
+    assert to_array([spectra[0], in_angstrom]).shape == (2, 60)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_flux_raises_naming_the_spectrum(bad):
+    X = np.ones((4, 10))
+    X[2, 3] = bad
+    with pytest.raises(ValueError, match="NaN or inf flux in 1 spectra .first: index 2"):
+        to_array(X)
+
+
+def test_masked_pixels_are_not_silently_used():
+    mask = np.zeros(60, bool)
+    mask[5] = True
+    spectra = [make_spectrum(), make_spectrum(mask=mask)]
+    with pytest.raises(ValueError, match="index 1.*BadPixelImputer"):
+        to_array(spectra)
+    with pytest.raises(ValueError, match="masked pixels"):
+        to_array(spectra, masked="raise")
+    assert np.isnan(to_array(spectra, allow_nan=True)[1, 5])
+    assert np.isfinite(to_array(spectra, masked="ignore")).all()
+
+
+def test_empty_list_raises():
+    with pytest.raises(ValueError, match="empty list"):
+        to_array([])
+
+
+def test_single_spectrum_must_be_wrapped_in_a_list(spectra):
+    with pytest.raises(ValueError, match="single 1D Spectrum.*list"):
+        to_array(spectra[0])
+    assert to_array([spectra[0]]).shape == (1, 60)
+
+
+@pytest.mark.parametrize("shape", [(10,), (2, 3, 4, 5)])
+def test_wrong_ndim_raises(shape):
+    with pytest.raises(ValueError, match="2D array .* 3D array"):
+        to_array(np.zeros(shape))
+
+
+def test_ndim_requirement():
+    with pytest.raises(ValueError, match="expected 2D stripes"):
+        to_array(np.zeros((2, 5)), ndim=3)
+
+
+def test_missing_units_raise(spectra):
+    with pytest.raises(TypeError, match="Quantity"):
+        to_array(np.ones((2, 3)) * u.Jy)
+
+
+def test_mixed_object_types_raise(spectra, stripes):
+    with pytest.raises(TypeError, match="one kind of object"):
+        to_array([spectra[0], stripes[0]])
+
+
+def test_ccd_stripes_become_3d_array_and_keep_uncertainty_and_mask(stripes):
+    stripes[1].mask[3, 4] = True
+    arrays = as_spectral_arrays(stripes)
+    assert arrays.flux.shape == (4, 15, 40) and arrays.kind == "ccddata"
+    assert arrays.mask[1, 3, 4] and arrays.mask.sum() == 1
+    np.testing.assert_allclose(arrays.uncertainty, 5.0)
+    back = from_spectral_arrays(arrays)
+    assert isinstance(back[0], CCDData) and back[1].mask[3, 4]
+
+
+def test_wrong_arm_shapes_raise_naming_the_slicer(stripes):
+    small = CCDData(np.ones((11, 40)), unit=u.adu)
+    with pytest.raises(ValueError, match="stripe 1 has shape .*StripeSlicer"):
+        to_array([stripes[0], small])
+
+
+def test_round_trip_of_spectra_keeps_grid_unit_mask_and_meta():
+    mask = np.zeros(60, bool)
+    mask[7] = True
+    spectrum = make_spectrum(mask=mask)
+    spectrum.meta["OBJID"] = 42
+    back = from_spectral_arrays(as_spectral_arrays([spectrum]))[0]
+    assert back.flux.unit == u.Jy and back.mask[7] and back.meta["OBJID"] == 42
+    assert u.allclose(back.spectral_axis, spectrum.spectral_axis)
