@@ -41,7 +41,8 @@ def data_summary(file=None):
     print("  " + "  ".join(f"{subtype_to_label(v)}:{c}" for v, c in zip(values, counts)), file=out)
     bins = [(0, 30), (30, 100), (100, np.inf)]
     print("spectra per MEDIAN_SNR bin: " + ", ".join(
-        f"{lo:g}-{hi:g}: {int(((snr >= lo) & (snr < hi)).sum())}" for lo, hi in bins), file=out)
+        f"{lo:g}-{hi:g}: {int(((snr >= lo) & (snr < hi)).sum())}" for lo, hi in bins)
+        + f", unknown: {int(np.isnan(snr).sum())}", file=out)
     have = {band: int(np.isfinite(np.asarray(spex.meta[band], float)).sum())
             for band in ("J_2MASS", "H_2MASS", "KS_2MASS")}
     print(f"2MASS photometry available: {have}", file=out)

@@ -102,7 +102,7 @@ class Fold2D(SpectralTransformer):
         return arrays.replace(flux=padded.reshape(len(flux), rows, cols))
 
     def inverse_transform(self, X):
-        """Unfold images back into spectra of `n_features_in_` pixels.
+        """Unfold images back into spectra of ``n_features_in_`` pixels.
 
         Parameters
         ----------
@@ -111,8 +111,8 @@ class Fold2D(SpectralTransformer):
 
         Returns
         -------
-        ndarray of shape (n, n_features_in_)
-            The spectra, padding removed.
+        ndarray of shape (n, L)
+            The spectra of the ``n_features_in_`` pixels seen in `fit`, padding removed.
         """
         check_is_fitted(self)
         X = np.asarray(X)

@@ -149,7 +149,7 @@ class Resample(SpectralTransformer):
         return [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=axis) for row in flux]
 
     def transform(self, X):
-        """Resample each spectrum onto `grid_`.
+        """Resample each spectrum onto ``grid_``.
 
         Parameters
         ----------
@@ -158,8 +158,8 @@ class Resample(SpectralTransformer):
 
         Returns
         -------
-        list of `~specutils.Spectrum` or ndarray of shape (n, len(grid_))
-            Spectra on `grid_`, with uncertainty and mask; float32 for arrays.
+        list of `~specutils.Spectrum` or ndarray of shape (n, n_grid)
+            Spectra on ``grid_``, with uncertainty and mask; float32 for arrays.
         """
         check_is_fitted(self, "grid_")
         spectra = self._spectra(X, reset=False)

@@ -1,0 +1,113 @@
+"""Readers: the LAMOST LRS format and specutils' SDSS reader feeding our transformers."""
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.nddata import StdDevUncertainty
+from specutils import Spectrum
+
+import astrospecml  # noqa: F401  (registers the LAMOST format)
+from astrospecml.io import read_lamost_lrs, to_array, write_lamost_lrs
+from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Resample
+
+
+def log_linear_spectrum(n=300, coeff0=3.5682, coeff1=1e-4, seed=0):
+    rng = np.random.default_rng(seed)
+    wave = 10 ** (coeff0 + coeff1 * np.arange(n)) * u.AA
+    flux = (100 + 10 * np.sin(np.arange(n) / 20) + rng.normal(0, 1, n)) * u.Unit("1e-17 erg / (s cm2 AA)")
+    return Spectrum(flux=flux, spectral_axis=wave, uncertainty=StdDevUncertainty(np.full(n, 2.0)))
+
+
+def test_lamost_round_trip_wavelength_flux_ivar_mask_and_header(tmp_path):
+    spectrum = log_linear_spectrum()
+    path = tmp_path / "spec-55859-F5902_sp01-001.fits"
+    write_lamost_lrs(spectrum, path, header={"CLASS": "STAR", "SUBCLASS": "G2", "SN_R": 45.3, "OBSID": 123})
+    # Flag one pixel in andmask and give another zero inverse variance, as the pipeline does.
+    with fits.open(path, mode="update") as hdul:
+        hdul[0].data[3, 10] = 4
+        hdul[0].data[1, 20] = 0
+    for read in (lambda p: Spectrum.read(p, format="LAMOST-LRS"), lambda p: Spectrum.read(p), read_lamost_lrs):
+        out = read(path)
+        assert u.allclose(out.spectral_axis, spectrum.spectral_axis, rtol=1e-6)
+        assert u.allclose(out.flux, spectrum.flux, rtol=1e-5)
+        np.testing.assert_allclose(out.uncertainty.array[0], 1 / 4.0, rtol=1e-5)  # ivar of sigma=2
+        assert out.mask[10] and out.mask[20] and out.mask.sum() == 2
+        assert out.meta["CLASS"] == "STAR" and out.meta["SUBCLASS"] == "G2" and out.meta["SN_R"] == pytest.approx(45.3)
+        assert out.meta["header"]["COEFF1"] == pytest.approx(1e-4)
+
+
+def test_early_release_layout_with_wavelength_row(tmp_path):
+    wave = 10 ** (3.57 + 1e-4 * np.arange(50))
+    data = np.vstack([np.ones(50), np.ones(50), wave, np.zeros(50), np.zeros(50)]).astype(np.float32)
+    hdu = fits.PrimaryHDU(data)
+    hdu.header["TELESCOP"] = "LAMOST"
+    hdu.writeto(tmp_path / "dr1.fits")
+    out = Spectrum.read(tmp_path / "dr1.fits", format="LAMOST-LRS")
+    np.testing.assert_allclose(out.spectral_axis.value, wave, rtol=1e-6)
+
+
+def test_lamost_files_feed_the_transformers(tmp_path):
+    paths = []
+    for i, coeff0 in enumerate([3.5682, 3.5690]):
+        path = tmp_path / f"s{i}.fits"
+        write_lamost_lrs(log_linear_spectrum(coeff0=coeff0, seed=i), path)
+        paths.append(path)
+    spectra = [Spectrum.read(p, format="LAMOST-LRS") for p in paths]
+    with pytest.raises(ValueError, match="Resample"):
+        to_array(spectra)
+    out = FluxNorm().fit_transform(BadPixelImputer().fit_transform(Resample(n_pixels=200).fit_transform(spectra)))
+    assert to_array(out).shape == (2, 200)
+
+
+def test_writer_refuses_a_linear_grid(tmp_path):
+    linear = Spectrum(flux=np.ones(10) * u.Jy, spectral_axis=np.linspace(4000, 5000, 10) * u.AA)
+    with pytest.raises(ValueError, match="log-linear"):
+        write_lamost_lrs(linear, tmp_path / "x.fits")
+
+
+def test_not_a_lamost_file_and_a_corrupt_file_raise(tmp_path):
+    fits.PrimaryHDU(np.ones((3, 10))).writeto(tmp_path / "three.fits")
+    with pytest.raises(ValueError, match="5-row image"):
+        read_lamost_lrs(tmp_path / "three.fits")
+    good = tmp_path / "good.fits"
+    write_lamost_lrs(log_linear_spectrum(), good)
+    corrupt = tmp_path / "corrupt.fits"
+    corrupt.write_bytes(good.read_bytes()[:4000])
+    with pytest.raises((OSError, ValueError, TypeError), match="(?i)truncat|corrupt|size|empty|buffer"):
+        Spectrum.read(corrupt, format="LAMOST-LRS")
+    (tmp_path / "text.fits").write_text("this is not FITS")
+    with pytest.raises(OSError, match="(?i)fits"):
+        Spectrum.read(tmp_path / "text.fits", format="LAMOST-LRS")
+
+
+def write_sdss_spec(path, loglam, flux, ivar, and_mask):
+    """A minimal SDSS-III/IV ``spec`` file: coadd table in HDU 1."""
+    primary = fits.PrimaryHDU()
+    primary.header["TELESCOP"] = "SDSS 2.5-M"
+    coadd = fits.BinTableHDU.from_columns([
+        fits.Column(name="flux", format="E", array=flux),
+        fits.Column(name="loglam", format="E", array=loglam),
+        fits.Column(name="ivar", format="E", array=ivar),
+        fits.Column(name="and_mask", format="J", array=and_mask),
+    ], name="COADD")
+    fits.HDUList([primary, coadd]).writeto(path)
+
+
+def test_sdss_spec_files_from_specutils_work_with_our_transformers(tmp_path):
+    loglam = 3.5797 + 1e-4 * np.arange(400)
+    and_mask = np.zeros(400, int)
+    and_mask[100] = 1 << 22
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"spec-{i}.fits"
+        write_sdss_spec(path, loglam, 10 + np.random.default_rng(i).normal(0, 1, 400), np.full(400, 4.0), and_mask)
+        paths.append(path)
+    spectra = [Spectrum.read(p, format="SDSS-III/IV spec") for p in paths]
+    with pytest.raises(ValueError, match="BadPixelImputer"):
+        to_array(spectra)  # the and_mask pixel is not used silently
+    clean = BadPixelImputer().fit_transform(FluxNorm().fit_transform(spectra))
+    X = to_array(clean)
+    assert X.shape == (3, 400) and np.isfinite(X).all()
+    np.testing.assert_allclose(np.linalg.norm(X[:, np.arange(400) != 100], axis=1), 1, rtol=1e-3)
+    resampled = Resample(np.linspace(4000, 4300, 100) * u.AA).fit_transform(spectra)
+    assert resampled[0].flux.unit == spectra[0].flux.unit and len(resampled[0].flux) == 100
