@@ -280,3 +280,9 @@ class FlattenForSVC(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return np.asarray(X).reshape(len(X), -1)
+
+
+def test_refitting_on_spectra_of_other_lengths_forgets_the_old_feature_count():
+    norm = FluxNorm().fit(np.ones((2, 3)))
+    out = norm.fit_transform([make_spectrum(60), make_spectrum(40)])
+    assert [len(s.flux) for s in out] == [60, 40] and not hasattr(norm, "n_features_in_")

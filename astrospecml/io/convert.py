@@ -244,8 +244,8 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
         Require 1D spectra (2D array) or 2D stripes (3D array).
     masked : {'nan', 'raise', 'ignore'}, default='nan'
         What to do with pixels flagged in the objects' masks: set them to NaN
-        (so that the NaN check below catches them), raise at once, or keep the
-        stored value (only when you know the masked values are usable).
+        (with ``allow_nan=False`` this raises, naming the imputer), always
+        raise, or keep the stored value (only when you know it is usable).
     allow_nan : bool, default=False
         Whether NaN/inf may remain in the result.
 
@@ -269,11 +269,12 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
         expected = "1D spectra (n, n_pixels)" if ndim == 2 else "2D stripes (n, rows, columns)"
         raise ValueError(f"expected {expected}, got data of shape {flux.shape}.")
     if arrays.mask is not None and masked != "ignore" and arrays.mask.any():
-        if masked == "raise":
+        if masked == "raise" or not allow_nan:
             bad = np.flatnonzero(arrays.mask.reshape(len(flux), -1).any(axis=1))
             raise ValueError(
                 f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); fill them with "
-                "astrospecml.preprocessing.BadPixelImputer."
+                "astrospecml.preprocessing.BadPixelImputer, or pass masked='ignore' if the stored "
+                "values are usable."
             )
         flux[arrays.mask] = np.nan
     if not allow_nan:
@@ -281,15 +282,30 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
     return flux.astype(np.float32)
 
 
-def check_finite(flux):
-    """Raise a ValueError naming the spectra that hold NaN or infinite flux."""
+def check_finite(flux, mask=None):
+    """Raise a ValueError naming the spectra that hold NaN or infinite flux.
+
+    Parameters
+    ----------
+    flux : ndarray
+        Flux of shape ``(n, ...)``.
+    mask : ndarray of bool or None
+        Pixels flagged bad, which may hold anything.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_finite(np.array([[1.0, np.nan]]), mask=np.array([[False, True]]))
+    """
     bad_pixels = ~np.isfinite(flux)
+    if mask is not None:
+        bad_pixels &= ~mask
     if bad_pixels.any():
         bad = np.flatnonzero(bad_pixels.reshape(len(flux), -1).any(axis=1))
         raise ValueError(
             f"Input contains NaN or inf flux in {len(bad)} spectra (first: index {bad[0]}, "
-            f"{int(bad_pixels.sum())} pixels in all), masked pixels included; fill them with "
-            "astrospecml.preprocessing.BadPixelImputer or drop those spectra."
+            f"{int(bad_pixels.sum())} pixels in all); mask and fill them with "
+            "astrospecml.preprocessing.BadPixelImputer, or drop those spectra."
         )
 
 

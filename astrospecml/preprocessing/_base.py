@@ -14,6 +14,7 @@ from ..io.convert import (
     SpectralArrays,
     _is_spectrum_list,
     as_spectral_arrays,
+    check_finite,
     from_spectral_arrays,
     is_astropy_batch,
 )
@@ -78,8 +79,11 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         if self._per_spectrum and _ragged(X):
+            # Spectra of different lengths: there is no one number of features
+            # to remember, and none from an earlier fit may linger.
+            self.__dict__.pop("n_features_in_", None)
             for spectrum in X:
-                self._fit_arrays(self._check([spectrum], reset=False))
+                self._fit_arrays(self._check([spectrum], reset=None))
             return self
         self._fit_arrays(self._check(X, reset=True))
         return self
@@ -140,16 +144,7 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
                 f"arrays, got shape {arrays.flux.shape}."
             )
         if not self._allow_nan:
-            bad = ~np.isfinite(arrays.flux)
-            if arrays.mask is not None:
-                bad &= ~arrays.mask
-            if bad.any():
-                rows = np.flatnonzero(bad.reshape(len(bad), -1).any(axis=1))
-                raise ValueError(
-                    f"Input contains NaN or inf flux in {len(rows)} spectra (first: index {rows[0]}) "
-                    "at pixels that are not masked; mask them, or fill them with "
-                    "astrospecml.preprocessing.BadPixelImputer."
-                )
+            check_finite(arrays.flux, arrays.mask)
         return arrays
 
     def __sklearn_tags__(self):

@@ -209,9 +209,6 @@ class Resample(SpectralTransformer):
             return np.stack([s.flux.value for s in out]).astype(np.float32)
         return out
 
-    def _transform_arrays(self, arrays):  # pragma: no cover - transform is overridden
-        raise NotImplementedError
-
 
 def _stddev_uncertainty(sigma):
     """A StdDevUncertainty with non-finite values (no data) set to NaN."""
