@@ -51,7 +51,26 @@ def data_summary(file=None):
 
 
 def main(argv=None):
-    """Entry point of the ``astrospecml`` console script."""
+    """Entry point of the ``astrospecml`` console script.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments; ``sys.argv[1:]`` if None.
+
+    Returns
+    -------
+    int
+        The exit status.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()) as out:
+    ...     status = main(["summary"])
+    >>> status, out.getvalue().startswith("SpeX Prism Library")
+    (0, True)
+    """
     parser = argparse.ArgumentParser(prog="astrospecml", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")

@@ -40,6 +40,13 @@ class SpectralArrays:
         What the input was, so that a transformer can return the same kind.
     meta : list of dict or None
         The ``meta`` of each input object.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> arrays = SpectralArrays(flux=np.ones((2, 3)))
+    >>> arrays.replace(flux=np.zeros((2, 3))).flux.sum(), arrays.kind
+    (np.float64(0.0), 'array')
     """
 
     flux: np.ndarray
@@ -51,7 +58,7 @@ class SpectralArrays:
     meta: list | None = None
 
     def replace(self, **changes):
-        """Return a copy with some fields changed."""
+        """Return a copy with some fields changed (see `dataclasses.replace`)."""
         return replace(self, **changes)
 
 
