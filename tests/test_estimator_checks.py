@@ -1,5 +1,4 @@
 """scikit-learn's own conformance checks on every transformer."""
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astrospecml.preprocessing import (

@@ -5,7 +5,7 @@ import astropy.units as u
 import numpy as np
 import pytest
 from astropy.nddata import CCDData
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
@@ -267,9 +267,6 @@ def test_pipeline_of_transformers_on_real_spectra_clones_pickles_and_grid_search
     search = GridSearchCV(pipeline, {"fluxnorm__norm": ["l2", "max"], "svc__C": [1, 10]}, cv=2)
     search.fit(spectra, labels)
     assert search.best_score_ > 0.8  # M versus L/T from the near-infrared shape is easy
-
-
-from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
 
 
 class FlattenForSVC(TransformerMixin, BaseEstimator):

@@ -118,11 +118,23 @@ def _check_same_grid(reference, grid, index):
         f"{reference.min():.5g}-{reference.max():.5g}); resample all spectra onto one grid first, "
         "e.g. with astrospecml.preprocessing.Resample."
     )
+    if not same_grid(reference, grid):
+        raise ValueError(message)
+
+
+def same_grid(reference, grid):
+    """True when two spectral axes are the same grid within `GRID_RTOL` (any spectral units).
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> same_grid(np.array([1.0, 2.0]) * u.um, np.array([10000.0, 20000.0]) * u.AA)
+    True
+    """
     if len(grid) != len(reference):
-        raise ValueError(message)
+        return False
     other = grid.to_value(reference.unit, equivalencies=u.spectral())
-    if not np.allclose(other, reference.value, rtol=GRID_RTOL, atol=0):
-        raise ValueError(message)
+    return bool(np.allclose(other, reference.value, rtol=GRID_RTOL, atol=0))
 
 
 def _stack(parts, missing):

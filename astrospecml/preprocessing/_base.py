@@ -17,6 +17,7 @@ from ..io.convert import (
     check_finite,
     from_spectral_arrays,
     is_astropy_batch,
+    same_grid,
 )
 
 __all__ = ["SpectralTransformer"]
@@ -27,12 +28,7 @@ def _ragged(X):
     if not _is_spectrum_list(X):
         return False
     first = X[0].spectral_axis
-    return any(
-        len(s.spectral_axis) != len(first)
-        or s.spectral_axis.unit != first.unit
-        or not np.array_equal(s.spectral_axis.value, first.value)
-        for s in X[1:]
-    )
+    return not all(same_grid(first, s.spectral_axis) for s in X[1:])
 
 
 class SpectralTransformer(TransformerMixin, BaseEstimator):

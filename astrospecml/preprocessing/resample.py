@@ -117,6 +117,8 @@ class Resample(SpectralTransformer):
             The fitted transformer.
         """
         self._validate_params()
+        # Only array input has a feature count; none from an earlier fit may linger.
+        self.__dict__.pop("n_features_in_", None)
         spectra = self._spectra(X, reset=True)
         if self.grid is not None:
             self.grid_ = _as_grid(self.grid, "grid")

@@ -1,7 +1,6 @@
 """Cutting 2D fibre stripes (and 1D spectra) down to the pixels a network uses."""
 from numbers import Integral
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import SpectralTransformer
