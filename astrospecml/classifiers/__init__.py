@@ -1,0 +1,18 @@
+"""scikit-learn classifiers wrapping the networks of :mod:`astrospecml.nn`.
+
+`SpectrumClassifier` trains any network; the others are the published
+networks with their knobs as parameters.  All of them accept arrays, lists
+of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
+scikit-learn's estimator checks.
+"""
+from ._base import SpectrumClassifier
+from .emccnn import CNNClassifier, DNNClassifier, EMCCNNClassifier, ResNet18Classifier, VGG16Classifier
+
+__all__ = [
+    "CNNClassifier",
+    "DNNClassifier",
+    "EMCCNNClassifier",
+    "ResNet18Classifier",
+    "SpectrumClassifier",
+    "VGG16Classifier",
+]

@@ -1,0 +1,562 @@
+"""The one scikit-learn estimator that trains every network, through skorch.
+
+`SpectrumClassifier` is a composition wrapper: its constructor only stores
+parameters, and `fit` builds a fresh :class:`skorch.NeuralNetClassifier`
+around the network.  (Subclassing skorch's classifier directly fails many of
+scikit-learn's estimator checks; composing it passes them.)  The base owns
+everything the networks share — input conversion at the astropy boundary,
+label encoding, class weights, the seeded validation split with early
+stopping, the device, persistence — so that each published network is a thin
+subclass that names its module and its knobs.
+"""
+import json
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import StratifiedShuffleSplit, ShuffleSplit
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..io.convert import as_spectral_arrays, is_astropy_batch, same_grid, to_array
+from ..model_selection import source_disjoint_split
+
+__all__ = ["SpectrumClassifier"]
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_REGISTRY = {}
+_SAVE_FORMAT = "astrospecml-classifier"
+
+
+class ClassificationLoss(torch.nn.Module):
+    """Cross-entropy on logits, plus any auxiliary losses the network returns.
+
+    A network may return ``(logits, extra_loss, ...)`` while training (EMCCNN's
+    reconstruction term); the extra terms, already weighted, are added.
+    """
+
+    def __init__(self, weight=None):
+        super().__init__()
+        self.cross_entropy = torch.nn.CrossEntropyLoss(weight=weight)
+
+    def forward(self, output, target):
+        if isinstance(output, tuple):
+            logits, *extra = output
+            return self.cross_entropy(logits, target) + sum(extra)
+        return self.cross_entropy(output, target)
+
+
+def softmax(logits):
+    """Class probabilities from logits (a named function, so that nets pickle)."""
+    return torch.softmax(logits, dim=-1)
+
+
+COMMON_PARAMETERS = """max_epochs : int, default=100
+        Most passes over the training set.
+    batch_size : int, default=64
+        Spectra per gradient step (and per prediction batch).
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {'adam', 'adamw', 'sgd'} or torch optimizer class, default='adam'
+        The optimizer.  Only names can be stored by `save`.
+    weight_decay : float, default=0.0
+        L2 penalty passed to the optimizer.
+    class_weight : 'balanced', dict or None, default=None
+        Weights of the classes in the cross-entropy, as in
+        :class:`sklearn.svm.SVC`: ``'balanced'`` weights each class by the
+        inverse of its frequency; a dict maps labels to weights.
+    validation_fraction : float or None, default=0.1
+        Fraction of the training spectra held out, stratified by class, to
+        monitor the validation loss.  If `fit` gets ``groups`` (source
+        identifiers), no source is on both sides.  None trains on all spectra.
+    patience : int or None, default=10
+        Stop when the validation loss (the training loss when there is no
+        validation set) has not improved for this many epochs, and keep the
+        weights of the best epoch.  None trains for ``max_epochs``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the shuffling, dropout and the
+        validation split.  The same integer gives identical predictions on
+        CPU.  The global torch random state is left untouched.
+    device : {'cpu', 'cuda', 'auto'} or torch.device, default='cpu'
+        Where to train and predict.  ``'auto'`` takes the GPU when there is
+        one.  CPU is the default because it is reproducible everywhere.
+    verbose : int, default=0
+        0 is silent; 1 prints a table of losses per epoch; 2 also shows a
+        progress bar over the batches of each epoch.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra callbacks, e.g. a learning-rate scheduler."""
+
+
+class SpectrumClassifier(ClassifierMixin, BaseEstimator):
+    """Train any spectral network as a scikit-learn classifier, through skorch.
+
+    Give it a network class (a `torch.nn.Module` taking ``n_outputs`` and
+    ``input_shape``) and it handles the rest: spectra as arrays, lists of
+    `~specutils.Spectrum` or lists of `~astropy.nddata.CCDData`; labels of any
+    type; class weights; a seeded, stratified validation split with early
+    stopping; CPU or GPU; pickling and a pickle-free `save`/`load`.  The
+    published networks (:class:`EMCCNNClassifier` and the baselines) are
+    subclasses with the network fixed and its knobs as parameters.
+
+    Input of shape ``(n, L)`` trains the 1D form of the network, input of
+    shape ``(n, H, W)`` (folded spectra, stripes) the 2D form.
+
+    Parameters
+    ----------
+    module : type of torch.nn.Module
+        The network class.  It is built as ``module(n_outputs=...,
+        input_shape=..., **module_params)`` inside `fit`.
+    module_params : dict or None, default=None
+        Further arguments of the network.
+    {common}
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels.
+    n_features_in_ : int
+        Pixels per spectrum (rows per image for 2D input).
+    input_shape_ : tuple of int
+        Shape of one input: ``(L,)`` or ``(H, W)``.
+    spectral_axis_ : `~astropy.units.Quantity` or None
+        The wavelength grid, when fitted on spectra; prediction on other grids raises.
+    input_offset_, input_scale_ : float
+        Mean and standard deviation of all training pixels; inputs are
+        standardised with them before the network sees them.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net; ``net_.module_`` is the network.
+    history_ : skorch.History
+        Losses and accuracies per epoch (``history_[:, 'valid_loss']``).
+    n_iter_ : int
+        Epochs trained.
+    device_ : str
+        The device used.
+
+    See Also
+    --------
+    EMCCNNClassifier : The EMCCNN paper's network, the main user of this base.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from astrospecml.nn import DNN
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 20)).astype("float32"); y = (X[:, 0] > 0).astype(int)
+    >>> clf = SpectrumClassifier(DNN, module_params={"hidden_units": (16,)}, max_epochs=5,
+    ...                          random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (60, 2)
+    """
+
+    _parameter_constraints = {
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda", "auto"}), torch.device],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
+                 optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
+                 random_state=None, device="cpu", verbose=0, callbacks=None):
+        self.module = module
+        self.module_params = module_params
+        self._set_training_params(locals())
+
+    def _set_training_params(self, values):
+        for name in ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "class_weight",
+                     "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks"):
+            setattr(self, name, values[name])
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _REGISTRY[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        if cls.__doc__ and "{common}" in cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace("{common}", COMMON_PARAMETERS)
+
+    # -- what a subclass changes ------------------------------------------------------------
+
+    def _module_class(self):
+        """The network class (subclasses return theirs)."""
+        if not (isinstance(self.module, type) and issubclass(self.module, torch.nn.Module)):
+            raise TypeError(f"module must be a torch.nn.Module class, got {self.module!r}.")
+        return self.module
+
+    def _module_kwargs(self):
+        """The network's arguments besides ``n_outputs`` and ``input_shape``."""
+        return dict(self.module_params or {})
+
+    # -- input -----------------------------------------------------------------------------
+
+    def _validate_input(self, X, y=None, reset=True):
+        spectral_axis = None
+        if is_astropy_batch(X):
+            spectral_axis = as_spectral_arrays(X).spectral_axis
+            X = to_array(X)
+        if reset:
+            X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+            self.spectral_axis_ = spectral_axis
+        else:
+            X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+            fitted_axis = self.spectral_axis_
+            if fitted_axis is not None and spectral_axis is not None and not same_grid(fitted_axis, spectral_axis):
+                raise ValueError(
+                    f"the spectra are on a different wavelength grid ({len(spectral_axis)} pixels, "
+                    f"{spectral_axis.min():.5g}-{spectral_axis.max():.5g}) from the one this classifier was "
+                    f"fitted on ({len(fitted_axis)} pixels, {fitted_axis.min():.5g}-{fitted_axis.max():.5g}); "
+                    "resample them with astrospecml.preprocessing.Resample."
+                )
+        if X.ndim not in (2, 3):
+            raise ValueError(f"expected spectra (n, n_pixels) or images (n, height, width), got shape {X.shape}.")
+        if not reset and X.shape[1:] != self.input_shape_:
+            raise ValueError(f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was fitted on "
+                             f"samples of shape {self.input_shape_}.")
+        if reset:
+            self.input_offset_ = float(X.mean())
+            spread = float(X.std())
+            self.input_scale_ = spread if np.isfinite(spread) and spread > 0 else 1.0
+        # One offset and scale for all pixels keeps the spectral shape; it puts
+        # any flux scale (FluxNorm's l2 norm gives ~1/sqrt(L)) where batch
+        # normalisation's running statistics converge in a few epochs.
+        X = ((X - self.input_offset_) / self.input_scale_).astype(np.float32, copy=False)
+        return X, y
+
+    # -- training --------------------------------------------------------------------------
+
+    def _seed(self):
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _resolve_device(self):
+        device = self.device
+        if device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if str(device).startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} but torch finds no CUDA GPU; use device='cpu' or 'auto'.")
+        return str(device)
+
+    def _validation_split(self, y, groups, seed):
+        """Indices of the training and validation spectra."""
+        everything = np.arange(len(y))
+        if self.validation_fraction is None:
+            return everything, None
+        n_valid = math.ceil(self.validation_fraction * len(y))
+        n_classes = len(self.classes_)
+        if n_valid >= len(y):
+            warnings.warn(f"{len(y)} spectra are too few for a validation split; training on all of them "
+                          "without one.", UserWarning, stacklevel=3)
+            return everything, None
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(groups) != len(y):
+                raise ValueError(f"groups has {len(groups)} entries for {len(y)} spectra.")
+            try:
+                train, valid = source_disjoint_split(everything, groups=groups, test_size=self.validation_fraction,
+                                                     stratify=y, random_state=seed)
+            except ValueError:
+                train, valid = source_disjoint_split(everything, groups=groups, test_size=self.validation_fraction,
+                                                     random_state=seed)
+            if len(valid) and len(train):
+                return train, valid
+        counts = np.bincount(y, minlength=n_classes)
+        if counts.min() >= 2 and n_valid >= n_classes and len(y) - n_valid >= n_classes:
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
+        else:
+            warnings.warn("some classes have too few spectra for a stratified validation split; drawing it "
+                          "without stratification.", UserWarning, stacklevel=3)
+            splitter = ShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
+        return next(splitter.split(everything, y))
+
+    def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None):
+        optimizer = OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
+        callbacks = list(self.callbacks or [])
+        if self.patience is not None:
+            monitor = "train_loss" if train_split is None else "valid_loss"
+            callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=self.patience,
+                                                              load_best=True)))
+        if self.verbose >= 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        module_kwargs = {f"module__{key}": value for key, value in self._module_kwargs().items()}
+        return NeuralNetClassifier(
+            module=self._module_class(),
+            module__n_outputs=n_classes,
+            module__input_shape=tuple(input_shape),
+            **module_kwargs,
+            criterion=ClassificationLoss,
+            criterion__weight=class_weights,
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=train_split,
+            callbacks=callbacks,
+            predict_nonlinearity=softmax,
+            classes=list(range(n_classes)),
+            device=device,
+            verbose=int(self.verbose >= 1),
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, groups=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, L) or (n, H, W), or list of Spectrum or CCDData
+            Spectra, folded spectra or stripes, all of one shape, without NaN.
+        y : array-like of shape (n,)
+            Class labels.
+        groups : array-like of shape (n,) or None, default=None
+            Source identifiers; when given, the validation split keeps each
+            source on one side (spectra of one star are not independent).
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        X, y = self._validate_input(X, y, reset=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
+                             f"{self.classes_[0]!r}.")
+        y_encoded = encoder.transform(y).astype(np.int64)
+        self.input_shape_ = tuple(X.shape[1:])
+        self.device_ = self._resolve_device()
+        class_weights = None
+        if self.class_weight is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            class_weights = torch.as_tensor(weights, dtype=torch.float32)
+
+        seed = self._seed()
+        train, valid = self._validation_split(y_encoded, groups, seed)
+        train_split = None
+        if valid is not None:
+            train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))
+        self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights)
+        devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            self.net_.fit(X[train], y_encoded[train])
+        self.history_ = self.net_.history
+        self.n_iter_ = len(self.history_)
+        return self
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like or list of Spectrum or CCDData
+            Input of the shape seen in `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n, n_classes)
+            Probabilities in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        X, _ = self._validate_input(X, reset=False)
+        with torch.inference_mode():
+            return self.net_.predict_proba(X).astype(np.float64)
+
+    def predict(self, X):
+        """Most probable class of each input.
+
+        Parameters
+        ----------
+        X : array-like or list of Spectrum or CCDData
+            Input of the shape seen in `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    @property
+    def n_parameters_(self):
+        """Trainable parameters of the fitted network."""
+        check_is_fitted(self)
+        return sum(p.numel() for p in self.net_.module_.parameters() if p.requires_grad)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, path):
+        """Store the fitted classifier without pickle: its parameters and weights.
+
+        The file is read back by :meth:`load` with ``torch.load(...,
+        weights_only=True)``, which cannot execute code, so it is safe to share.
+        Extra ``callbacks`` only matter for training and are not stored (a
+        warning says so); an optimizer given as a class cannot be stored.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write (``.pt`` by convention).
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> from astrospecml.classifiers import DNNClassifier
+        >>> X = np.random.default_rng(0).normal(size=(40, 8)); y = X[:, 0] > 0
+        >>> clf = DNNClassifier(hidden_units=(8,), max_epochs=3, random_state=0).fit(X, y)
+        >>> path = os.path.join(tempfile.mkdtemp(), "dnn.pt")
+        >>> clf.save(path)
+        >>> np.array_equal(DNNClassifier.load(path).predict_proba(X), clf.predict_proba(X))
+        True
+        """
+        check_is_fitted(self)
+        params = self.get_params(deep=False)
+        if params.get("callbacks"):
+            warnings.warn("callbacks are not saved; set them again before training the loaded classifier.",
+                          UserWarning, stacklevel=2)
+            params["callbacks"] = None
+        if not isinstance(params["optimizer"], str):
+            raise ValueError("an optimizer given as a class cannot be saved without pickle; use one of "
+                             f"{sorted(OPTIMIZERS)}, or pickle the classifier.")
+        module = params.pop("module", None)
+        axis = self.spectral_axis_
+        state = {
+            "format": _SAVE_FORMAT,
+            "version": 1,
+            "estimator": f"{type(self).__module__}.{type(self).__qualname__}",
+            "module": None if module is None else f"{module.__module__}.{module.__qualname__}",
+            "params": json.dumps(_encode(params)),
+            "classes": json.dumps(_encode(self.classes_.tolist())),
+            "classes_dtype": self.classes_.dtype.str,
+            "input_shape": list(self.input_shape_),
+            "n_iter": int(self.n_iter_),
+            "input_offset": self.input_offset_,
+            "input_scale": self.input_scale_,
+            "spectral_axis": None if axis is None else torch.as_tensor(axis.value, dtype=torch.float64),
+            "spectral_unit": None if axis is None else axis.unit.to_string(),
+            "state_dict": {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()},
+        }
+        torch.save(state, path)
+
+    @classmethod
+    def load(cls, path, *, device=None, modules=None):
+        """Read a classifier written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file.
+        device : {'cpu', 'cuda', 'auto'} or None, default=None
+            Where to put the network; None keeps the saved ``device`` when
+            it exists here and falls back to CPU with a warning otherwise.
+        modules : dict or None, default=None
+            Only for a generic :class:`SpectrumClassifier`: the network
+            classes that may be rebuilt, by dotted name (classes of
+            :mod:`astrospecml.nn` are always allowed).  Nothing is imported
+            from a name in the file.
+
+        Returns
+        -------
+        SpectrumClassifier
+            The classifier, ready to predict.
+        """
+        import astropy.units as u
+
+        from .. import nn as networks
+
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(state, dict) or state.get("format") != _SAVE_FORMAT:
+            raise ValueError(f"{path} is not a classifier saved by astrospecml's save().")
+        estimator_class = _REGISTRY.get(state["estimator"], SpectrumClassifier
+                                        if state["estimator"].endswith(".SpectrumClassifier") else None)
+        if estimator_class is None or not issubclass(estimator_class, cls):
+            raise ValueError(f"{path} holds a {state['estimator']}, which is not a {cls.__name__} "
+                             "(import the module that defines it first).")
+        params = _decode(json.loads(state["params"]))
+        if state["module"] is not None:
+            allowed = {f"{m.__module__}.{m.__qualname__}": m for m in map(networks.__dict__.get, networks.__all__)}
+            allowed.update(modules or {})
+            if state["module"] not in allowed:
+                raise ValueError(f"network {state['module']} is not known; pass it as "
+                                 f"modules={{{state['module']!r}: TheClass}}.")
+            params["module"] = allowed[state["module"]]
+        if device is None:
+            device = params["device"]
+            if str(device).startswith("cuda") and not torch.cuda.is_available():
+                warnings.warn(f"{path} was saved with device={device!r}; no GPU here, using the CPU.",
+                              UserWarning, stacklevel=2)
+                device = "cpu"
+        params["device"] = device
+        estimator = estimator_class(**params)
+        classes = _decode(json.loads(state["classes"]))
+        estimator.classes_ = np.asarray(classes, dtype=np.dtype(state["classes_dtype"]))
+        estimator.input_shape_ = tuple(state["input_shape"])
+        estimator.n_features_in_ = estimator.input_shape_[0]
+        estimator.n_iter_ = state["n_iter"]
+        estimator.input_offset_ = state["input_offset"]
+        estimator.input_scale_ = state["input_scale"]
+        axis = state["spectral_axis"]
+        estimator.spectral_axis_ = None if axis is None else axis.numpy() * u.Unit(state["spectral_unit"])
+        estimator.device_ = estimator._resolve_device()
+        estimator.net_ = estimator._make_net(estimator.input_shape_, len(estimator.classes_), estimator.device_)
+        estimator.net_.initialize()
+        estimator.net_.module_.load_state_dict(state["state_dict"])
+        estimator.history_ = estimator.net_.history
+        return estimator
+
+
+SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS)
+
+
+def _encode(value):
+    """JSON-safe form of parameter values: tuples and dicts keep their type."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, torch.device):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ValueError(f"parameter value {value!r} cannot be saved without pickle; pickle the classifier instead.")
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(_decode(v) for v in value["__tuple__"])
+        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
