@@ -140,6 +140,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         Losses and accuracies per epoch (``history_[:, 'valid_loss']``).
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
     device_ : str
         The device used.
 
@@ -351,6 +353,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
         seed = self._seed()
         train, valid = self._validation_split(y_encoded, groups, seed)
+        self.validation_indices_ = valid
         train_split = None
         if valid is not None:
             train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))

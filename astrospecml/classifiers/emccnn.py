@@ -70,6 +70,8 @@ class EMCCNNClassifier(_PublishedNetClassifier):
         Losses and accuracies per epoch.
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
     device_ : str
         The device used.
 
@@ -149,6 +151,8 @@ class DNNClassifier(_PublishedNetClassifier):
         Losses and accuracies per epoch.
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
 
     See Also
     --------
@@ -204,6 +208,8 @@ class CNNClassifier(_PublishedNetClassifier):
         Losses and accuracies per epoch.
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
 
     See Also
     --------
@@ -267,6 +273,8 @@ class VGG16Classifier(_PublishedNetClassifier):
         Losses and accuracies per epoch.
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
 
     See Also
     --------
@@ -326,6 +334,8 @@ class ResNet18Classifier(_PublishedNetClassifier):
         Losses and accuracies per epoch.
     n_iter_ : int
         Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
 
     See Also
     --------

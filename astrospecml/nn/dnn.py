@@ -37,7 +37,7 @@ class DNN(nn.Module):
 
     def __init__(self, n_outputs, input_shape, hidden_units=(512, 256, 128, 64), dropout=0.2):
         super().__init__()
-        spatial_ndim(input_shape)
+        self.ndim = spatial_ndim(input_shape)
         n_inputs = 1
         for size in input_shape:
             n_inputs *= int(size)

@@ -1,0 +1,354 @@
+"""Behaviour of the classifiers that users rely on, beyond scikit-learn's checks."""
+import pickle
+
+import astropy.units as u
+import numpy as np
+import pytest
+import torch
+from astropy.nddata import CCDData
+from skorch.callbacks import LRScheduler
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import SVC
+
+from astrospecml.classifiers import (
+    CNNClassifier,
+    DNNClassifier,
+    EMCCNNClassifier,
+    ResNet18Classifier,
+    SpectrumClassifier,
+    VGG16Classifier,
+)
+from astrospecml.nn import DNN, EMCCNN, PlainCNN, ResNet18, VGG16
+from astrospecml.preprocessing import FluxNorm, Fold2D, Resample
+
+from .conftest import make_spectrum
+
+FAST = dict(max_epochs=12, lr=1e-2, batch_size=16, random_state=0)
+
+
+def tiny_emccnn(**kwargs):
+    params = dict(kernel_sizes=(3, 5), branch_channels=4, encoder_channels=(4,), hidden_units=(16,), **FAST)
+    params.update(kwargs)
+    return EMCCNNClassifier(**params)
+
+
+def two_class_spectra(n=60, n_pixels=48, seed=0):
+    """Flat noisy spectra; class 1 has an absorption band."""
+    rng = np.random.default_rng(seed)
+    X = 1.0 + 0.05 * rng.normal(size=(n, n_pixels))
+    y = np.arange(n) % 2
+    X[y == 1, 10:18] -= 0.4
+    return X, y
+
+
+def as_spectra(X):
+    wave = np.linspace(1.0, 2.0, X.shape[1]) * u.um
+    return [make_spectrum(X.shape[1]).__class__(flux=row * u.Jy, spectral_axis=wave) for row in X]
+
+
+# -- learning and the 1D/2D switch ---------------------------------------------------------------
+
+@pytest.mark.parametrize("make", [
+    lambda: tiny_emccnn(),
+    lambda: DNNClassifier(hidden_units=(16, 16, 16, 16), **FAST),
+    lambda: CNNClassifier(channels=(4, 8), hidden_units=(16,), **FAST),
+    lambda: VGG16Classifier(channels=(4, 4, 4, 8, 8), hidden_units=(16, 16), dropout=0.0, **FAST),
+    lambda: ResNet18Classifier(channels=(8, 8, 8, 8), **FAST),
+])
+@pytest.mark.parametrize("fold", [False, True])
+def test_learns_a_spectral_feature_in_1d_and_2d(make, fold):
+    X, y = two_class_spectra()
+    X_test, y_test = two_class_spectra(seed=1)
+    steps = [FluxNorm()] + ([Fold2D(shape=(6, 8))] if fold else [])
+    model = make_pipeline(*steps, make()).fit(X, y)
+    clf = model[-1]
+    assert clf.input_shape_ == ((6, 8) if fold else (48,))
+    assert clf.net_.module_.ndim == (2 if fold else 1)
+    assert model.score(X_test, y_test) >= 0.9
+
+
+def test_pipeline_fits_a_list_of_spectrum_objects():
+    X, y = two_class_spectra()
+    spectra = as_spectra(X)
+    model = make_pipeline(FluxNorm(), Fold2D(), tiny_emccnn()).fit(spectra, y)
+    assert model.score(as_spectra(two_class_spectra(seed=1)[0]), two_class_spectra(seed=1)[1]) >= 0.9
+    assert model[-1].input_shape_ == Fold2D().fit(X).shape_
+
+
+def test_spectra_on_another_grid_are_refused():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(max_epochs=1).fit(as_spectra(X), y)
+    assert clf.spectral_axis_.unit == u.um
+    shifted = [s.__class__(flux=s.flux, spectral_axis=s.spectral_axis + 0.1 * u.um) for s in as_spectra(X[:3])]
+    with pytest.raises(ValueError, match="Resample"):
+        clf.predict(shifted)
+    # Resampling them back onto the fitted grid is the fix the message names.
+    back = Resample(grid=clf.spectral_axis_, method="linear").fit_transform(as_spectra(X[:3]))
+    assert clf.predict(back).shape == (3,)
+
+
+def test_ccddata_stripes_train_the_2d_network():
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    stripes = [CCDData(1 + 0.05 * rng.normal(size=(5, 24)) + 0.5 * label * (np.arange(24) > 12), unit=u.adu)
+               for label in y]
+    clf = tiny_emccnn(max_epochs=10).fit(stripes, y)
+    assert clf.input_shape_ == (5, 24)
+    assert clf.score(stripes, y) >= 0.9
+
+
+def test_string_labels_and_probabilities():
+    X, y = two_class_spectra()
+    labels = np.array(["M5", "L2"])[y]
+    clf = tiny_emccnn().fit(X, labels)
+    assert clf.classes_.tolist() == ["L2", "M5"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert set(clf.predict(X)) <= {"L2", "M5"}
+
+
+# -- reproducibility and persistence --------------------------------------------------------------
+
+def test_same_random_state_gives_identical_predictions_and_leaves_global_rng_alone():
+    X, y = two_class_spectra()
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    fitted = tiny_emccnn(random_state=7).fit(X, y)
+    after = torch.rand(1)
+    first = fitted.predict_proba(X)
+    second = tiny_emccnn(random_state=7).fit(X, y).predict_proba(X)
+    other = tiny_emccnn(random_state=8).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other)
+    assert before == after  # fitting did not consume the caller's torch random numbers
+
+
+def test_pickle_round_trip_is_exact():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn().fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tiny_emccnn(kernel_sizes=(3, 7), class_weight={"a": 1.0, "b": 2.0}),
+    lambda: VGG16Classifier(channels=(4, 4, 4, 4, 4), hidden_units=(8, 8), **FAST),
+    lambda: ResNet18Classifier(channels=(4, 4, 4, 4), **FAST),
+    lambda: SpectrumClassifier(PlainCNN, module_params={"channels": (4,)}, **FAST),
+])
+def test_weights_only_save_and_load_round_trip(tmp_path, make):
+    X, y = two_class_spectra()
+    clf = make().fit(as_spectra(X), np.array(["a", "b"])[y])
+    path = tmp_path / "model.pt"
+    clf.save(path)
+    state = torch.load(path, weights_only=True)  # no pickle needed to read it
+    assert state["format"] == "astrospecml-classifier"
+    loaded = type(clf).load(path)
+    assert type(loaded) is type(clf)
+    assert {k: v for k, v in loaded.get_params().items() if k != "callbacks"} == \
+        {k: v for k, v in clf.get_params().items() if k != "callbacks"}
+    np.testing.assert_array_equal(loaded.predict_proba(as_spectra(X)), clf.predict_proba(as_spectra(X)))
+    assert loaded.classes_.tolist() == ["a", "b"]
+    assert loaded.spectral_axis_.unit == u.um
+
+
+def test_load_refuses_other_files_and_unknown_networks(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, path)
+    with pytest.raises(ValueError, match="not a classifier saved"):
+        EMCCNNClassifier.load(path)
+    X, y = two_class_spectra()
+
+    class MyNet(DNN):
+        pass
+
+    clf = SpectrumClassifier(MyNet, module_params={"hidden_units": (4,)}, **FAST).fit(X, y)
+    clf.save(tmp_path / "mine.pt")
+    with pytest.raises(ValueError, match="is not known"):
+        SpectrumClassifier.load(tmp_path / "mine.pt")
+    name = f"{MyNet.__module__}.{MyNet.__qualname__}"
+    loaded = SpectrumClassifier.load(tmp_path / "mine.pt", modules={name: MyNet})
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    tiny_emccnn().fit(X, y).save(tmp_path / "emccnn.pt")
+    with pytest.raises(ValueError, match="not a DNNClassifier"):
+        DNNClassifier.load(tmp_path / "emccnn.pt")
+
+
+def test_save_warns_about_callbacks_and_refuses_optimizer_classes(tmp_path):
+    X, y = two_class_spectra()
+    scheduler = ("lr", LRScheduler(policy="StepLR", step_size=2))
+    clf = tiny_emccnn(callbacks=[scheduler]).fit(X, y)
+    assert "lr" in dict(clf.net_.callbacks_)
+    with pytest.warns(UserWarning, match="callbacks are not saved"):
+        clf.save(tmp_path / "a.pt")
+    clf = tiny_emccnn(optimizer=torch.optim.RMSprop).fit(X, y)
+    assert isinstance(clf.net_.optimizer_, torch.optim.RMSprop)
+    with pytest.raises(ValueError, match="optimizer given as a class"):
+        clf.save(tmp_path / "b.pt")
+
+
+# -- training options -----------------------------------------------------------------------------
+
+def test_class_weight_reaches_the_loss():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(class_weight="balanced").fit(X[:45], y[:45])
+    weight = clf.net_.criterion_.cross_entropy.weight
+    expected = 45 / (2 * np.bincount(y[:45]))
+    np.testing.assert_allclose(weight.numpy(), expected, rtol=1e-6)
+    clf = tiny_emccnn(class_weight={0: 1.0, 1: 5.0}).fit(X, y)
+    np.testing.assert_allclose(clf.net_.criterion_.cross_entropy.weight.numpy(), [1.0, 5.0])
+
+
+def test_early_stopping_uses_a_stratified_validation_split():
+    X, y = two_class_spectra(n=100)
+    clf = tiny_emccnn(max_epochs=200, patience=3, validation_fraction=0.2).fit(X, y)
+    assert clf.n_iter_ < 200
+    assert "valid_loss" in clf.history_[-1]
+    # The held-out set is 20 spectra, 10 of each class, and the same for the same seed.
+    valid = clf.validation_indices_
+    assert len(valid) == 20 and np.bincount(y[valid]).tolist() == [10, 10]
+    again = tiny_emccnn(max_epochs=1, validation_fraction=0.2).fit(X, y)
+    np.testing.assert_array_equal(np.sort(again.validation_indices_), np.sort(valid))
+
+
+def test_groups_keep_each_source_on_one_side_of_the_validation_split():
+    X, y = two_class_spectra(n=80)
+    groups = np.repeat(np.arange(40), 2)  # two spectra per source
+    clf = tiny_emccnn(max_epochs=2, validation_fraction=0.25).fit(X, y, groups=groups)
+    valid = clf.validation_indices_
+    valid_sources = set(groups[valid])
+    train_sources = set(groups[np.setdiff1d(np.arange(len(X)), valid)])
+    assert valid_sources and train_sources and valid_sources.isdisjoint(train_sources)
+    assert len(valid) == 2 * len(valid_sources)  # both spectra of each held-out source
+
+
+def test_without_validation_early_stopping_watches_the_training_loss():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(validation_fraction=None, patience=2, max_epochs=3).fit(X, y)
+    assert "valid_loss" not in clf.history_[-1]
+    assert dict(clf.net_.callbacks_)["early_stopping"].monitor == "train_loss"
+    clf = tiny_emccnn(validation_fraction=None, patience=None, max_epochs=3).fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+@pytest.mark.parametrize("optimizer, expected", [("sgd", torch.optim.SGD), ("adamw", torch.optim.AdamW)])
+def test_optimizer_and_learning_rate(optimizer, expected):
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(optimizer=optimizer, lr=0.05, weight_decay=1e-3, max_epochs=1).fit(X, y)
+    assert isinstance(clf.net_.optimizer_, expected)
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.05
+    assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 1e-3
+
+
+def test_verbose_prints_epochs_and_a_progress_bar(capsys):
+    X, y = two_class_spectra()
+    tiny_emccnn(max_epochs=2, verbose=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    tiny_emccnn(max_epochs=2, verbose=1).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+    clf = tiny_emccnn(max_epochs=2, verbose=2).fit(X, y)
+    assert "progress_bar" in dict(clf.net_.callbacks_)
+
+
+@pytest.mark.parametrize("options", [dict(reconstruction_weight=0.5), dict(noise_std=0.2),
+                                     dict(reconstruction_weight=0.5, noise_std=0.2)])
+def test_emccnn_reconstruction_and_noise_options(options):
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(max_epochs=10, **options).fit(X, y)
+    module = clf.net_.module_
+    assert (module.encoder.decode is not None) == (options.get("reconstruction_weight", 0) > 0)
+    module.train()
+    out = module(torch.as_tensor(X[:4], dtype=torch.float32))
+    if options.get("reconstruction_weight"):
+        logits, extra = out
+        assert logits.shape == (4, 2) and extra.ndim == 0 and extra > 0
+    else:
+        assert out.shape == (4, 2)
+    assert clf.score(X, y) >= 0.9
+    # Prediction is deterministic: no training noise at inference.
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+
+
+def test_kernel_sizes_build_one_branch_each():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(kernel_sizes=(3, 9, 21), max_epochs=1).fit(X, y)
+    widths = [branch[0][0].kernel_size for branch in clf.net_.module_.branches]
+    assert widths == [(1, 3), (1, 9), (1, 21)]
+    clf = tiny_emccnn(kernel_sizes=(3, 5), max_epochs=1).fit(Fold2D(shape=(6, 8)).fit_transform(X), y)
+    assert [b[0][0].kernel_size for b in clf.net_.module_.branches] == [(3, 3), (5, 5)]
+
+
+def test_device_auto_and_unavailable_cuda():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(device="auto", max_epochs=1).fit(X, y)
+    assert clf.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            tiny_emccnn(device="cuda").fit(X, y)
+
+
+# -- clear errors on bad input ----------------------------------------------------------------------
+
+def test_bad_input_errors():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(max_epochs=1)
+    with pytest.raises(ValueError, match="at least two classes"):
+        clf.fit(X, np.zeros(len(X)))
+    bad = X.copy()
+    bad[3, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(bad, y)
+    with pytest.raises(ValueError, match="expected spectra"):
+        clf.fit(np.zeros((4, 2, 3, 5)), [0, 1, 0, 1])
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X.reshape(len(X), 6, 8))
+    with pytest.raises(ValueError, match="fitted on samples of shape"):
+        clf.predict(X.reshape(len(X), 48, 1))
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :40])
+    masked = as_spectra(X[:2])
+    masked[0].mask = np.zeros(48, bool)
+    masked[0].mask[4] = True
+    with pytest.raises(ValueError, match="BadPixelImputer"):
+        clf.predict(masked)
+    with pytest.raises(TypeError, match="torch.nn.Module class"):
+        SpectrumClassifier(module="emccnn").fit(X, y)
+
+
+def test_networks_report_their_size():
+    X, y = two_class_spectra()
+    clf = tiny_emccnn(max_epochs=1).fit(X, y)
+    assert clf.n_parameters_ == sum(p.numel() for p in clf.net_.module_.parameters())
+
+
+# -- model selection --------------------------------------------------------------------------------
+
+def test_grid_search_tunes_fold_shape_kernels_and_lr_against_an_svc():
+    X, y = two_class_spectra(n=48)
+    pipe = make_pipeline(FluxNorm(), Fold2D(), tiny_emccnn(max_epochs=4))
+    grid = [
+        {"fold2d__shape": [(6, 8), (4, 12)], "emccnnclassifier__kernel_sizes": [(3,), (3, 5)],
+         "emccnnclassifier__lr": [1e-2]},
+        {"fold2d": ["passthrough"], "emccnnclassifier": [SVC()], "emccnnclassifier__C": [1.0, 10.0]},
+    ]
+    search = GridSearchCV(pipe, grid, cv=StratifiedKFold(2)).fit(X, y)
+    assert len(search.cv_results_["params"]) == 6
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.score(X, y) >= 0.9
+
+
+def test_cross_val_score_on_a_pipeline():
+    X, y = two_class_spectra(n=48)
+    scores = cross_val_score(make_pipeline(FluxNorm(), Fold2D(), tiny_emccnn()), X, y, cv=StratifiedKFold(3))
+    assert scores.shape == (3,) and scores.mean() >= 0.8
+
+
+@pytest.mark.parametrize("network", [EMCCNN, DNN, PlainCNN, VGG16, ResNet18])
+def test_generic_classifier_wraps_any_network(network):
+    X, y = two_class_spectra()
+    clf = SpectrumClassifier(network, **FAST).fit(X, y)
+    assert isinstance(clf.net_.module_, network)
