@@ -6,6 +6,10 @@ import numpy as np
 
 __all__ = ["main", "data_summary"]
 
+BENCHMARK_HELP = """Compare EMCCNN with its baselines (SVC, DNN, CNN, VGG16, ResNet18; 1D and
+folded 2D) on the shipped SpeX spectra, split by source, and write a report
+folder (Markdown and reStructuredText tables, CSV, JSON, PNG figures)."""
+
 
 def data_summary(file=None):
     """Print what the shipped SpeX Prism Library holds: counts per type and S/N.
@@ -74,9 +78,24 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="astrospecml", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
+    bench = sub.add_parser("benchmark", help="run the EMCCNN paper's comparison on the SpeX spectra",
+                           description=BENCHMARK_HELP)
+    bench.add_argument("--quick", action="store_true",
+                       help="train each network once with its defaults (under 10 minutes on 2 cores) instead of "
+                            "cross-validating learning rates (the full profile, about an hour or more)")
+    bench.add_argument("--output", default="astrospecml-benchmark", help="report folder (default: %(default)s)")
+    bench.add_argument("--targets", nargs="+", default=["spex_type", "opt_type"],
+                       choices=["spex_type", "opt_type"], help="tasks (default: both)")
+    bench.add_argument("--models", nargs="+", default=None, help="model names (default: all)")
+    bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
     args = parser.parse_args(argv)
     if args.command == "summary":
         data_summary()
+    elif args.command == "benchmark":
+        from .benchmarks import run_spex_benchmark
+
+        run_spex_benchmark(args.output, profile="quick" if args.quick else "full", targets=tuple(args.targets),
+                           models=args.models, random_state=args.random_state)
     return 0
 
 

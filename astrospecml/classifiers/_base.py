@@ -270,8 +270,12 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             if len(groups) != len(y):
                 raise ValueError(f"groups has {len(groups)} entries for {len(y)} spectra.")
             try:
-                train, valid = source_disjoint_split(everything, groups=groups, test_size=self.validation_fraction,
-                                                     stratify=y, random_state=seed)
+                with warnings.catch_warnings():
+                    # Rare classes cannot be in every fold; the split stays stratified as far as it can.
+                    warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+                    train, valid = source_disjoint_split(everything, groups=groups,
+                                                         test_size=self.validation_fraction, stratify=y,
+                                                         random_state=seed)
             except ValueError:
                 train, valid = source_disjoint_split(everything, groups=groups, test_size=self.validation_fraction,
                                                      random_state=seed)

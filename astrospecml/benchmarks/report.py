@@ -1,0 +1,304 @@
+"""Write a benchmark's tables (Markdown, reStructuredText, CSV, JSON) and figures (PNG)."""
+import csv
+import json
+import platform
+
+import matplotlib
+
+matplotlib.use("Agg")  # the report is written to files, never shown
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+import torch  # noqa: E402
+from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+
+from ..classifiers._base import SpectrumClassifier  # noqa: E402
+from ..datasets import subtype_to_label  # noqa: E402
+from .metrics import SNR_BINS  # noqa: E402
+
+__all__ = ["write_report"]
+
+
+class _Document:
+    """Collects the report once and renders it as Markdown and as reStructuredText."""
+
+    def __init__(self):
+        self.blocks = []
+
+    def heading(self, text, level):
+        self.blocks.append(("heading", text, level))
+
+    def text(self, text):
+        self.blocks.append(("text", text))
+
+    def table(self, headers, rows):
+        self.blocks.append(("table", headers, [[str(cell) for cell in row] for row in rows]))
+
+    def image(self, path, caption):
+        self.blocks.append(("image", path, caption))
+
+    def markdown(self):
+        out = []
+        for kind, *args in self.blocks:
+            if kind == "heading":
+                out.append("#" * args[1] + " " + args[0])
+            elif kind == "text":
+                out.append(args[0])
+            elif kind == "table":
+                headers, rows = args
+                out.append("\n".join(["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+                                     + ["| " + " | ".join(row) + " |" for row in rows]))
+            else:
+                out.append(f"![{args[1]}]({args[0]})\n\n*{args[1]}*")
+        return "\n\n".join(out) + "\n"
+
+    def rst(self):
+        out = []
+        for kind, *args in self.blocks:
+            if kind == "heading":
+                text, level = args
+                out.append(text + "\n" + "=-~^"[level - 1] * len(text))
+            elif kind == "text":
+                out.append(args[0])
+            elif kind == "table":
+                headers, rows = args
+                lines = [".. list-table::", "   :header-rows: 1", ""]
+                for row in [headers] + rows:
+                    lines.append("   * - " + (row[0] or "\\ "))
+                    lines += ["     - " + (cell or "\\ ") for cell in row[1:]]
+                out.append("\n".join(lines))
+            else:
+                out.append(f".. figure:: {args[0]}\n   :width: 100%\n\n   {args[1]}")
+        return "\n\n".join(out) + "\n"
+
+
+def _label(value):
+    return subtype_to_label(value)
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return "-"
+    if isinstance(value, float) and np.isnan(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _size(metrics):
+    if metrics["n_parameters"] is not None:
+        return f"{metrics['n_parameters']:,}"
+    if metrics["n_support_vectors"] is not None:
+        return f"{metrics['n_support_vectors']:,} SV"
+    return "-"
+
+
+def _plot_confusions(path, target_results, title):
+    names = list(target_results)
+    cols = min(4, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        metrics = target_results[name]
+        matrix = np.asarray(metrics["confusion"], dtype=float)
+        matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        labels = [_label(v) for v in metrics["labels"]]
+        ConfusionMatrixDisplay(matrix, display_labels=labels).plot(ax=ax, include_values=False, colorbar=False,
+                                                                   xticks_rotation="vertical", cmap="viridis")
+        ax.set_title(f"{name}: test accuracy {metrics['test_accuracy']:.2f}", fontsize=9)
+        ax.tick_params(labelsize=5)
+        ax.set_xlabel("predicted", fontsize=7)
+        ax.set_ylabel("true", fontsize=7)
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    fig.suptitle(f"Confusion matrices, rows normalised: {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_snr(path, target_results, title):
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    bins = [label for label, _, _ in SNR_BINS]
+    for name, metrics in target_results.items():
+        values = [metrics["accuracy_by_snr"][b][0] for b in bins]
+        style = "-o" if name.startswith("EMCCNN") else ("-s" if name == "SVC" else "--.")
+        ax.plot(bins, values, style, label=name, linewidth=2 if name.startswith(("EMCCNN", "SVC")) else 1)
+    counts = [next(iter(target_results.values()))["accuracy_by_snr"][b][1] for b in bins]
+    ax.set_xticks(range(len(bins)), [f"{b}\n({n} spectra)" for b, n in zip(bins, counts)])
+    ax.set_ylabel("test accuracy (exact subtype)")
+    ax.set_title(f"Accuracy per S/N bin: {title}")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_train_test(path, target_results, title):
+    names = list(target_results)
+    x = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(names)), 4.5))
+    ax.bar(x - 0.2, [target_results[n]["train_accuracy"] for n in names], 0.4, label="train")
+    ax.bar(x + 0.2, [target_results[n]["test_accuracy"] for n in names], 0.4, label="test")
+    ax.set_xticks(x, names, rotation=45, ha="right")
+    ax.set_ylabel("accuracy (exact subtype)")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"Train versus test accuracy (the gap is over-fitting): {title}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_learning_curves(path, fitted, target, names, title):
+    nets = [n for n in names if isinstance(fitted[(target, n)].steps[-1][1], SpectrumClassifier)]
+    if not nets:
+        return False
+    cols = min(5, len(nets))
+    rows = int(np.ceil(len(nets) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), nets):
+        history = fitted[(target, name)].steps[-1][1].history_
+        epochs = history[:, "epoch"]
+        ax.plot(epochs, history[:, "train_loss"], label="train")
+        if "valid_loss" in history[-1]:
+            ax.plot(epochs, history[:, "valid_loss"], label="validation")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_yscale("log")
+    axes[0, 0].set_ylabel("cross-entropy")
+    axes[0, 0].legend(fontsize=7)
+    for ax in axes.ravel()[len(nets):]:
+        ax.axis("off")
+    fig.suptitle(f"Learning curves (validation = held-out training sources): {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _plot_examples(path, data, fold_shape):
+    from ..preprocessing import FluxNorm, Fold2D
+    from .spex import SPEX_GRID
+
+    chosen = [t for t in (12, 16, 22, 26, 32, 36) if t in set(data.y)]
+    fig, axes = plt.subplots(len(chosen), 2, figsize=(10, 1.7 * len(chosen)), squeeze=False,
+                             gridspec_kw={"width_ratios": [3, 1]})
+    for row, subtype in zip(axes, chosen):
+        i = np.flatnonzero(data.y == subtype)[np.argmax(data.snr[data.y == subtype])]
+        flux = FluxNorm().fit_transform(data.X[i:i + 1])
+        row[0].plot(SPEX_GRID.value, flux[0], lw=0.8)
+        row[0].set_ylabel(_label(subtype), rotation=0, labelpad=15)
+        row[1].imshow(Fold2D(shape=fold_shape).fit_transform(flux)[0], aspect="auto", cmap="magma")
+        row[1].set_xticks([])
+        row[1].set_yticks([])
+    axes[-1, 0].set_xlabel(f"wavelength ({SPEX_GRID.unit})")
+    axes[0, 0].set_title("highest-S/N SpeX spectrum of each type, as the 1D networks see it")
+    axes[0, 1].set_title(f"folded {fold_shape[0]} x {fold_shape[1]}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _verdict(target_results):
+    """Sentences comparing EMCCNN with the SVC and the best model, from the numbers."""
+    out = []
+    ranked = sorted(target_results, key=lambda n: -target_results[n]["test_accuracy"])
+    out.append(f"Best test accuracy: **{ranked[0]}** ({target_results[ranked[0]]['test_accuracy']:.3f}); "
+               f"ranking: {', '.join(ranked)}.")
+    if "SVC" in target_results:
+        svc = target_results["SVC"]["accuracy_by_snr"]
+        for name in ("EMCCNN-1D", "EMCCNN-2D"):
+            if name not in target_results:
+                continue
+            mine = target_results[name]["accuracy_by_snr"]
+            wins = [b for b in svc if svc[b][1] and mine[b][0] > svc[b][0]]
+            losses = [b for b in svc if svc[b][1] and mine[b][0] <= svc[b][0]]
+            out.append(f"{name} beats the SVC in {len(wins)} of {len(wins) + len(losses)} S/N bins"
+                       + (f" (not in: {', '.join(losses)})." if losses else "."))
+    return " ".join(out)
+
+
+def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state):
+    """Write ``report.md``, ``report.rst``, ``results.json``, per-class CSVs and figures to ``output``."""
+    from .spex import TARGETS
+
+    doc = _Document()
+    doc.heading("astrospecml benchmark: the EMCCNN comparison on SpeX spectra", 1)
+    doc.text(
+        f"Profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
+        f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}). Regenerate with "
+        f"`astrospecml benchmark{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")
+    doc.text(
+        "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
+        "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "
+        "star has spectra on both sides. Hyperparameters: the SVC's C and gamma by source-disjoint "
+        f"{profile.svc_folds}-fold grid search on the training set; the networks stop early on held-out "
+        "training sources" + (f" and their learning rate (EMCCNN: also kernel sizes) is chosen by source-disjoint "
+                              f"{profile.net_folds}-fold CV" if profile.net_grids else "")
+        + f" (at most {profile.max_epochs} epochs, patience {profile.patience}). The test set is used once. "
+        "Within-one is the fraction of test spectra within one subtype; RMS is in subtypes. Throughput is "
+        "`predict` on the whole test set, preprocessing included, spectra per second.")
+    if profile.name == "quick":
+        doc.text("The quick profile trains each network once with its default widths; run `astrospecml "
+                 "benchmark` (the full profile) for cross-validated learning rates.")
+    example_written = False
+    per_class_rows = []
+    for target, target_results in results.items():
+        data, train, test = splits[target]
+        title = TARGETS[target]
+        names = list(target_results)
+        doc.heading(title, 2)
+        doc.text(f"{len(train)} training spectra of {len(np.unique(data.groups[train]))} sources, {len(test)} test "
+                 f"spectra of {len(np.unique(data.groups[test]))} sources, {len(np.unique(data.y))} classes"
+                 + (f"; classes with fewer than 6 spectra left out: "
+                    f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
+                 + ".")
+        doc.text(_verdict(target_results))
+        doc.table(
+            ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
+             "predict /s"],
+            [[n, _fmt(m["train_accuracy"]), _fmt(m["test_accuracy"]), _fmt(m["test_macro_f1"]),
+              _fmt(m["test_within_one"]), _fmt(m["test_rms_subtype"], 2), _size(m),
+              m["epochs"] if m["epochs"] is not None else "-", f"{m['fit_seconds']:.0f}",
+              f"{m['predict_per_second']:,.0f}"] for n, m in target_results.items()])
+        bins = [label for label, _, _ in SNR_BINS]
+        counts = [target_results[names[0]]["accuracy_by_snr"][b][1] for b in bins]
+        doc.heading("Accuracy per S/N bin", 3)
+        doc.table(["model"] + [f"{b} (n={n})" for b, n in zip(bins, counts)],
+                  [[n] + [_fmt(m["accuracy_by_snr"][b][0]) for b in bins] for n, m in target_results.items()])
+        doc.heading("F1 per class", 3)
+        labels = target_results[names[0]]["labels"]
+        doc.table(["class", "test n"] + names,
+                  [[_label(label), target_results[names[0]]["per_class"][label]["support"]]
+                   + [_fmt(target_results[n]["per_class"][label]["f1"], 2) for n in names] for label in labels])
+        for name in names:
+            for label, row in target_results[name]["per_class"].items():
+                per_class_rows.append([target, name, _label(label), row["precision"], row["recall"], row["f1"],
+                                       row["support"]])
+        chosen = [(n, m["chosen"]) for n, m in target_results.items() if m["chosen"]]
+        if chosen:
+            doc.heading("Hyperparameters chosen by cross-validation on the training sources", 3)
+            doc.table(["model", "chosen"], [[n, ", ".join(f"{k}={v}" for k, v in c.items())] for n, c in chosen])
+        doc.heading("Figures", 3)
+        _plot_confusions(output / f"confusion_{target}.png", target_results, title)
+        _plot_snr(output / f"accuracy_vs_snr_{target}.png", target_results, title)
+        _plot_train_test(output / f"train_vs_test_{target}.png", target_results, title)
+        doc.image(f"accuracy_vs_snr_{target}.png", f"Test accuracy per S/N bin, {title}.")
+        doc.image(f"train_vs_test_{target}.png", f"Train versus test accuracy, {title}.")
+        if _plot_learning_curves(output / f"learning_curves_{target}.png", fitted, target, names, title):
+            doc.image(f"learning_curves_{target}.png", f"Training and validation loss per epoch, {title}.")
+        doc.image(f"confusion_{target}.png", f"Confusion matrices, {title}.")
+        if not example_written:
+            _plot_examples(output / "examples.png", data, fold_shape)
+            doc.image("examples.png", "Example spectra and their folded images.")
+            example_written = True
+    (output / "report.md").write_text(doc.markdown())
+    (output / "report.rst").write_text(doc.rst())
+    with open(output / "per_class.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["target", "model", "class", "precision", "recall", "f1", "support"])
+        writer.writerows(per_class_rows)
+    slim = {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}
+    (output / "results.json").write_text(json.dumps(slim, indent=1, default=str))

@@ -1,0 +1,90 @@
+"""The benchmark job: data preparation, metrics, report and command line."""
+import json
+
+import numpy as np
+import pytest
+
+from astrospecml import cli
+from astrospecml.benchmarks import BENCHMARK_MODELS, Profile, prepare_spex, run_spex_benchmark
+from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
+
+
+def test_subtype_errors_and_snr_bins_ignore_unknown_snr():
+    assert subtype_errors([20, 20], [21, 23]) == (0.5, pytest.approx(np.sqrt(5)))
+    bins = accuracy_by_snr([1, 2, 3, 4], [1, 0, 3, 4], [5.0, 50.0, np.nan, 500.0])
+    assert bins == {"S/N < 30": (1.0, 1), "30-100": (0.0, 1), "> 100": (1.0, 1)}
+
+
+def test_evaluate_reports_per_class_scores():
+    class Fixed:
+        def predict(self, X):
+            return np.asarray(X)[:, 0]
+
+    X_test = np.array([[10], [10], [11], [12]])
+    y_test = np.array([10, 11, 11, 12])
+    metrics = evaluate(Fixed(), X_test, y_test, X_test, y_test, np.array([10.0, 40.0, 40.0, 200.0]))
+    assert metrics["test_accuracy"] == 0.75
+    assert metrics["per_class"][11] == {"precision": 1.0, "recall": 0.5, "f1": pytest.approx(2 / 3), "support": 2}
+    assert metrics["confusion"] == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+    assert metrics["test_within_one"] == 1.0
+
+
+def test_prepare_opt_type_rounds_half_types_and_lists_dropped_classes():
+    data = prepare_spex("opt_type")
+    assert data.X.shape == (len(data.y), 512) and np.isfinite(data.X).all()
+    assert data.y.dtype.kind == "i"
+    labels, counts = np.unique(data.y, return_counts=True)
+    assert counts.min() >= 6
+    assert data.dropped and all(count < 6 for count in data.dropped.values())
+    assert len(data.y) + sum(data.dropped.values()) == 1023  # nothing else is lost
+    with pytest.raises(ValueError, match="target"):
+        prepare_spex("nir_type")
+
+
+def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
+    tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0, 10.0], "svc__gamma": [1e-3]},
+                   svc_folds=2)
+    results = run_spex_benchmark(tmp_path, profile=tiny, targets=("opt_type",), models=["SVC", "EMCCNN-2D"])
+    metrics = results["opt_type"]
+    assert set(metrics) == {"SVC", "EMCCNN-2D"}
+    assert metrics["SVC"]["chosen"]["C"] in (1.0, 10.0)  # chosen by the source-disjoint search
+    assert metrics["EMCCNN-2D"]["epochs"] <= 2 and metrics["EMCCNN-2D"]["n_parameters"] > 0
+    for name in metrics:
+        assert 0 <= metrics[name]["test_accuracy"] <= 1
+        assert metrics[name]["predict_per_second"] > 0
+    for name in ("report.md", "report.rst", "results.json", "per_class.csv", "examples.png",
+                 "confusion_opt_type.png", "accuracy_vs_snr_opt_type.png", "train_vs_test_opt_type.png",
+                 "learning_curves_opt_type.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    report = (tmp_path / "report.md").read_text()
+    assert "| SVC |" in report and "EMCCNN-2D" in report and "S/N < 30" in report
+    assert ".. list-table::" in (tmp_path / "report.rst").read_text()
+    assert json.loads((tmp_path / "results.json").read_text())["opt_type"]["SVC"]["test_accuracy"] == \
+        metrics["SVC"]["test_accuracy"]
+    assert "2/2 EMCCNN-2D" in capsys.readouterr().out
+
+
+def test_benchmark_refuses_unknown_models_and_profiles(tmp_path):
+    with pytest.raises(ValueError, match="unknown models"):
+        run_spex_benchmark(tmp_path, models=["SVM"])
+    with pytest.raises(ValueError, match="profile"):
+        run_spex_benchmark(tmp_path, profile="fast")
+
+
+def test_every_benchmark_model_builds():
+    for name, factory in BENCHMARK_MODELS.items():
+        assert hasattr(factory(), "fit"), name
+
+
+def test_command_line_passes_its_options(monkeypatch):
+    calls = []
+    monkeypatch.setattr("astrospecml.benchmarks.run_spex_benchmark",
+                        lambda *args, **kwargs: calls.append((args, kwargs)))
+    assert cli.main(["benchmark", "--quick", "--output", "out", "--targets", "spex_type",
+                     "--models", "SVC", "EMCCNN-1D"]) == 0
+    args, kwargs = calls[0]
+    assert args == ("out",)
+    assert kwargs == {"profile": "quick", "targets": ("spex_type",), "models": ["SVC", "EMCCNN-1D"],
+                      "random_state": 0}
+    cli.main(["benchmark"])
+    assert calls[1][1]["profile"] == "full"
