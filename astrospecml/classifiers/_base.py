@@ -29,7 +29,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..io.convert import as_spectral_arrays, is_astropy_batch, same_grid, to_array
+from ..io.convert import is_astropy_batch, same_grid, to_array
 from ..model_selection import source_disjoint_split
 
 __all__ = ["SpectrumClassifier"]
@@ -209,10 +209,14 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # -- input -----------------------------------------------------------------------------
 
     def _validate_input(self, X, y=None, reset=True):
+        original = X
         spectral_axis = None
         if is_astropy_batch(X):
-            spectral_axis = as_spectral_arrays(X).spectral_axis
-            X = to_array(X)
+            X = to_array(X)  # checks that all spectra share one grid
+            spectral_axis = getattr(original[0] if isinstance(original, (list, tuple)) else original,
+                                    "spectral_axis", None)
+            if spectral_axis is not None and spectral_axis.ndim > 1:  # SpectrumCollection: one row per spectrum
+                spectral_axis = spectral_axis[0]
         if reset:
             X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
             self.spectral_axis_ = spectral_axis
