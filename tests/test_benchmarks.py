@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from astrospecml import cli
-from astrospecml.benchmarks import BENCHMARK_MODELS, Profile, prepare_spex, run_spex_benchmark
+from astrospecml.benchmarks import (
+    BENCHMARK_MODELS,
+    Profile,
+    prepare_spex,
+    run_spex_benchmark,
+)
 from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
 
 

@@ -1,6 +1,11 @@
 """The numbers the source papers report, for one fitted classifier."""
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
 __all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "subtype_errors"]
 

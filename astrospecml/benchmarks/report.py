@@ -57,8 +57,7 @@ class _Document:
         for kind, *args in self.blocks:
             if kind == "heading":
                 text, level = args
-                # Level 1 is a section, so the report nests under the page that includes it.
-                out.append(text + "\n" + "-~^\""[level - 1] * len(text))
+                out.append(text + "\n" + "=-~^"[level - 1] * len(text))
             elif kind == "text":
                 out.append(args[0])
             elif kind == "table":

@@ -13,13 +13,18 @@ from pathlib import Path
 
 import astropy.units as u
 import numpy as np
-from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from ..classifiers import CNNClassifier, DNNClassifier, EMCCNNClassifier, ResNet18Classifier, VGG16Classifier
+from ..classifiers import (
+    CNNClassifier,
+    DNNClassifier,
+    EMCCNNClassifier,
+    ResNet18Classifier,
+    VGG16Classifier,
+)
 from ..classifiers._base import SpectrumClassifier
 from ..datasets import load_spex_prism
 from ..model_selection import source_disjoint_split

@@ -6,7 +6,13 @@ of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
 scikit-learn's estimator checks.
 """
 from ._base import SpectrumClassifier
-from .emccnn import CNNClassifier, DNNClassifier, EMCCNNClassifier, ResNet18Classifier, VGG16Classifier
+from .emccnn import (
+    CNNClassifier,
+    DNNClassifier,
+    EMCCNNClassifier,
+    ResNet18Classifier,
+    VGG16Classifier,
+)
 
 __all__ = [
     "CNNClassifier",

@@ -16,18 +16,18 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.dataset import Dataset
-from skorch.helper import predefined_split
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.model_selection import StratifiedShuffleSplit, ShuffleSplit
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 
 from ..io.convert import is_astropy_batch, same_grid, to_array
 from ..model_selection import source_disjoint_split
@@ -365,11 +365,12 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         train_split = None
         if valid is not None:
             train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))
+            X, y_encoded = X[train], y_encoded[train]
         self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights)
         devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            self.net_.fit(X[train], y_encoded[train])
+            self.net_.fit(X, y_encoded)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)
         return self

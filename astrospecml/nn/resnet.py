@@ -1,7 +1,15 @@
 """ResNet18, as the EMCCNN paper's baseline, in 1D and 2D."""
 from torch import nn
 
-from .blocks import add_channel_axis, channels_last, kernel, max_pool, plane_shape, pooled_shape, spatial_ndim
+from .blocks import (
+    add_channel_axis,
+    channels_last,
+    kernel,
+    max_pool,
+    plane_shape,
+    pooled_shape,
+    spatial_ndim,
+)
 
 __all__ = ["ResNet18"]
 
