@@ -48,12 +48,13 @@ def test_prepare_opt_type_rounds_half_types_and_lists_dropped_classes():
 
 def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
     tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0, 10.0], "svc__gamma": [1e-3]},
-                   svc_folds=2)
+                   svc_folds=2, net_grids={"EMCCNN-2D": {"lr": [1e-3, 3e-3]}}, net_folds=2)
     results = run_spex_benchmark(tmp_path, profile=tiny, targets=("opt_type",), models=["SVC", "EMCCNN-2D"])
     metrics = results["opt_type"]
     assert set(metrics) == {"SVC", "EMCCNN-2D"}
     assert metrics["SVC"]["chosen"]["C"] in (1.0, 10.0)  # chosen by the source-disjoint search
     assert metrics["EMCCNN-2D"]["epochs"] <= 2 and metrics["EMCCNN-2D"]["n_parameters"] > 0
+    assert metrics["EMCCNN-2D"]["chosen"]["lr"] in (1e-3, 3e-3)  # the network's search ran too
     for name in metrics:
         assert 0 <= metrics[name]["test_accuracy"] <= 1
         assert metrics[name]["predict_per_second"] > 0

@@ -76,8 +76,9 @@ PROFILES = {
     # defaults, stopped early on a held-out set of training sources.
     "quick": Profile("quick", max_epochs=100, patience=10,
                      svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": [3e-4, 1e-3, 3e-3]}, svc_folds=3),
-    # Every network's learning rate (and EMCCNN's kernel sizes and
-    # reconstruction term) chosen by 3-fold source-disjoint CV as well.
+    # Every network's learning rate (EMCCNN: also kernel sizes and the
+    # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
+    # source-disjoint CV as well.
     "full": Profile(
         "full", max_epochs=150, patience=12,
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
@@ -86,6 +87,10 @@ PROFILES = {
             "EMCCNN-1D": {"kernel_sizes": [(3, 7, 15), (5, 11, 21)], "reconstruction_weight": [0.0, 0.5],
                           "lr": [1e-3, 3e-3]},
             "EMCCNN-2D": {"kernel_sizes": [(3, 5, 7), (3, 5)], "lr": [1e-3, 3e-3]},
+            "VGG16-1D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
+            "VGG16-2D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
+            "ResNet18-1D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
+            "ResNet18-2D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
             "*": {"lr": [1e-3, 3e-3]},
         }),
 }
