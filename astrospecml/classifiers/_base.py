@@ -98,6 +98,29 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         Extra callbacks, e.g. a learning-rate scheduler."""
 
 
+FITTED_ATTRIBUTES = """classes_ : ndarray
+        The class labels.
+    n_features_in_ : int
+        Pixels per spectrum (rows per image for 2D input).
+    input_shape_ : tuple of int
+        Shape of one input: ``(L,)`` or ``(H, W)``.
+    spectral_axis_ : `~astropy.units.Quantity` or None
+        The wavelength grid, when fitted on spectra; prediction on other grids raises.
+    input_offset_, input_scale_ : float
+        Mean and standard deviation of all training pixels; inputs are
+        standardised with them before the network sees them.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net; ``net_.module_`` is the network.
+    history_ : skorch.History
+        Losses and accuracies per epoch (``history_[:, 'valid_loss']``).
+    n_iter_ : int
+        Epochs trained.
+    validation_indices_ : ndarray or None
+        Rows of the training input held out for validation.
+    device_ : str
+        The device used."""
+
+
 class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     """Train any spectral network as a scikit-learn classifier, through skorch.
 
@@ -123,27 +146,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        Shape of one input: ``(L,)`` or ``(H, W)``.
-    spectral_axis_ : `~astropy.units.Quantity` or None
-        The wavelength grid, when fitted on spectra; prediction on other grids raises.
-    input_offset_, input_scale_ : float
-        Mean and standard deviation of all training pixels; inputs are
-        standardised with them before the network sees them.
-    net_ : skorch.NeuralNetClassifier
-        The trained skorch net; ``net_.module_`` is the network.
-    history_ : skorch.History
-        Losses and accuracies per epoch (``history_[:, 'valid_loss']``).
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
-    device_ : str
-        The device used.
+    {attributes}
 
     See Also
     --------
@@ -192,7 +195,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         super().__init_subclass__(**kwargs)
         _REGISTRY[f"{cls.__module__}.{cls.__qualname__}"] = cls
         if cls.__doc__ and "{common}" in cls.__doc__:
-            cls.__doc__ = cls.__doc__.replace("{common}", COMMON_PARAMETERS)
+            cls.__doc__ = cls.__doc__.replace("{common}", COMMON_PARAMETERS).replace("{attributes}",
+                                                                                   FITTED_ATTRIBUTES)
 
     # -- what a subclass changes ------------------------------------------------------------
 
@@ -544,7 +548,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         return estimator
 
 
-SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS)
+SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(
+    "{attributes}", FITTED_ATTRIBUTES)
 
 
 def _encode(value):

@@ -56,24 +56,7 @@ class EMCCNNClassifier(_PublishedNetClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        ``(L,)`` or ``(H, W)``.
-    spectral_axis_ : `~astropy.units.Quantity` or None
-        The wavelength grid, when fitted on spectra.
-    net_ : skorch.NeuralNetClassifier
-        The trained net.
-    history_ : skorch.History
-        Losses and accuracies per epoch.
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
-    device_ : str
-        The device used.
+    {attributes}
 
     See Also
     --------
@@ -139,20 +122,7 @@ class DNNClassifier(_PublishedNetClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        ``(L,)`` or ``(H, W)``.
-    net_ : skorch.NeuralNetClassifier
-        The trained net.
-    history_ : skorch.History
-        Losses and accuracies per epoch.
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
+    {attributes}
 
     See Also
     --------
@@ -196,20 +166,7 @@ class CNNClassifier(_PublishedNetClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        ``(L,)`` or ``(H, W)``.
-    net_ : skorch.NeuralNetClassifier
-        The trained net.
-    history_ : skorch.History
-        Losses and accuracies per epoch.
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
+    {attributes}
 
     See Also
     --------
@@ -261,20 +218,7 @@ class VGG16Classifier(_PublishedNetClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        ``(L,)`` or ``(H, W)``.
-    net_ : skorch.NeuralNetClassifier
-        The trained net.
-    history_ : skorch.History
-        Losses and accuracies per epoch.
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
+    {attributes}
 
     See Also
     --------
@@ -322,20 +266,7 @@ class ResNet18Classifier(_PublishedNetClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray
-        The class labels.
-    n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        ``(L,)`` or ``(H, W)``.
-    net_ : skorch.NeuralNetClassifier
-        The trained net.
-    history_ : skorch.History
-        Losses and accuracies per epoch.
-    n_iter_ : int
-        Epochs trained.
-    validation_indices_ : ndarray or None
-        Rows of the training input held out for validation.
+    {attributes}
 
     See Also
     --------
