@@ -4,7 +4,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from astrospecml.classifiers import (
     CNNClassifier,
     DNNClassifier,
+    DRCNetClassifier,
     EMCCNNClassifier,
+    FFCNNClassifier,
+    RCNetClassifier,
     ResNet18Classifier,
     SpectrumClassifier,
     VGG16Classifier,
@@ -20,6 +23,10 @@ TINY_CLASSIFIERS = [
     VGG16Classifier(channels=(4, 4, 8, 8, 8), hidden_units=(16, 16), dropout=0.0, **{**TRAINING, "max_epochs": 30}),
     ResNet18Classifier(channels=(4, 4, 8, 8), **TRAINING),
     SpectrumClassifier(DNN, module_params={"hidden_units": (16,)}, **TRAINING),
+    RCNetClassifier(channels=(4, 8), hidden_units=(16,), dropout=0.0, **TRAINING),
+    DRCNetClassifier(reduction_channels=(4, 4, 1), channels=(4, 8), fusion_channels=(4,), hidden_units=(16, 16),
+                     dropout=0.0, **TRAINING),
+    FFCNNClassifier(channels=(4,), kernel_size=(3, 3), hidden_units=(16,), dropout=0.0, **TRAINING),
 ]
 
 

@@ -1,12 +1,22 @@
-"""scikit-learn's own conformance checks on every transformer."""
+"""scikit-learn's own conformance checks on every transformer.
+
+Not here, with the reason: `SelectArm` needs multi-arm input (a plain array
+has no arms to select from, so every check would test only its error), and
+`StripeCutter` turns one frame into many samples (not a sample-wise
+transformer); both have their own tests in ``test_multi_arm.py`` and
+``test_simulate.py``.
+"""
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astrospecml.preprocessing import (
     BadPixelImputer,
-    Fold2D,
+    ConcatenateArms,
     FluxNorm,
+    Fold2D,
+    PerArm,
     QuadraticInterpolate,
     Resample,
+    StripeExtractor,
     StripeSlicer,
     ZScore,
 )
@@ -20,6 +30,10 @@ TRANSFORMERS = [
     Resample(),
     StripeSlicer(window=(0, 1)),
     BadPixelImputer(),
+    StripeExtractor(trace="flat"),
+    PerArm(ZScore()),
+    PerArm("passthrough"),
+    ConcatenateArms(),
 ]
 
 

@@ -13,8 +13,8 @@ from specutils import Spectrum
 
 from astrospecml.preprocessing import (
     BadPixelImputer,
-    Fold2D,
     FluxNorm,
+    Fold2D,
     QuadraticInterpolate,
     Resample,
     StripeSlicer,
@@ -28,7 +28,6 @@ from astrospecml.preprocessing import (
 )
 
 from .conftest import make_spectrum
-
 
 # --- FluxNorm and ZScore -------------------------------------------------------------------
 

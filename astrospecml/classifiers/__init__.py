@@ -6,6 +6,7 @@ of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
 scikit-learn's estimator checks.
 """
 from ._base import SpectrumClassifier
+from .drcnet import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
 from .emccnn import (
     CNNClassifier,
     DNNClassifier,
@@ -17,7 +18,10 @@ from .emccnn import (
 __all__ = [
     "CNNClassifier",
     "DNNClassifier",
+    "DRCNetClassifier",
     "EMCCNNClassifier",
+    "FFCNNClassifier",
+    "RCNetClassifier",
     "ResNet18Classifier",
     "SpectrumClassifier",
     "VGG16Classifier",

@@ -23,12 +23,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.dataset import Dataset
-from skorch.helper import predefined_split
+from skorch.helper import SliceDict, predefined_split
+from specutils import Spectrum
 
+from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import is_astropy_batch, same_grid, to_array
 from ..model_selection import source_disjoint_split
 
@@ -101,14 +108,17 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
 FITTED_ATTRIBUTES = """classes_ : ndarray
         The class labels.
     n_features_in_ : int
-        Pixels per spectrum (rows per image for 2D input).
-    input_shape_ : tuple of int
-        Shape of one input: ``(L,)`` or ``(H, W)``.
-    spectral_axis_ : `~astropy.units.Quantity` or None
-        The wavelength grid, when fitted on spectra; prediction on other grids raises.
-    input_offset_, input_scale_ : float
-        Mean and standard deviation of all training pixels; inputs are
-        standardised with them before the network sees them.
+        Pixels per spectrum (rows per image for 2D input); not set for
+        multi-arm input.
+    input_shape_ : tuple of int or dict
+        Shape of one input: ``(L,)`` or ``(H, W)``; ``{arm: shape}`` for
+        multi-arm input.
+    spectral_axis_ : `~astropy.units.Quantity`, dict or None
+        The wavelength grid (of each arm), when fitted on spectra; prediction
+        on other grids raises.
+    input_offset_, input_scale_ : float or dict
+        Mean and standard deviation of all training pixels (of each arm);
+        inputs are standardised with them before the network sees them.
     net_ : skorch.NeuralNetClassifier
         The trained skorch net; ``net_.module_`` is the network.
     history_ : skorch.History
@@ -133,7 +143,11 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     subclasses with the network fixed and its knobs as parameters.
 
     Input of shape ``(n, L)`` trains the 1D form of the network, input of
-    shape ``(n, H, W)`` (folded spectra, stripes) the 2D form.
+    shape ``(n, H, W)`` (folded spectra, stripes) the 2D form.  Multi-arm
+    input - a dict of per-arm batches, a `~skorch.helper.SliceDict`, or a
+    list of per-sample ``(blue, red)`` stripe tuples - builds the network
+    with ``input_shape={arm: shape}`` and calls it with the arms as keyword
+    arguments (see :mod:`astrospecml.nn.arms`).
 
     Parameters
     ----------
@@ -179,6 +193,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
     }
 
+    # Whether the network may take several arms (a dict of inputs); a custom
+    # module may, the published single-input networks may not.
+    _multi_arm = True
+
     def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
                  random_state=None, device="cpu", verbose=0, callbacks=None):
@@ -213,6 +231,11 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # -- input -----------------------------------------------------------------------------
 
     def _validate_input(self, X, y=None, reset=True):
+        if is_multi_arm(X):
+            return self._validate_arms(X, y, reset)
+        if not reset and isinstance(self.input_shape_, dict):
+            raise ValueError(f"{type(self).__name__} was fitted on the arms {tuple(self.input_shape_)}; pass the "
+                             "same arms (a dict of arms or a list of per-sample arm tuples), not one array.")
         original = X
         spectral_axis = None
         if is_astropy_batch(X):
@@ -226,14 +249,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             self.spectral_axis_ = spectral_axis
         else:
             X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
-            fitted_axis = self.spectral_axis_
-            if fitted_axis is not None and spectral_axis is not None and not same_grid(fitted_axis, spectral_axis):
-                raise ValueError(
-                    f"the spectra are on a different wavelength grid ({len(spectral_axis)} pixels, "
-                    f"{spectral_axis.min():.5g}-{spectral_axis.max():.5g}) from the one this classifier was "
-                    f"fitted on ({len(fitted_axis)} pixels, {fitted_axis.min():.5g}-{fitted_axis.max():.5g}); "
-                    "resample them with astrospecml.preprocessing.Resample."
-                )
+            _check_grid(self.spectral_axis_, spectral_axis)
         if X.ndim not in (2, 3):
             raise ValueError(f"expected spectra (n, n_pixels) or images (n, height, width), got shape {X.shape}.")
         if not reset and X.shape[1:] != self.input_shape_:
@@ -248,6 +264,41 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         # normalisation's running statistics converge in a few epochs.
         X = ((X - self.input_offset_) / self.input_scale_).astype(np.float32, copy=False)
         return X, y
+
+    def _validate_arms(self, X, y, reset):
+        """Multi-arm input as a SliceDict of standardised float32 arrays, one entry per arm."""
+        if not self._multi_arm:
+            raise ValueError(f"{type(self).__name__} takes one input; keep one arm "
+                             "(astrospecml.preprocessing.SelectArm) or join extracted arms (ConcatenateArms).")
+        # Spectra of each arm keep their grid, to be checked at prediction.
+        axes = {name: batch[0].spectral_axis for name, batch in split_arms(X).items()
+                if isinstance(batch, (list, tuple)) and batch and isinstance(batch[0], Spectrum)}
+        arms = arms_to_arrays(X)
+        if y is not None:
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(next(iter(arms.values())), y)
+        shapes = {name: tuple(batch.shape[1:]) for name, batch in arms.items()}
+        for name, shape in shapes.items():
+            if len(shape) not in (1, 2):
+                raise ValueError(f"arm {name!r} has samples of shape {shape}; expected spectra or stripes.")
+        if reset:
+            self.spectral_axis_ = axes or None
+            self.__dict__.pop("n_features_in_", None)
+            self.input_offset_ = {name: float(batch.mean()) for name, batch in arms.items()}
+            spreads = {name: float(batch.std()) for name, batch in arms.items()}
+            self.input_scale_ = {name: v if np.isfinite(v) and v > 0 else 1.0 for name, v in spreads.items()}
+        else:
+            fitted = self.input_shape_
+            if not isinstance(fitted, dict):
+                raise ValueError(f"{type(self).__name__} was fitted on one input of shape {fitted}; got the arms "
+                                 f"{tuple(shapes)}.")
+            if shapes != fitted:
+                raise ValueError(f"X has arms {shapes}, but {type(self).__name__} was fitted on {fitted}.")
+            for name, axis in axes.items():
+                _check_grid((self.spectral_axis_ or {}).get(name), axis, f"arm {name!r}: ")
+        # Each arm standardised on its own: the arms' flux levels differ.
+        return SliceDict(**{name: ((batch - self.input_offset_[name]) / self.input_scale_[name]).astype(np.float32)
+                            for name, batch in arms.items()}), y
 
     # -- training --------------------------------------------------------------------------
 
@@ -311,7 +362,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         return NeuralNetClassifier(
             module=self._module_class(),
             module__n_outputs=n_classes,
-            module__input_shape=tuple(input_shape),
+            module__input_shape=dict(input_shape) if isinstance(input_shape, dict) else tuple(input_shape),
             **module_kwargs,
             criterion=ClassificationLoss,
             criterion__weight=class_weights,
@@ -356,7 +407,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
                              f"{self.classes_[0]!r}.")
         y_encoded = encoder.transform(y).astype(np.int64)
-        self.input_shape_ = tuple(X.shape[1:])
+        self.input_shape_ = (tuple(X.shape[1:]) if not isinstance(X, SliceDict)
+                             else {name: tuple(batch.shape[1:]) for name, batch in X.items()})
         self.device_ = self._resolve_device()
         class_weights = None
         if self.class_weight is not None:
@@ -465,18 +517,21 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         axis = self.spectral_axis_
         state = {
             "format": _SAVE_FORMAT,
-            "version": 1,
+            "version": 2,
             "estimator": f"{type(self).__module__}.{type(self).__qualname__}",
             "module": None if module is None else f"{module.__module__}.{module.__qualname__}",
             "params": json.dumps(_encode(params)),
             "classes": json.dumps(_encode(self.classes_.tolist())),
             "classes_dtype": self.classes_.dtype.str,
-            "input_shape": list(self.input_shape_),
+            "input_shape": json.dumps(_encode(self.input_shape_)),
             "n_iter": int(self.n_iter_),
-            "input_offset": self.input_offset_,
-            "input_scale": self.input_scale_,
-            "spectral_axis": None if axis is None else torch.as_tensor(axis.value, dtype=torch.float64),
-            "spectral_unit": None if axis is None else axis.unit.to_string(),
+            "input_offset": json.dumps(_encode(self.input_offset_)),
+            "input_scale": json.dumps(_encode(self.input_scale_)),
+            "spectral_axis": None if axis is None or isinstance(axis, dict)
+            else torch.as_tensor(axis.value, dtype=torch.float64),
+            "spectral_unit": None if axis is None or isinstance(axis, dict) else axis.unit.to_string(),
+            "arm_spectral_axes": json.dumps({name: [a.value.tolist(), a.unit.to_string()] for name, a in axis.items()})
+            if isinstance(axis, dict) else None,
             "state_dict": {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()},
         }
         torch.save(state, path)
@@ -533,13 +588,21 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         estimator = estimator_class(**params)
         classes = _decode(json.loads(state["classes"]))
         estimator.classes_ = np.asarray(classes, dtype=np.dtype(state["classes_dtype"]))
-        estimator.input_shape_ = tuple(state["input_shape"])
-        estimator.n_features_in_ = estimator.input_shape_[0]
+        if state.get("version", 1) == 1:  # shapes as lists, one offset and scale
+            estimator.input_shape_ = tuple(state["input_shape"])
+            estimator.input_offset_, estimator.input_scale_ = state["input_offset"], state["input_scale"]
+        else:
+            estimator.input_shape_ = _decode(json.loads(state["input_shape"]))
+            estimator.input_offset_ = _decode(json.loads(state["input_offset"]))
+            estimator.input_scale_ = _decode(json.loads(state["input_scale"]))
+        if not isinstance(estimator.input_shape_, dict):
+            estimator.n_features_in_ = estimator.input_shape_[0]
         estimator.n_iter_ = state["n_iter"]
-        estimator.input_offset_ = state["input_offset"]
-        estimator.input_scale_ = state["input_scale"]
         axis = state["spectral_axis"]
         estimator.spectral_axis_ = None if axis is None else axis.numpy() * u.Unit(state["spectral_unit"])
+        if state.get("arm_spectral_axes"):
+            estimator.spectral_axis_ = {name: np.asarray(values) * u.Unit(unit)
+                                        for name, (values, unit) in json.loads(state["arm_spectral_axes"]).items()}
         estimator.device_ = estimator._resolve_device()
         estimator.net_ = estimator._make_net(estimator.input_shape_, len(estimator.classes_), estimator.device_)
         estimator.net_.initialize()
@@ -550,6 +613,17 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
 SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(
     "{attributes}", FITTED_ATTRIBUTES)
+
+
+def _check_grid(fitted_axis, spectral_axis, prefix=""):
+    """Raise when spectra to predict are on another wavelength grid than the training spectra."""
+    if fitted_axis is not None and spectral_axis is not None and not same_grid(fitted_axis, spectral_axis):
+        raise ValueError(
+            f"{prefix}the spectra are on a different wavelength grid ({len(spectral_axis)} pixels, "
+            f"{spectral_axis.min():.5g}-{spectral_axis.max():.5g}) from the one this classifier was "
+            f"fitted on ({len(fitted_axis)} pixels, {fitted_axis.min():.5g}-{fitted_axis.max():.5g}); "
+            "resample them with astrospecml.preprocessing.Resample."
+        )
 
 
 def _encode(value):

@@ -10,6 +10,7 @@ class _PublishedNetClassifier(SpectrumClassifier):
 
     _network = None
     _network_params = ()
+    _multi_arm = False
 
     def _module_class(self):
         return self._network

@@ -1,13 +1,23 @@
 """Reading spectra and turning astropy objects into arrays (the package's one boundary)."""
-from .convert import SpectralArrays, as_spectral_arrays, check_finite, from_spectral_arrays, to_array
+from .arms import arms_to_arrays, is_multi_arm, split_arms
+from .convert import (
+    SpectralArrays,
+    as_spectral_arrays,
+    check_finite,
+    from_spectral_arrays,
+    to_array,
+)
 from .lamost import read_lamost_lrs, write_lamost_lrs
 
 __all__ = [
     "SpectralArrays",
+    "arms_to_arrays",
     "as_spectral_arrays",
     "check_finite",
     "from_spectral_arrays",
+    "is_multi_arm",
     "read_lamost_lrs",
+    "split_arms",
     "to_array",
     "write_lamost_lrs",
 ]

@@ -3,9 +3,13 @@
 Every transformer accepts plain arrays and astropy objects (lists of
 `~specutils.Spectrum` or `~astropy.nddata.CCDData`) and returns the kind it
 was given, keeping units, uncertainties and masks, except `Fold2D`, whose
-images are plain arrays.
+images are plain arrays, and `StripeExtractor`, which turns stripes into
+spectra.  `StripeCutter` cuts whole frames into stripes before any of them.
 """
+from .arms import ConcatenateArms, PerArm, SelectArm
+from .extract import StripeExtractor, extract_stripes, stripe_wavelength
 from .fold import Fold2D, default_fold_shape, fold_2d
+from .frames import StripeCutter, cut_stripes, find_traces
 from .impute import BadPixelImputer, impute_bad_pixels
 from .interpolate import QuadraticInterpolate, quadratic_interpolate
 from .normalize import FluxNorm, ZScore, flux_norm, zscore
@@ -14,18 +18,27 @@ from .stripes import StripeSlicer, slice_stripes
 
 __all__ = [
     "BadPixelImputer",
+    "ConcatenateArms",
     "Fold2D",
     "FluxNorm",
+    "PerArm",
     "QuadraticInterpolate",
     "Resample",
+    "SelectArm",
+    "StripeCutter",
+    "StripeExtractor",
     "StripeSlicer",
     "ZScore",
+    "cut_stripes",
     "default_fold_shape",
+    "extract_stripes",
+    "find_traces",
     "flux_norm",
     "fold_2d",
     "impute_bad_pixels",
     "quadratic_interpolate",
     "resample",
     "slice_stripes",
+    "stripe_wavelength",
     "zscore",
 ]

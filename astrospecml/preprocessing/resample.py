@@ -3,16 +3,15 @@ from numbers import Integral
 
 import astropy.units as u
 import numpy as np
+from astropy.nddata import StdDevUncertainty
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from specutils import Spectrum
 from specutils.manipulation import (
     FluxConservingResampler,
     LinearInterpolatedResampler,
     SplineInterpolatedResampler,
 )
-
-from astropy.nddata import StdDevUncertainty
-from sklearn.utils.validation import check_is_fitted
 
 from ..io.convert import _stddev
 from ._base import SpectralTransformer

@@ -16,8 +16,9 @@ class StripeSlicer(SpectralTransformer):
     blue arm and 1500-3500 of the red.  For 3D input ``(n, rows, pixels)``
     both cuts apply; for 1D spectra ``(n, pixels)`` only the window does.
     `~astropy.nddata.CCDData` stripes come back as `~astropy.nddata.CCDData`
-    with their uncertainty and mask cut alike, spectra with their wavelength
-    axis cut.
+    with their uncertainty and mask cut alike (and their ``CRPIX1`` keyword
+    moved, so that a linear wavelength solution still holds), spectra with
+    their wavelength axis cut.
 
     Parameters
     ----------
@@ -104,6 +105,13 @@ class StripeSlicer(SpectralTransformer):
                 changes[name] = value[index]
         if arrays.spectral_axis is not None:
             changes["spectral_axis"] = arrays.spectral_axis[pixels]
+        if self.window is not None and arrays.meta is not None:
+            # Keep a stripe's wavelength solution (CRPIX1) true for its first kept column.
+            start = self._window_bounds()[0]
+            changes["meta"] = [
+                {**meta, "CRPIX1": meta.get("CRPIX1", 1.0) - start} if "CRVAL1" in meta else meta
+                for meta in arrays.meta
+            ]
         return arrays.replace(**changes)
 
 

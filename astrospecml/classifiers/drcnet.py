@@ -1,0 +1,189 @@
+"""The DRC-Net paper's networks as scikit-learn classifiers: DRC-Net, RC-Net and FFCNN."""
+from .. import nn as networks
+from .emccnn import _PublishedNetClassifier
+
+__all__ = ["DRCNetClassifier", "FFCNNClassifier", "RCNetClassifier"]
+
+_MULTI_ARM_INPUT = """Two-arm stripes are given as a list of per-sample ``(blue, red)``
+    `~astropy.nddata.CCDData` tuples (what
+    :func:`~astrospecml.simulate.simulate_stripes` returns), a dict of per-arm
+    batches, or a `~skorch.helper.SliceDict` of arrays, which
+    `~sklearn.model_selection.GridSearchCV` and
+    `~sklearn.model_selection.cross_val_score` can split; one arm's stripes
+    (an ``(n, rows, pixels)`` array) train a one-branch network."""
+
+
+class DRCNetClassifier(_PublishedNetClassifier):
+    """DRC-Net (2D fibre stripes of two arms, learned extraction) as a scikit-learn classifier.
+
+    Each arm's stripe passes a dimension-reduction module (5x1, 5x1, 3x1
+    convolutions over the rows) and an RC-Net backbone; the arms' 128
+    features are fused by two 1x3 convolutions and classified by three fully
+    connected layers (:class:`astrospecml.nn.DRCNet`, whose docstring lists
+    our choices where the paper is silent).  The paper trains with AdaGrad at
+    1e-3, batch 4, up to 300 epochs and patience 50; the defaults here
+    (Adam, batch 32, 100 epochs, patience 10) fit a CPU budget, and all are
+    parameters.
+
+    {multi_arm}
+
+    Parameters
+    ----------
+    reduction_channels : tuple of int, default=(8, 8, 1)
+        Widths of the dimension-reduction convolutions.
+    reduction_kernels : tuple of int, default=(5, 5, 3)
+        Their spatial kernel sizes.
+    channels : tuple of int, default=(16, 16, 32, 32, 64, 64, 128, 128)
+        RC-Net backbone widths.
+    fusion_channels : tuple of int, default=(16, 16)
+        Widths of the fusion convolutions.
+    hidden_units : tuple of int, default=(256, 64)
+        Hidden fully connected layers.
+    dropout : float, default=0.3
+        Dropout after each hidden layer.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    RCNetClassifier : The 1D baseline, on extracted spectra.
+    FFCNNClassifier : The 2D CNN baseline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = {"blue": rng.normal(size=(40, 11, 32)), "red": rng.normal(size=(40, 11, 64))}
+    >>> y = np.repeat([0, 1], 20); X["red"][y == 1, 4:7, 10:20] += 2.0
+    >>> clf = DRCNetClassifier(channels=(8, 8), batch_size=8, max_epochs=15, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _network = networks.DRCNet
+    _network_params = ("reduction_channels", "reduction_kernels", "channels", "fusion_channels", "hidden_units",
+                       "dropout")
+    _multi_arm = True
+
+    def __init__(self, reduction_channels=(8, 8, 1), reduction_kernels=(5, 5, 3),
+                 channels=(16, 16, 32, 32, 64, 64, 128, 128), fusion_channels=(16, 16), hidden_units=(256, 64),
+                 dropout=0.3, *, max_epochs=100, batch_size=32, lr=1e-3, optimizer="adam", weight_decay=0.0,
+                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu",
+                 verbose=0, callbacks=None):
+        self.reduction_channels = reduction_channels
+        self.reduction_kernels = reduction_kernels
+        self.channels = channels
+        self.fusion_channels = fusion_channels
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self._set_training_params(locals())
+
+
+class FFCNNClassifier(_PublishedNetClassifier):
+    """FFCNN (a 2D CNN with 3x20 kernels on fibre stripes) as a scikit-learn classifier.
+
+    The DRC-Net paper's 2D baseline (:class:`astrospecml.nn.FFCNN`): blocks of
+    3x20 convolution and 2x2 max pooling, one branch per arm.
+
+    {multi_arm}
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(16, 32, 64)
+        Widths of the convolution blocks.
+    kernel_size : tuple of (int, int), default=(3, 20)
+        Convolution kernel (rows, pixels).
+    hidden_units : tuple of int, default=(128,)
+        Hidden fully connected layers.
+    dropout : float, default=0.5
+        Dropout after each hidden layer.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    DRCNetClassifier : The network FFCNN is compared with.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 11, 64)); y = np.repeat([0, 1], 20); X[y == 1, 4:7, 10:30] += 2.0
+    >>> FFCNNClassifier(channels=(4,), max_epochs=10, random_state=0).fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _network = networks.FFCNN
+    _network_params = ("channels", "kernel_size", "hidden_units", "dropout")
+    _multi_arm = True
+
+    def __init__(self, channels=(16, 32, 64), kernel_size=(3, 20), hidden_units=(128,), dropout=0.5, *,
+                 max_epochs=100, batch_size=32, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
+                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None):
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self._set_training_params(locals())
+
+
+class RCNetClassifier(_PublishedNetClassifier):
+    """RC-Net (eight residual modules over a 1D spectrum) as a scikit-learn classifier.
+
+    The DRC-Net paper's 1D baseline (:class:`astrospecml.nn.RCNet`).  For the
+    fair comparison with DRC-Net, feed it spectra extracted from the same
+    stripes: ``make_pipeline(PerArm(StripeExtractor()), ConcatenateArms(),
+    ZScore(), RCNetClassifier())``.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(16, 16, 32, 32, 64, 64, 128, 128)
+        Widths of the residual modules.
+    hidden_units : tuple of int, default=(64,)
+        Hidden fully connected layers.
+    dropout : float, default=0.3
+        Dropout after each hidden layer.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    DRCNetClassifier : RC-Net's backbone on 2D stripes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 64)); y = np.repeat([0, 1], 20); X[y == 1, 10:20] += 2.0
+    >>> RCNetClassifier(channels=(4, 8), max_epochs=10, random_state=0).fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _network = networks.RCNet
+    _network_params = ("channels", "hidden_units", "dropout")
+
+    def __init__(self, channels=(16, 16, 32, 32, 64, 64, 128, 128), hidden_units=(64,), dropout=0.3, *,
+                 max_epochs=100, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
+                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None):
+        self.channels = channels
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self._set_training_params(locals())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = False  # a 1D network
+        return tags
+
+
+for _cls in (DRCNetClassifier, FFCNNClassifier):
+    _cls.__doc__ = _cls.__doc__.replace("{multi_arm}", _MULTI_ARM_INPUT)
