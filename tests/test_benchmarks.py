@@ -8,10 +8,14 @@ from astrospecml import cli
 from astrospecml.benchmarks import (
     BENCHMARK_MODELS,
     Profile,
+    StripeProfile,
     prepare_spex,
+    prepare_stripes,
     run_spex_benchmark,
+    run_stripe_benchmark,
 )
 from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
+from astrospecml.benchmarks.stripes import STRIPE_SNR_BINS
 
 
 def test_subtype_errors_and_snr_bins_ignore_unknown_snr():
@@ -94,3 +98,44 @@ def test_command_line_passes_its_options(monkeypatch):
                       "random_state": 0}
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full"
+
+
+def test_stripe_data_split_by_source_and_observed_in_every_bin():
+    data = prepare_stripes(max_spectra=60, random_state=0)
+    assert len(data.y_train) + len(data.y_test) == 60
+    assert not set(data.groups_train) & set(data.groups_test)
+    assert set(data.y_train) == {"M", "L", "T"}
+    assert data.snr_train.min() >= 30
+    assert data.stripes["train"]["red"].shape == (len(data.y_train), 11, 512)
+    assert data.extracted["train"].shape == (len(data.y_train), 256 + 512)
+    for label, low, high in STRIPE_SNR_BINS:
+        assert len(data.stripes[label]) == len(data.extracted[label]) == len(data.y_test)
+        assert np.all((data.snr_test[label] >= low) & (data.snr_test[label] <= high))
+        assert np.isfinite(data.stripes[label]["blue"]).all() and np.isfinite(data.extracted[label]).all()
+        blue, red = data.examples[label]
+        assert (blue.meta["ARM"], red.meta["ARM"]) == ("blue", "red")
+        assert red.meta["SNR"] == pytest.approx(data.snr_test[label][0])
+
+
+def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
+    tiny = StripeProfile(
+        "tiny", max_epochs=2, patience=2,
+        networks={"DRC-Net": dict(channels=(4, 8), fusion_channels=(4,), hidden_units=(8,)),
+                  "RC-Net (1D)": dict(channels=(4, 8))},
+        svc_grid={"svc__C": [1.0, 10.0]}, window_widths={"red": 256}, window_starts={"red": [0, 256]},
+        window_epochs=1, folds=2)
+    report = run_stripe_benchmark(tmp_path, profile=tiny, models=["DRC-Net", "RC-Net (1D)", "SVC (1D)"],
+                                  max_spectra=60, verbose=False)
+    models = report["models"]
+    assert set(models) == {"DRC-Net", "RC-Net (1D)", "SVC (1D)"}
+    assert models["SVC (1D)"]["chosen"]["C"] in (1.0, 10.0)
+    for metrics in models.values():
+        assert set(metrics["accuracy_by_snr"]) == {label for label, _, _ in STRIPE_SNR_BINS}
+        assert set(metrics["per_class"]) == {"M", "L", "T"}
+    assert report["windows"]["red"]["starts"] == [0, 256]
+    for name in ("report.md", "report.rst", "per_class.csv", "results.json", "accuracy_vs_snr.png",
+                 "window_search.png", "stripe_examples.png"):
+        assert (tmp_path / name).exists(), name
+    text = (tmp_path / "report.md").read_text()
+    assert "DRC-Net minus RC-Net accuracy per S/N bin" in text
+    assert json.loads((tmp_path / "results.json").read_text())["windows"]["red"]["width"] == 256

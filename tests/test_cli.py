@@ -30,3 +30,16 @@ def test_plot_spectra_by_class_draws_each_class(spex):
 
     with pytest.raises(ValueError, match="no spectrum of class"):
         plot_spectra_by_class(spex.data, labels, classes=[9])
+
+
+def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(monkeypatch, tmp_path):
+    import astrospecml.benchmarks as benchmarks
+
+    calls = []
+    monkeypatch.setattr(benchmarks, "run_spex_benchmark", lambda output, **kw: calls.append(("emccnn", output, kw)))
+    monkeypatch.setattr(benchmarks, "run_stripe_benchmark", lambda output, **kw: calls.append(("stripes", output, kw)))
+    assert main(["benchmark", "--quick", "--experiment", "stripes", "--output", str(tmp_path)]) == 0
+    assert calls == [("stripes", tmp_path / "stripes", {"profile": "quick", "random_state": 0})]
+    calls.clear()
+    main(["benchmark", "--experiment", "all", "--output", str(tmp_path)])
+    assert [c[0] for c in calls] == ["emccnn", "stripes"] and calls[0][2]["profile"] == "full"

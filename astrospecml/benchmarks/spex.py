@@ -116,6 +116,10 @@ BENCHMARK_MODELS = {
 }
 
 
+#: Spectra already resampled onto SPEX_GRID, by DATA_KEY (the shipped data never change).
+_RESAMPLED = {}
+
+
 @dataclass
 class PreparedData:
     """Spectra on the common grid, labels, S/N, sources and what was left out."""
@@ -147,7 +151,9 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     min_class_size : int, default=6
         Fewest spectra a class needs.
     spectra : dict or None
-        Cache of resampled spectra by DATA_KEY, shared between tasks.
+        Cache of resampled spectra by DATA_KEY, shared between tasks; None
+        uses the module's own cache, so that resampling (about 20 s) happens
+        once per process.
 
     Returns
     -------
@@ -157,7 +163,7 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
         raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
     data = load_spex_prism(target=target)
     keys = np.asarray(data.meta["DATA_KEY"])
-    cache = {} if spectra is None else spectra
+    cache = _RESAMPLED if spectra is None else spectra
     todo = [i for i, key in enumerate(keys) if key not in cache]
     if todo:
         filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])

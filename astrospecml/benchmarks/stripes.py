@@ -1,0 +1,380 @@
+"""The DRC-Net paper's experiment on simulated two-arm stripes of the shipped SpeX spectra.
+
+The DRC-Net paper classifies F, G and K stars from LAMOST 2D stripes, trains
+on S/N > 30 only and tests in four S/N bins, to ask whether 2D input resists
+noise better than extracted 1D spectra.  Here the three classes are the M, L
+and T dwarfs of the SpeX Prism Library; their stripes come from the two-arm
+near-infrared preset of :mod:`astrospecml.simulate`, whose noise sets the S/N
+of every stripe.  The split is by source; each test spectrum is observed once
+in every S/N bin.  Then, as MAC-Net's section 4.5 does, a grid search over the
+start of each arm's wavelength window shows which pixels the 2D network
+needs.
+"""
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+)
+from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from skorch.helper import SliceDict
+from specutils import Spectrum
+
+from ..classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
+from ..io import arms_to_arrays
+from ..model_selection import source_disjoint_split
+from ..preprocessing import (
+    BadPixelImputer,
+    ConcatenateArms,
+    PerArm,
+    StripeExtractor,
+    StripeSlicer,
+    ZScore,
+)
+from ..simulate import NIR_TWO_ARM, simulate_stripes
+from .spex import SPEX_GRID, prepare_spex
+from .stripes_report import write_stripe_report
+
+__all__ = ["STRIPE_MODELS", "STRIPE_PROFILES", "StripeProfile", "prepare_stripes", "reduce_stripes",
+           "run_stripe_benchmark"]
+
+#: Test S/N bins (label, low, high): the DRC-Net paper's, drawn uniformly within each.
+STRIPE_SNR_BINS = (("> 30", 30.0, 100.0), ("20-30", 20.0, 30.0), ("10-20", 10.0, 20.0), ("< 10", 4.0, 10.0))
+#: Training S/N: high only, as in the paper.
+TRAIN_SNR = (30.0, 100.0)
+#: Central rows the networks see, as in the paper (of 15).
+N_ROWS = 11
+CLASSES = {1: "M", 2: "L", 3: "T"}
+
+
+@dataclass(frozen=True)
+class StripeProfile:
+    """How much work the stripe experiment does.
+
+    Parameters
+    ----------
+    name : str
+        Shown in the report.
+    max_epochs, patience : int
+        Training budget of every network.
+    networks : dict
+        Constructor parameters of each network by model name.
+    svc_grid : dict
+        Grid of the SVC's source-disjoint search.
+    window_widths : dict
+        Width, in pixels, of the window searched in each arm.
+    window_starts : dict
+        Window starts searched in each arm.
+    window_epochs : int
+        Epochs of each network in the window search.
+    folds : int
+        Folds of the searches.
+    """
+
+    name: str
+    max_epochs: int
+    patience: int
+    networks: dict = field(default_factory=dict)
+    svc_grid: dict = field(default_factory=dict)
+    window_widths: dict = field(default_factory=dict)
+    window_starts: dict = field(default_factory=dict)
+    window_epochs: int = 15
+    folds: int = 2
+
+
+_QUICK_NETWORKS = {
+    "DRC-Net": dict(channels=(8, 8, 16, 16, 32, 32, 64, 64), hidden_units=(128, 32)),
+    "FFCNN": dict(channels=(8, 16, 32)),
+    "RC-Net (1D)": dict(channels=(8, 8, 16, 16, 32, 32, 64, 64)),
+}
+
+STRIPE_PROFILES = {
+    # Under 10 minutes on 2 cores: half-width networks, 3 window starts per arm.
+    "quick": StripeProfile(
+        "quick", max_epochs=40, patience=6, networks=_QUICK_NETWORKS,
+        svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": ["scale"]},
+        window_widths={"blue": 128, "red": 256}, window_starts={"blue": [0, 64, 128], "red": [0, 128, 256]},
+        window_epochs=8, folds=2),
+    # The networks at their default widths, finer window steps, 3 folds.
+    "full": StripeProfile(
+        "full", max_epochs=100, patience=10, networks={},
+        svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0], "svc__gamma": ["scale", 1e-3, 3e-3]},
+        window_widths={"blue": 128, "red": 256},
+        window_starts={"blue": [0, 32, 64, 96, 128], "red": [0, 64, 128, 192, 256]}, window_epochs=25, folds=3),
+}
+
+
+def _stripe_steps():
+    # One slicer per arm (no cut by default), so that a search can move each
+    # arm's wavelength window: parameter perarm-1__<arm>__window.
+    return [PerArm({arm: StripeSlicer() for arm in NIR_TWO_ARM.arm_names}), PerArm(ZScore())]
+
+
+#: name -> (input, factory(network parameters) of the untrained pipeline); the
+#: input is ``'stripes'`` (11 central rows of each arm, bad pixels filled) or
+#: ``'extracted'`` (boxcar spectra of those rows, arms joined).
+STRIPE_MODELS = {
+    "DRC-Net": ("stripes", lambda params: make_pipeline(*_stripe_steps(), DRCNetClassifier(**params))),
+    "FFCNN": ("stripes", lambda params: make_pipeline(*_stripe_steps(), FFCNNClassifier(**params))),
+    "RC-Net (1D)": ("extracted", lambda params: make_pipeline(ZScore(), RCNetClassifier(**params))),
+    "SVC (1D)": ("extracted", lambda params: make_pipeline(ZScore(), StandardScaler(), SVC(kernel="rbf"))),
+}
+
+
+@dataclass
+class StripeData:
+    """The experiment's inputs: stripes and extracted spectra of the training set and of each test S/N bin.
+
+    ``stripes`` and ``extracted`` map ``'train'`` and each S/N bin label to
+    the reduced inputs (see :func:`reduce_stripes`); ``examples`` holds the
+    raw stripe pairs of one test source in every bin, for the figures.
+    """
+
+    stripes: dict
+    extracted: dict
+    y_train: np.ndarray
+    groups_train: np.ndarray
+    snr_train: np.ndarray
+    y_test: np.ndarray
+    groups_test: np.ndarray
+    snr_test: dict
+    examples: dict
+    dropped: dict
+
+
+def reduce_stripes(pairs):
+    """The reduction every model shares: fill bad pixels, keep 11 rows, and extract.
+
+    These steps learn nothing from the data, so doing them once, before any
+    split, leaks nothing; it saves extracting the same stripes in every
+    cross-validation fold.
+
+    Parameters
+    ----------
+    pairs : list of tuple of `~astropy.nddata.CCDData`
+        Two-arm stripe pairs.
+
+    Returns
+    -------
+    stripes : `~skorch.helper.SliceDict`
+        ``{arm: (n, 11, pixels)}`` float32, masked pixels filled by interpolation.
+    extracted : ndarray of shape (n, pixels of all arms)
+        Boxcar spectra of those 11 rows (specreduce), blue then red.
+    """
+    filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(StripeSlicer(n_rows=N_ROWS))).fit_transform(pairs)
+    stripes = arms_to_arrays(filled)
+    extracted = make_pipeline(PerArm(StripeExtractor(trace="flat")), ConcatenateArms()).fit_transform(stripes)
+    return stripes, extracted
+
+
+def _observe(spectra, snr, rng, batch=250):
+    """Simulate and reduce in batches of one frame, so that raw stripes never pile up in memory."""
+    stripes, extracted = [], []
+    for start in range(0, len(spectra), batch):
+        pairs = simulate_stripes(spectra[start:start + batch], NIR_TWO_ARM, snr=snr[start:start + batch],
+                                 random_state=rng)
+        arrays, spectra_1d = reduce_stripes(pairs)
+        stripes.append(arrays)
+        extracted.append(spectra_1d)
+    joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in NIR_TWO_ARM.arm_names})
+    return joined, np.concatenate(extracted)
+
+
+def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, verbose=False):
+    """Simulate the experiment's two-arm stripes from the shipped SpeX spectra.
+
+    The SpeX subtypes are grouped into M, L and T (the three classes, like the
+    paper's F, G and K); the spectra on :data:`~astrospecml.benchmarks.spex.SPEX_GRID`
+    are split by source, and observed with the
+    :data:`~astrospecml.simulate.NIR_TWO_ARM` preset: training stripes at
+    S/N 30-100, each test spectrum once in every bin of
+    :data:`STRIPE_SNR_BINS`.
+
+    Parameters
+    ----------
+    test_size : float, default=0.25
+        Fraction of the spectra (by source) in the test set.
+    max_spectra : int or None, default=None
+        Use a class-stratified random subset of this many spectra (for quick
+        trials and tests); None uses all.
+    random_state : int, default=0
+        Seeds the split and the simulator.
+    verbose : bool, default=False
+        Print progress.
+
+    Returns
+    -------
+    StripeData
+    """
+    rng = np.random.RandomState(random_state)
+    data = prepare_spex("spex_type")
+    labels = np.array([CLASSES[t // 10] for t in data.y])
+    index = np.arange(len(labels))
+    if max_spectra is not None and max_spectra < len(index):
+        index, _ = train_test_split(index, train_size=max_spectra, stratify=labels, random_state=random_state)
+    train, test = source_disjoint_split(index, groups=data.groups[index], test_size=test_size,
+                                        stratify=labels[index], random_state=random_state)
+    spectra = [Spectrum(flux=flux * u.dimensionless_unscaled, spectral_axis=SPEX_GRID) for flux in data.X]
+    snr_train = rng.uniform(*TRAIN_SNR, len(train))
+    say = print if verbose else (lambda *args, **kwargs: None)
+    say(f"  simulating and extracting {len(train)} training stripe pairs (S/N {TRAIN_SNR[0]:.0f}-"
+        f"{TRAIN_SNR[1]:.0f})", flush=True)
+    stripes, extracted, examples, snr_test = {}, {}, {}, {}
+    stripes["train"], extracted["train"] = _observe([spectra[i] for i in train], snr_train, rng)
+    for label, low, high in STRIPE_SNR_BINS:
+        snr_test[label] = rng.uniform(low, high, len(test))
+        say(f"  simulating and extracting {len(test)} test stripe pairs at S/N {label}", flush=True)
+        stripes[label], extracted[label] = _observe([spectra[i] for i in test], snr_test[label], rng)
+        # Raw stripes of one test source, observed again at this bin's S/N, for the figures.
+        examples[label] = simulate_stripes([spectra[test[0]]], NIR_TWO_ARM, snr=snr_test[label][:1],
+                                           random_state=rng)[0]
+    return StripeData(stripes, extracted, labels[train], data.groups[train], snr_train, labels[test],
+                      data.groups[test], snr_test, examples, data.dropped)
+
+
+def _inputs(data, kind, label):
+    return data.stripes[label] if kind == "stripes" else data.extracted[label]
+
+
+def _fit(name, data, params, profile, random_state):
+    kind, factory = STRIPE_MODELS[name]
+    model = factory(params)
+    X = _inputs(data, kind, "train")
+    cv = StratifiedGroupKFold(n_splits=profile.folds, shuffle=True, random_state=random_state)
+    if name.startswith("SVC"):
+        search = GridSearchCV(model, profile.svc_grid, cv=cv)
+        search.fit(X, data.y_train, groups=data.groups_train)
+        return search.best_estimator_, search.best_params_
+    step = model.steps[-1][0]
+    model.fit(X, data.y_train, **{f"{step}__groups": data.groups_train})
+    return model, {}
+
+
+def _window_search(data, profile, random_state, say):
+    """Cross-validated accuracy of DRC-Net against the start of each arm's window."""
+    out = {}
+    params = {**profile.networks.get("DRC-Net", {}), "max_epochs": profile.window_epochs,
+              "patience": profile.patience, "random_state": random_state}
+    cv = StratifiedGroupKFold(n_splits=profile.folds, shuffle=True, random_state=random_state)
+    for arm, starts in profile.window_starts.items():
+        width = profile.window_widths[arm]
+        model = make_pipeline(*_stripe_steps(), DRCNetClassifier(**params))
+        grid = {f"perarm-1__{arm}__window": [(start, start + width) for start in starts]}
+        search = GridSearchCV(model, grid, cv=cv, refit=False)  # only the scores are wanted
+        search.fit(data.stripes["train"], data.y_train, groups=data.groups_train,
+                   drcnetclassifier__groups=data.groups_train)
+        scores = search.cv_results_["mean_test_score"]
+        spread = search.cv_results_["std_test_score"]
+        out[arm] = {"starts": list(starts), "width": width, "mean_accuracy": [float(s) for s in scores],
+                    "std_accuracy": [float(s) for s in spread], "best_start": int(starts[int(np.argmax(scores))])}
+        say(f"  window search, {arm} arm ({width} pixels): "
+            + ", ".join(f"start {s}: {m:.3f}" for s, m in zip(starts, scores)), flush=True)
+    return out
+
+
+def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile="quick", models=None,
+                         test_size=0.25, max_spectra=None, random_state=0, verbose=True):
+    """Run the DRC-Net experiment on simulated SpeX stripes and write a report.
+
+    DRC-Net and FFCNN see the 11 central rows of each arm's stripe; RC-Net
+    and an RBF SVC (C chosen by source-disjoint grid search) see the
+    spectra boxcar-extracted from those same rows
+    (:class:`~astrospecml.preprocessing.StripeExtractor`), both arms joined.
+    Networks stop early on held-out training sources.  Training is on S/N
+    30-100 only; each model is tested once in each S/N bin.  A second part
+    searches the wavelength window of each arm for DRC-Net by source-disjoint
+    cross-validation on the training set.
+
+    Parameters
+    ----------
+    output_dir : str or path-like, default='astrospecml-benchmark/stripes'
+        Folder for ``report.md``, ``report.rst``, ``results.json``, the
+        per-class CSV and the figures.
+    profile : {'quick', 'full'} or StripeProfile, default='quick'
+        ``'quick'`` takes under 10 minutes on 2 CPU cores.
+    models : list of str or None, default=None
+        Names from :data:`STRIPE_MODELS`; None runs them all.
+    test_size : float, default=0.25
+        Fraction of the spectra (by source) in the test set.
+    max_spectra : int or None, default=None
+        Run on a stratified subset of this many spectra (see
+        :func:`prepare_stripes`); None uses all.
+    random_state : int, default=0
+        Seeds the split, the simulator, the searches and the networks.
+    verbose : bool, default=True
+        Print progress.
+
+    Returns
+    -------
+    dict
+        ``{'models': {name: metrics}, 'windows': {arm: scores}}`` as written
+        to ``results.json``.
+    """
+    if not isinstance(profile, StripeProfile) and profile not in STRIPE_PROFILES:
+        raise ValueError(f"profile must be one of {sorted(STRIPE_PROFILES)} or a StripeProfile, got {profile!r}.")
+    settings = profile if isinstance(profile, StripeProfile) else STRIPE_PROFILES[profile]
+    names = list(STRIPE_MODELS) if models is None else list(models)
+    unknown = sorted(set(names) - set(STRIPE_MODELS))
+    if unknown:
+        raise ValueError(f"unknown models {unknown}; choose from {list(STRIPE_MODELS)}.")
+    say = print if verbose else (lambda *args, **kwargs: None)
+    output = Path(output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    say(f"[{0:6.0f} s] DRC-Net experiment: simulating two-arm stripes of the SpeX spectra", flush=True)
+    data = prepare_stripes(test_size=test_size, max_spectra=max_spectra, random_state=random_state,
+                           verbose=verbose)
+    results = {}
+    for position, name in enumerate(names, 1):
+        params = {} if name.startswith("SVC") else {
+            **settings.networks.get(name, {}), "max_epochs": settings.max_epochs, "patience": settings.patience,
+            "random_state": random_state}
+        start = time.perf_counter()
+        model, chosen = _fit(name, data, params, settings, random_state)
+        fit_seconds = time.perf_counter() - start
+        results[name] = _evaluate(model, data, STRIPE_MODELS[name][0])
+        estimator = model.steps[-1][1]
+        results[name].update(
+            fit_seconds=fit_seconds,
+            n_parameters=getattr(estimator, "n_parameters_", None),
+            epochs=getattr(estimator, "n_iter_", None) if not isinstance(estimator, SVC) else None,
+            chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
+        )
+        say(f"[{time.perf_counter() - started:6.0f} s] {position}/{len(names)} {name:12s} "
+            + "  ".join(f"{label}: {acc:.3f}" for label, (acc, _) in results[name]["accuracy_by_snr"].items())
+            + f"  fit {fit_seconds:.0f} s", flush=True)
+    windows = _window_search(data, settings, random_state, say) if settings.window_starts else {}
+    report = {"models": results, "windows": windows}
+    write_stripe_report(output, report, data, profile=settings, seconds=time.perf_counter() - started,
+                        random_state=random_state)
+    say(f"[{time.perf_counter() - started:6.0f} s] report written to {output / 'report.md'}", flush=True)
+    return report
+
+
+def _evaluate(model, data, kind):
+    labels = list(CLASSES.values())
+    by_bin, predictions = {}, []
+    for label, _, _ in STRIPE_SNR_BINS:
+        y_pred = model.predict(_inputs(data, kind, label))
+        predictions.append(y_pred)
+        by_bin[label] = (float(accuracy_score(data.y_test, y_pred)), len(y_pred))
+    y_true = np.tile(data.y_test, len(STRIPE_SNR_BINS))
+    y_pred = np.concatenate(predictions)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    return {
+        "train_accuracy": float(accuracy_score(data.y_train, model.predict(_inputs(data, kind, "train")))),
+        "test_accuracy": float(accuracy_score(y_true, y_pred)),
+        "accuracy_by_snr": by_bin,
+        "per_class": {label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                      for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
+        "labels": labels,
+        "confusion": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }

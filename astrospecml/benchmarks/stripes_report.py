@@ -1,0 +1,192 @@
+"""Tables and figures of the DRC-Net stripe experiment."""
+import csv
+import json
+import platform
+
+import matplotlib
+
+matplotlib.use("Agg")  # the report is written to files, never shown
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+import torch  # noqa: E402
+
+from ..preprocessing import BadPixelImputer, StripeExtractor  # noqa: E402
+from .report import _Document, _fmt  # noqa: E402
+
+__all__ = ["write_stripe_report"]
+
+
+def _bins():
+    from .stripes import STRIPE_SNR_BINS
+
+    return [label for label, _, _ in STRIPE_SNR_BINS]
+
+
+def _gaps(results, model, reference="RC-Net (1D)"):
+    return {b: results[model]["accuracy_by_snr"][b][0] - results[reference]["accuracy_by_snr"][b][0]
+            for b in _bins()}
+
+
+def _claim(results):
+    """Whether 2D input beats extracted 1D spectra more at low S/N than at high S/N: measured, not typed."""
+    if "DRC-Net" not in results or "RC-Net (1D)" not in results:
+        return "DRC-Net and RC-Net were not both run, so the paper's claim is not tested."
+    bins = _bins()
+    gaps = _gaps(results, "DRC-Net")
+    text = ("DRC-Net minus RC-Net accuracy per S/N bin: "
+            + ", ".join(f"{b}: {gap:+.3f}" for b, gap in gaps.items()) + ". ")
+    high, low = gaps[bins[0]], gaps[bins[-1]]
+    if low > 0 and low > high:
+        text += ("Our data agree with the DRC-Net paper: DRC-Net's advantage grows as the S/N falls "
+                 f"({high:+.3f} at S/N {bins[0]}, {low:+.3f} at S/N {bins[-1]}).")
+    elif low > 0:
+        text += ("DRC-Net is ahead at the lowest S/N, but not by more than at high S/N, so our data do not show "
+                 "DRC-Net's 2D input resisting noise better.")
+    else:
+        text += ("Our data do not support the DRC-Net paper's claim for DRC-Net itself: at the lowest S/N it is "
+                 "not ahead of RC-Net on extracted spectra.")
+    if "FFCNN" in results:
+        other = _gaps(results, "FFCNN")
+        text += (" FFCNN, the other network on 2D stripes, minus RC-Net: "
+                 + ", ".join(f"{b}: {gap:+.3f}" for b, gap in other.items()) + "; "
+                 + ("its advantage grows as the S/N falls, so 2D input as such can resist noise better here."
+                    if other[bins[-1]] > 0 and other[bins[-1]] > other[bins[0]]
+                    else "it does not gain on RC-Net as the S/N falls either."))
+    return text
+
+
+def _plot_accuracy(path, results):
+    bins = _bins()
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for name, metrics in results.items():
+        style = "-o" if name.startswith("DRC") else ("-s" if "1D" in name else "--^")
+        ax.plot(bins, [metrics["accuracy_by_snr"][b][0] for b in bins], style, label=name)
+    ax.set_xlabel("S/N of the test stripes (trained on S/N 30-100)")
+    ax.set_ylabel("test accuracy (M / L / T)")
+    ax.set_title("Accuracy versus S/N: 2D stripes against extracted 1D spectra")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_windows(path, windows):
+    fig, axes = plt.subplots(1, len(windows), figsize=(5 * len(windows), 3.6), squeeze=False)
+    for ax, (arm, scores) in zip(axes[0], windows.items()):
+        ax.errorbar(scores["starts"], scores["mean_accuracy"], yerr=scores["std_accuracy"], fmt="-o", capsize=3)
+        ax.set_xlabel(f"window start (pixel), width {scores['width']}")
+        ax.set_ylabel("cross-validated accuracy")
+        ax.set_title(f"{arm} arm")
+        ax.grid(alpha=0.3)
+    fig.suptitle("DRC-Net accuracy against the wavelength window of each arm (training sources, CV)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_examples(path, data):
+    """One test source's stripes in every S/N bin, and the spectra extracted from them."""
+    bins = _bins()
+    fig, axes = plt.subplots(len(bins), 3, figsize=(13, 2.0 * len(bins)),
+                             gridspec_kw={"width_ratios": [1, 2, 2]})
+    for row, label in enumerate(bins):
+        blue, red = data.examples[label]
+        for col, stripe in enumerate((blue, red)):
+            ax = axes[row, col]
+            ax.imshow(stripe.data, aspect="auto", origin="lower", cmap="magma",
+                      extent=(0, stripe.shape[1], 0, stripe.shape[0]))
+            ax.set_title(f"{stripe.meta['ARM']} arm, S/N {stripe.meta['SNR']:.0f}", fontsize=8)
+            ax.tick_params(labelsize=6)
+        for stripe in (blue, red):
+            spectrum = StripeExtractor(trace="flat").fit_transform([_filled(stripe)])[0]
+            axes[row, 2].plot(spectrum.spectral_axis.to_value("um"), spectrum.flux.value, lw=0.7)
+        axes[row, 2].set_title("boxcar-extracted (sky included)", fontsize=8)
+        axes[row, 2].tick_params(labelsize=6)
+    axes[-1, 2].set_xlabel("wavelength (um)")
+    fig.suptitle(f"A test {data.y_test[0]} dwarf observed in every S/N bin (15-row stripes, electrons)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _filled(stripe):
+    return BadPixelImputer().fit_transform([stripe])[0]
+
+
+def write_stripe_report(output, report, data, *, profile, seconds, random_state):
+    """Write ``report.md``, ``report.rst``, ``results.json``, ``per_class.csv`` and figures to ``output``."""
+    from ..simulate import NIR_TWO_ARM
+    from .stripes import N_ROWS
+
+    results, windows = report["models"], report["windows"]
+    bins = _bins()
+    doc = _Document()
+    doc.heading("The DRC-Net experiment: two-arm stripes simulated from SpeX spectra", 1)
+    doc.text(
+        f"Profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
+        f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}). Regenerate with `astrospecml benchmark --experiment stripes"
+        f"{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")
+    arms = ", ".join(f"{arm.name} {arm.start.value:g}-{arm.stop.value:g} {arm.unit} ({arm.n_pixels} pixels)"
+                     for arm in NIR_TWO_ARM.arms)
+    counts = {label: int(np.sum(data.y_train == label)) for label in ("M", "L", "T")}
+    doc.text(
+        "Data: the shipped SpeX spectra grouped into M, L and T dwarfs (the DRC-Net paper's F, G and K), split "
+        f"75/25 by source, observed with the simulator's `NIR_TWO_ARM` preset ({arms}; R = "
+        f"{NIR_TWO_ARM.arms[0].resolution:g}; 15-row stripes with sky, cross-talk, cosmic rays and dead columns). "
+        f"{len(data.y_train)} training stripe pairs at S/N 30-100 ({', '.join(f'{k} {v}' for k, v in counts.items())}); "
+        f"{len(data.y_test)} test sources, each observed once in each S/N bin. The 2D networks see the {N_ROWS} "
+        f"central rows of each arm, z-scored per stripe; RC-Net and the SVC see the spectra boxcar-extracted "
+        f"(specreduce) from those same rows, both arms joined and z-scored. Masked pixels (cosmic rays, dead "
+        f"columns) are filled by interpolation first; this reduction learns nothing, so it is done once. "
+        f"Networks stop early on held-out training sources (at most {profile.max_epochs} epochs, patience "
+        f"{profile.patience}); the SVC's C is chosen by source-disjoint {profile.folds}-fold search.")
+    if profile.networks:
+        doc.text("Network widths of this profile: " + "; ".join(
+            f"{name} {', '.join(f'{k}={v}' for k, v in params.items())}" for name, params in profile.networks.items())
+            + ".")
+    doc.text(_claim(results))
+    doc.heading("Accuracy per S/N bin", 2)
+    doc.table(["model", "train acc", "test acc (all bins)"] + [f"S/N {b}" for b in bins]
+              + ["params", "epochs", "fit s"],
+              [[name, _fmt(m["train_accuracy"]), _fmt(m["test_accuracy"])]
+               + [_fmt(m["accuracy_by_snr"][b][0]) for b in bins]
+               + [f"{m['n_parameters']:,}" if m["n_parameters"] else "-", m["epochs"] or "-",
+                  f"{m['fit_seconds']:.0f}"] for name, m in results.items()])
+    _plot_accuracy(output / "accuracy_vs_snr.png", results)
+    doc.image("accuracy_vs_snr.png", "Test accuracy against S/N; every model was trained on S/N 30-100 only.")
+    doc.heading("Precision, recall and F1 per class (all test bins)", 2)
+    rows, csv_rows = [], []
+    for name, m in results.items():
+        for label, scores in m["per_class"].items():
+            rows.append([name, label, _fmt(scores["precision"]), _fmt(scores["recall"]), _fmt(scores["f1"]),
+                         scores["support"]])
+            csv_rows.append([name, label, scores["precision"], scores["recall"], scores["f1"], scores["support"]])
+    doc.table(["model", "class", "precision", "recall", "F1", "test n"], rows)
+    chosen = [(n, m["chosen"]) for n, m in results.items() if m["chosen"]]
+    if chosen:
+        doc.table(["model", "chosen on the training sources"],
+                  [[n, ", ".join(f"{k}={v}" for k, v in c.items())] for n, c in chosen])
+    if windows:
+        doc.heading("Which pixels: the wavelength window of each arm", 2)
+        doc.text("As in MAC-Net's section 4.5, a `GridSearchCV` over the start of each arm's window (the other arm "
+                 f"kept whole) scores DRC-Net by source-disjoint {profile.folds}-fold cross-validation on the "
+                 f"training stripes ({profile.window_epochs} epochs per fit).")
+        doc.table(["arm", "width", "start: mean CV accuracy", "best start"],
+                  [[arm, s["width"], ", ".join(f"{st}: {_fmt(a)}" for st, a in zip(s["starts"], s["mean_accuracy"])),
+                    s["best_start"]] for arm, s in windows.items()])
+        _plot_windows(output / "window_search.png", windows)
+        doc.image("window_search.png", "Cross-validated accuracy against each arm's window start (mean and spread "
+                                       "over folds).")
+    _plot_examples(output / "stripe_examples.png", data)
+    doc.image("stripe_examples.png", "Simulated stripes of one test source in each S/N bin, and what boxcar "
+                                     "extraction gives.")
+    (output / "report.md").write_text(doc.markdown())
+    (output / "report.rst").write_text(doc.rst())
+    with open(output / "per_class.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["model", "class", "precision", "recall", "f1", "support"])
+        writer.writerows(csv_rows)
+    (output / "results.json").write_text(json.dumps(report, indent=1, default=str))
