@@ -221,3 +221,19 @@ def test_flat_boxcar_of_a_batch_equals_specreduce_stripe_by_stripe(width):
         trace = FlatTrace(image, (stripe.shape[0] - 1) / 2)
         expected = BoxcarExtract(image, trace, width=width or stripe.shape[0]).spectrum.flux.value
         np.testing.assert_allclose(spectrum.flux.value, expected, rtol=1e-10)
+
+
+def test_lamost_like_preset_observes_an_optical_spectrum():
+    wave = np.linspace(3600, 9100, 3000) * u.AA
+    x = wave.to_value(u.um)
+    flux = x**-5 / np.expm1(1.4388e4 / (x * 6000.0))  # a 6000 K star
+    star = Spectrum(flux=flux / flux.max() * u.erg / u.s / u.cm**2 / u.AA, spectral_axis=wave)
+    (blue, red), (sky_blue, _) = simulate_stripes([star, star], "lamost", snr=[20, 0], random_state=0,
+                                                  noise=False, defects=False)
+    assert blue.shape == (15, 4096) and red.shape == (15, 4096)
+    assert stripe_wavelength(red.meta, 4096)[0].to_value(u.AA) == pytest.approx(5700.0)
+    # The [O I] 5577 Å night-sky line peaks in the blue arm's sky fibre where the solution puts it.
+    grid = stripe_wavelength(sky_blue.meta, 4096).to_value(u.AA)
+    sky = sky_blue.data.sum(axis=0)
+    near = np.abs(grid - 5577.34) < 10
+    assert abs(grid[near][np.argmax(sky[near])] - 5577.34) < 0.6  # within one 0.54 Å pixel
