@@ -41,7 +41,10 @@ class PerArm(TransformerMixin, BaseEstimator):
     transformers_ : dict
         The fitted transformer of each arm.
     arms_ : tuple of str
-        The arms seen in `fit`.
+        The arms seen in `fit` (``('input',)`` for a single array).
+    n_features_in_ : int
+        Features of a single-array input seen in `fit`, when its transformer
+        records them.
 
     Examples
     --------
@@ -126,7 +129,8 @@ class PerArm(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None):
-        """Fit each arm's transformer and transform that arm."""
+        """Fit each arm's transformer and transform that arm (see `fit` and `transform`)."""
+        self.__dict__.pop("n_features_in_", None)  # only a single-array fit sets it
         if not is_multi_arm(X):
             if isinstance(self.transformers, Mapping):
                 raise ValueError("a dict of per-arm transformers needs multi-arm input (a dict of arms or a "
