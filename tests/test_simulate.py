@@ -11,6 +11,7 @@ from astrospecml.preprocessing import (
     BadPixelImputer,
     StripeCutter,
     StripeExtractor,
+    find_traces,
     stripe_wavelength,
 )
 from astrospecml.simulate import NIR_TWO_ARM, simulate_frame, simulate_stripes
@@ -206,6 +207,11 @@ def test_errors_are_clear():
         simulate_stripes(smooth_star(), instrument="hubble")
     with pytest.raises(ValueError, match="3700"):
         simulate_stripes(smooth_star(), instrument="lamost")
+    with pytest.raises(ValueError, match="no fibre trace"):
+        find_traces(np.zeros((40, 50)))
+    frame = simulate_frame([smooth_star()] * 3, snr=30, random_state=0)[1]
+    with pytest.raises(ValueError, match="fewer than the 5 expected"):
+        find_traces(frame, n_traces=5, min_separation=8)
 
 
 @pytest.mark.parametrize("width", [None, 6.5])

@@ -77,6 +77,14 @@ class StripeProfile:
         Epochs of each network in the window search.
     folds : int
         Folds of the searches.
+
+    Examples
+    --------
+    >>> STRIPE_PROFILES["quick"].window_starts["red"]
+    [0, 128, 256]
+    >>> tiny = StripeProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0]})
+    >>> tiny.window_starts  # no window search
+    {}
     """
 
     name: str
@@ -168,6 +176,15 @@ def reduce_stripes(pairs):
         ``{arm: (n, 11, pixels)}`` float32, masked pixels filled by interpolation.
     extracted : ndarray of shape (n, pixels of all arms)
         Boxcar spectra of those 11 rows (specreduce), blue then red.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> star = Spectrum(flux=np.ones(400) * u.Jy, spectral_axis=np.linspace(0.85, 2.45, 400) * u.um)
+    >>> stripes, extracted = reduce_stripes(simulate_stripes([star] * 2, snr=30, random_state=0))
+    >>> stripes["blue"].shape, extracted.shape
+    ((2, 11, 256), (2, 768))
     """
     filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(StripeSlicer(n_rows=N_ROWS))).fit_transform(pairs)
     stripes = arms_to_arrays(filled)
@@ -213,6 +230,12 @@ def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, verbose
     Returns
     -------
     StripeData
+
+    Examples
+    --------
+    >>> data = prepare_stripes(max_spectra=24, random_state=0)
+    >>> data.stripes["train"]["red"].shape[1:], data.extracted["< 10"].shape[1]
+    ((11, 512), 768)
     """
     rng = np.random.RandomState(random_state)
     data = prepare_spex("spex_type")
@@ -317,6 +340,17 @@ def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile=
     dict
         ``{'models': {name: metrics}, 'windows': {arm: scores}}`` as written
         to ``results.json``.
+
+    Examples
+    --------
+    A few seconds' run, the SVC only, on 40 spectra:
+
+    >>> import tempfile
+    >>> tiny = StripeProfile("tiny", max_epochs=1, patience=1, svc_grid={"svc__C": [10.0]})
+    >>> report = run_stripe_benchmark(tempfile.mkdtemp(), profile=tiny, models=["SVC (1D)"], max_spectra=40,
+    ...                               verbose=False)
+    >>> sorted(report["models"]["SVC (1D)"]["accuracy_by_snr"])
+    ['10-20', '20-30', '< 10', '> 30']
     """
     if not isinstance(profile, StripeProfile) and profile not in STRIPE_PROFILES:
         raise ValueError(f"profile must be one of {sorted(STRIPE_PROFILES)} or a StripeProfile, got {profile!r}.")

@@ -270,10 +270,11 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if not self._multi_arm:
             raise ValueError(f"{type(self).__name__} takes one input; keep one arm "
                              "(astrospecml.preprocessing.SelectArm) or join extracted arms (ConcatenateArms).")
+        raw = split_arms(X)
         # Spectra of each arm keep their grid, to be checked at prediction.
-        axes = {name: batch[0].spectral_axis for name, batch in split_arms(X).items()
+        axes = {name: batch[0].spectral_axis for name, batch in raw.items()
                 if isinstance(batch, (list, tuple)) and batch and isinstance(batch[0], Spectrum)}
-        arms = arms_to_arrays(X)
+        arms = arms_to_arrays(raw)
         if y is not None:
             y = column_or_1d(y, warn=True)
             check_consistent_length(next(iter(arms.values())), y)

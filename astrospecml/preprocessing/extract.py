@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from specreduce.extract import BoxcarExtract, HorneExtract
 from specreduce.tracing import FitTrace, FlatTrace
 
+from ..io.convert import same_grid
 from ._base import SpectralTransformer
 
 __all__ = ["StripeExtractor", "extract_stripes", "stripe_wavelength"]
@@ -130,8 +131,7 @@ class StripeExtractor(SpectralTransformer):
         grid = stripe_wavelength(metas[0], pixels)
         for i, meta in enumerate(metas[1:], 1):
             other = stripe_wavelength(meta, pixels)
-            if (grid is None) != (other is None) or (grid is not None and not np.allclose(
-                    other.to_value(grid.unit, equivalencies=u.spectral()), grid.value, rtol=1e-9)):
+            if (grid is None) != (other is None) or (grid is not None and not same_grid(grid, other)):
                 raise ValueError(
                     f"stripe {i} has a different wavelength solution from stripe 0; extract arms "
                     "(or instruments) separately."

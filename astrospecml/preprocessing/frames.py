@@ -49,6 +49,11 @@ def find_traces(frame, n_traces=None, *, min_separation=5, bins=20):
     list of `specreduce.tracing.FitTrace`
         Ordered by row.
 
+    Raises
+    ------
+    ValueError
+        When no trace, or fewer than ``n_traces``, stand out.
+
     Examples
     --------
     >>> import numpy as np
@@ -64,6 +69,9 @@ def find_traces(frame, n_traces=None, *, min_separation=5, bins=20):
     floor = np.nanmedian(profile)
     spread = np.nanmedian(np.abs(profile - floor)) or np.nanstd(profile) or 1.0
     peaks, properties = find_peaks(profile, distance=min_separation, prominence=5 * spread)
+    if len(peaks) == 0:
+        raise ValueError("found no fibre trace: no row of the frame's collapsed profile stands out from the "
+                         "background; is the dispersion along the columns, and is any fibre lit?")
     if n_traces is not None:
         if len(peaks) < n_traces:
             raise ValueError(f"found {len(peaks)} fibre traces, fewer than the {n_traces} expected.")

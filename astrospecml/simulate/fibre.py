@@ -359,7 +359,8 @@ def _check_snr(snr, n):
     return snr
 
 
-def _simulate(spectra, instrument, snr, random_state, noise, sky, defects, chunk):
+def _simulate(spectra, instrument, snr, random_state, noise, sky, defects):
+    """Yield ``(first spectrum, frame)`` for every ``n_fibres`` spectra, one frame each."""
     instrument = get_instrument(instrument)
     spectra = _as_spectrum_list(spectra)
     snr = _check_snr(snr, len(spectra))
@@ -374,7 +375,7 @@ def _simulate(spectra, instrument, snr, random_state, noise, sky, defects, chunk
             except ValueError as err:
                 raise ValueError(f"spectrum {i}: {err}") from None
         photons.append(counts)
-    size = instrument.n_fibres if chunk else len(spectra)
+    size = instrument.n_fibres
     for start in range(0, len(spectra), size):
         stop = min(start + size, len(spectra))
         yield start, _simulate_chunk(photons[start:stop], snr[start:stop], instrument, rng, noise, sky, defects)
@@ -428,7 +429,7 @@ def simulate_frame(spectra, instrument="nir", *, snr=50.0, random_state=None, no
             f"{len(spectra)} spectra but the instrument has {instrument.n_fibres} fibres per frame; "
             "use simulate_stripes for any number of spectra."
         )
-    (_, chunk), = _simulate(spectra, instrument, snr, random_state, noise, sky, defects, chunk=True)
+    (_, chunk), = _simulate(spectra, instrument, snr, random_state, noise, sky, defects)
     frames, masks, sigmas, layout = chunk
     centres = layout.nominal + layout.offsets
     return tuple(
@@ -493,7 +494,7 @@ def simulate_stripes(spectra, instrument="nir", *, snr=50.0, random_state=None, 
     spectra = _as_spectrum_list(spectra)
     snr_values = _check_snr(snr, len(spectra))
     out = []
-    for start, chunk in _simulate(spectra, instrument, snr_values, random_state, noise, sky, defects, chunk=True):
+    for start, chunk in _simulate(spectra, instrument, snr_values, random_state, noise, sky, defects):
         frames, masks, sigmas, layout = chunk
         for k in range(len(layout.nominal)):
             first, last = layout.stripe(k)

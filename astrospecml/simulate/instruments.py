@@ -39,6 +39,13 @@ class Arm:
         Wavelengths of sky emission lines.
     sky_line_counts : array-like
         Electrons per line entering a fibre, one per line.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> arm = Arm("red", 5700 * u.AA, 9000 * u.AA, 4096, resolution=1800)
+    >>> round(float(arm.dispersion.value), 3), arm.wavelength[-1]
+    (0.806, <Quantity 9000. Angstrom>)
     """
 
     name: str
@@ -121,6 +128,15 @@ class Spectrograph:
     snr_arm : int, default=-1
         Index of the arm in which the requested S/N is reached (LAMOST quotes
         S/N in the r band, hence the red arm by default).
+
+    Examples
+    --------
+    A variant of a preset, with wider fibres and more cross-talk:
+
+    >>> import dataclasses
+    >>> wide = dataclasses.replace(NIR_TWO_ARM, fwhm=5.0, crosstalk=0.05)
+    >>> wide.arm_names, wide.fwhm
+    (('blue', 'red'), 5.0)
     """
 
     name: str
