@@ -7,6 +7,7 @@ from astrospecml.classifiers import (
     DRCNetClassifier,
     EMCCNNClassifier,
     FFCNNClassifier,
+    RACNetClassifier,
     RCNetClassifier,
     ResNet18Classifier,
     SpectrumClassifier,
@@ -27,6 +28,8 @@ TINY_CLASSIFIERS = [
     DRCNetClassifier(reduction_channels=(4, 4, 1), channels=(4, 8), fusion_channels=(4,), hidden_units=(16, 16),
                      dropout=0.0, **TRAINING),
     FFCNNClassifier(channels=(4,), kernel_size=(3, 3), hidden_units=(16,), dropout=0.0, **TRAINING),
+    RACNetClassifier(channels=(4, 8), n_features=16, hidden_units=(16,), dropout=0.0,
+                     **{**TRAINING, "validation_fraction": 0.1, "patience": 10}),
 ]
 
 

@@ -14,6 +14,7 @@ from .emccnn import (
     ResNet18Classifier,
     VGG16Classifier,
 )
+from .racnet import RACNetClassifier
 
 __all__ = [
     "CNNClassifier",
@@ -21,6 +22,7 @@ __all__ = [
     "DRCNetClassifier",
     "EMCCNNClassifier",
     "FFCNNClassifier",
+    "RACNetClassifier",
     "RCNetClassifier",
     "ResNet18Classifier",
     "SpectrumClassifier",

@@ -19,7 +19,6 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -35,6 +34,7 @@ from skorch.dataset import Dataset
 from skorch.helper import SliceDict, predefined_split
 from specutils import Spectrum
 
+from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import is_astropy_batch, same_grid, to_array
 from ..model_selection import source_disjoint_split
@@ -304,15 +304,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # -- training --------------------------------------------------------------------------
 
     def _seed(self):
-        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return draw_seed(self.random_state)
 
     def _resolve_device(self):
-        device = self.device
-        if device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if str(device).startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} but torch finds no CUDA GPU; use device='cpu' or 'auto'.")
-        return str(device)
+        return resolve_device(self.device)
 
     def _validation_split(self, y, groups, seed):
         """Indices of the training and validation spectra."""
@@ -424,9 +419,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))
             X, y_encoded = X[train], y_encoded[train]
         self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights)
-        devices = [torch.device(self.device_).index or 0] if self.device_.startswith("cuda") else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        with forked_torch_rng(self.device_, seed):
             self.net_.fit(X, y_encoded)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)

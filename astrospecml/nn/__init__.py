@@ -3,7 +3,9 @@
 Modules here know nothing of scikit-learn: each takes ``n_outputs`` and
 ``input_shape`` — ``(n_pixels,)`` for 1D spectra, ``(height, width)`` for
 folded spectra — plus its own width and depth knobs, and maps a batch of
-shape ``(n, *input_shape)`` to logits.  The two-arm networks (`DRCNet`,
+shape ``(n, *input_shape)`` to logits.  The GAN generators and
+discriminators (`LCGANGenerator`, `SGANGenerator`, ...) are trained by the
+oversamplers of :mod:`astrospecml.augmentation`.  The two-arm networks (`DRCNet`,
 `FFCNN`) also take ``input_shape={arm: shape}`` and are then called with
 the arms as keyword arguments (:mod:`astrospecml.nn.arms`).  The estimators in
 :mod:`astrospecml.classifiers` wrap them for scikit-learn.
@@ -13,20 +15,30 @@ from .dnn import DNN
 from .drcnet import DimensionReduction, DRCNet
 from .emccnn import EMCCNN
 from .ffcnn import FFCNN
+from .gan import LCGANDiscriminator, LCGANGenerator, SGANDiscriminator, SGANGenerator
+from .locally_connected import LocallyConnected1d
+from .racnet import ChannelAttention1d, RACNet
 from .rcnet import RCNet, RCNetBackbone, ResidualConvModule
 from .resnet import ResNet18
 from .vgg import VGG16
 
 __all__ = [
+    "ChannelAttention1d",
     "DNN",
     "DRCNet",
     "DimensionReduction",
     "EMCCNN",
     "FFCNN",
+    "LCGANDiscriminator",
+    "LCGANGenerator",
+    "LocallyConnected1d",
     "PlainCNN",
+    "RACNet",
     "RCNet",
     "RCNetBackbone",
     "ResNet18",
     "ResidualConvModule",
+    "SGANDiscriminator",
+    "SGANGenerator",
     "VGG16",
 ]
