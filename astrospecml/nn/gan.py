@@ -10,8 +10,10 @@ The modules only map tensors; the training loops are in
 """
 import math
 
+import torch
 from torch import nn
 
+from .blocks import batch_norm, conv
 from .locally_connected import LocallyConnected1d
 
 __all__ = ["LCGANDiscriminator", "LCGANGenerator", "SGANDiscriminator", "SGANGenerator"]
@@ -40,19 +42,26 @@ def stage_lengths(start, stop, n_stages):
 class LCGANGenerator(nn.Module):
     """LCGAN's generator: noise through up-sampling and locally connected layers to a spectrum.
 
-    The noise vector (one channel of length ``latent_dim``) passes through
-    one stage per entry of ``channels``: linear up-sampling, a locally
-    connected layer, LeakyReLU and dropout.  The stage lengths grow
-    geometrically from ``latent_dim`` to ``n_pixels``, the last stage landing
-    on the spectrum length exactly; a final locally connected layer maps to
-    one channel with no activation, because the generator draws
-    standardised flux, which is unbounded.
+    The noise vector first passes one fully connected layer of its own
+    length, then, as one channel, one stage per entry of ``channels``: linear
+    up-sampling, a locally connected layer, batch norm, LeakyReLU and
+    dropout.  The stage lengths grow geometrically from ``latent_dim`` to
+    ``n_pixels``, the last stage landing on the spectrum length exactly; a
+    final locally connected layer maps to one channel with no activation,
+    because the generator draws standardised flux, which is unbounded.
 
     The paper gives the noise length (900), the layer types, LeakyReLU and
     dropout, not the widths; two stages of 16 and 8 channels with kernels of
-    5 pixels are our default, which keeps the weights near 3 M for a
+    5 pixels are our default, which keeps the weights near 4 M for a
     4000-pixel LAMOST spectrum (every position has its own kernels, so the
-    cost grows with length times channels squared).
+    cost grows with length times channels squared).  Two additions of ours,
+    both measured on 40 SpeX subdwarf spectra: the fully connected mixing
+    layer, because with small windows alone each pixel sees only a few
+    neighbouring noise values and cannot draw whole-spectrum variations
+    (continuum slope, band depths) - the generated spread per pixel was 0.25
+    of the real one without it; and batch norm after each locally connected
+    layer, as in DCGAN, which keeps the activations from shrinking layer by
+    layer.
 
     Parameters
     ----------
@@ -83,11 +92,13 @@ class LCGANGenerator(nn.Module):
             raise ValueError("channels needs at least one stage.")
         self.n_pixels = int(n_pixels)
         self.latent_dim = int(latent_dim)
+        self.mix = nn.Sequential(nn.Linear(self.latent_dim, self.latent_dim), nn.LeakyReLU(negative_slope))
         layers, in_channels = [], 1
         for out_channels, length in zip(channels, stage_lengths(self.latent_dim, self.n_pixels, len(channels))):
             layers += [
                 nn.Upsample(size=length, mode="linear", align_corners=False),
-                LocallyConnected1d(in_channels, out_channels, length, kernel_size, padding="same"),
+                LocallyConnected1d(in_channels, out_channels, length, kernel_size, padding="same", bias=False),
+                nn.BatchNorm1d(out_channels),
                 nn.LeakyReLU(negative_slope),
                 nn.Dropout(dropout),
             ]
@@ -96,7 +107,7 @@ class LCGANGenerator(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, z):
-        return self.layers(z.unsqueeze(1)).squeeze(1)
+        return self.layers(self.mix(z).unsqueeze(1)).squeeze(1)
 
 
 class LCGANDiscriminator(nn.Module):
@@ -105,7 +116,10 @@ class LCGANDiscriminator(nn.Module):
     The paper only calls it a binary classifier; strided convolutions with
     LeakyReLU and dropout (the usual GAN discriminator, without batch norm so
     that real and generated batches do not share statistics) end in one
-    logit: large for real spectra.
+    logit: large for real spectra.  The dropout drops whole feature maps
+    (`~torch.nn.Dropout2d`): drawing a random number per unit cost more than
+    the convolutions on our CPU, and channel dropout is the usual choice
+    for convolutional layers anyway.
 
     Parameters
     ----------
@@ -116,7 +130,7 @@ class LCGANDiscriminator(nn.Module):
     kernel_size : int, default=5
         Convolution length.
     dropout : float, default=0.3
-        Dropout after each convolution.
+        Probability of dropping each feature map after each convolution.
     negative_slope : float, default=0.2
         Slope of LeakyReLU for negative input.
 
@@ -126,20 +140,29 @@ class LCGANDiscriminator(nn.Module):
     torch.Size([3])
     """
 
-    def __init__(self, n_pixels, channels=(16, 32, 64), kernel_size=5, dropout=0.3, negative_slope=0.2):
+    def __init__(self, n_pixels, channels=(16, 32, 64), kernel_size=5, dropout=0.3, negative_slope=0.2,
+                 minibatch_std=True):
         super().__init__()
         _check_positive(n_pixels=n_pixels, kernel_size=kernel_size)
         layers, in_channels, length = [], 1, int(n_pixels)
         for out_channels in channels:
-            layers += [nn.Conv1d(in_channels, out_channels, kernel_size, stride=2, padding=kernel_size // 2),
-                       nn.LeakyReLU(negative_slope), nn.Dropout(dropout)]
+            layers += [conv(1, in_channels, out_channels, kernel_size, stride=2),
+                       nn.LeakyReLU(negative_slope), nn.Dropout2d(dropout)]
             in_channels = out_channels
             length = (length + 2 * (kernel_size // 2) - kernel_size) // 2 + 1
         self.features = nn.Sequential(*layers)
-        self.logit = nn.Linear(in_channels * length, 1)
+        self.minibatch_std = minibatch_std
+        self.logit = nn.Linear(in_channels * length + int(minibatch_std), 1)
 
     def forward(self, x):
-        return self.logit(self.features(x.unsqueeze(1)).flatten(1)).squeeze(1)
+        # Spectra as images of height one: PyTorch's CPU Conv2d is faster than its Conv1d (see blocks).
+        features = self.features(x[:, None, None, :]).flatten(1)
+        if self.minibatch_std:
+            # How much the batch varies, as one more feature: a generator that draws the same spectrum
+            # every time is then easy to tell from the data (Karras et al. 2018).
+            spread = features.std(dim=0, unbiased=False).mean() if len(features) > 1 else features.new_zeros(())
+            features = torch.cat([features, spread.expand(len(features), 1)], dim=1)
+        return self.logit(features).squeeze(1)
 
 
 class SGANGenerator(nn.Module):
@@ -181,16 +204,16 @@ class SGANGenerator(nn.Module):
                                      nn.BatchNorm1d(channels[0] * self.start_length), nn.ReLU())
         layers, in_channels = [], channels[0]
         for out_channels in channels:
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
-                       nn.Conv1d(in_channels, out_channels, kernel_size, padding=kernel_size // 2),
-                       nn.BatchNorm1d(out_channels), nn.ReLU()]
+            layers += [nn.Upsample(scale_factor=(1, 2), mode="nearest"),
+                       conv(1, in_channels, out_channels, kernel_size, bias=False),
+                       batch_norm(1, out_channels), nn.ReLU()]
             in_channels = out_channels
-        layers.append(nn.Conv1d(in_channels, 1, kernel_size, padding=kernel_size // 2))
+        layers.append(conv(1, in_channels, 1, kernel_size))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, z):
-        x = self.project(z).view(len(z), self.start_channels, self.start_length)
-        return self.layers(x)[:, 0, : self.n_pixels]
+        x = self.project(z).view(len(z), self.start_channels, 1, self.start_length)
+        return self.layers(x)[:, 0, 0, : self.n_pixels]
 
 
 class SGANDiscriminator(nn.Module):
@@ -226,9 +249,9 @@ class SGANDiscriminator(nn.Module):
         _check_positive(n_pixels=n_pixels, n_classes=n_classes, kernel_size=kernel_size)
         layers, in_channels, length = [], 1, int(n_pixels)
         for out_channels in channels:
-            layers += [nn.Conv1d(in_channels, out_channels, kernel_size, padding=kernel_size // 2), nn.ReLU()]
+            layers += [conv(1, in_channels, out_channels, kernel_size), nn.ReLU()]
             if length >= 2:
-                layers.append(nn.MaxPool1d(2))
+                layers.append(nn.MaxPool2d((1, 2)))
                 length //= 2
             in_channels = out_channels
         self.features = nn.Sequential(*layers)
@@ -240,4 +263,4 @@ class SGANDiscriminator(nn.Module):
         self.head = nn.Sequential(*dense)
 
     def forward(self, x):
-        return self.head(self.features(x.unsqueeze(1)).flatten(1))
+        return self.head(self.features(x[:, None, None, :]).flatten(1))
