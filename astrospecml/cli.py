@@ -12,7 +12,9 @@ JSON, PNG figures).  Experiment 'emccnn': EMCCNN against its baselines (SVC,
 DNN, CNN, VGG16, ResNet18; 1D and folded 2D).  Experiment 'stripes': DRC-Net
 on simulated two-arm stripes against FFCNN, and RC-Net and an SVC on
 extracted spectra, per S/N bin, with a search of each arm's wavelength window
-(written to the 'stripes' subfolder)."""
+(written to the 'stripes' subfolder).  Experiment 'rare': RAC-Net recognising
+rare subdwarfs with no augmentation, duplication, SGAN or LCGAN over several
+seeds, GAN-train/GAN-test and a candidate search (the 'rare' subfolder)."""
 
 
 def data_summary(file=None):
@@ -84,7 +86,7 @@ def main(argv=None):
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
     bench = sub.add_parser("benchmark", help="run the papers' comparisons on the SpeX spectra",
                            description=BENCHMARK_HELP)
-    bench.add_argument("--experiment", choices=["emccnn", "stripes", "all"], default="emccnn",
+    bench.add_argument("--experiment", choices=["emccnn", "stripes", "rare", "all"], default="emccnn",
                        help="which comparison (default: %(default)s)")
     bench.add_argument("--quick", action="store_true",
                        help="the quick profile, under 10 minutes per experiment on 2 cores: networks trained once "
@@ -101,7 +103,11 @@ def main(argv=None):
     elif args.command == "benchmark":
         from pathlib import Path
 
-        from .benchmarks import run_spex_benchmark, run_stripe_benchmark
+        from .benchmarks import (
+            run_rare_benchmark,
+            run_spex_benchmark,
+            run_stripe_benchmark,
+        )
 
         profile = "quick" if args.quick else "full"
         if args.experiment in ("emccnn", "all"):
@@ -109,6 +115,8 @@ def main(argv=None):
                                random_state=args.random_state)
         if args.experiment in ("stripes", "all"):
             run_stripe_benchmark(Path(args.output) / "stripes", profile=profile, random_state=args.random_state)
+        if args.experiment in ("rare", "all"):
+            run_rare_benchmark(Path(args.output) / "rare", profile=profile, random_state=args.random_state)
     return 0
 
 

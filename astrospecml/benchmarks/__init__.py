@@ -1,4 +1,11 @@
 """Reproducible comparisons of the networks and their baselines on shipped data."""
+from .rare import (
+    AUGMENTATIONS,
+    RARE_PROFILES,
+    RareProfile,
+    prepare_rare,
+    run_rare_benchmark,
+)
 from .spex import BENCHMARK_MODELS, PROFILES, Profile, prepare_spex, run_spex_benchmark
 from .stripes import (
     STRIPE_MODELS,
@@ -10,15 +17,20 @@ from .stripes import (
 )
 
 __all__ = [
+    "AUGMENTATIONS",
     "BENCHMARK_MODELS",
     "PROFILES",
     "Profile",
+    "RARE_PROFILES",
+    "RareProfile",
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
     "StripeProfile",
+    "prepare_rare",
     "prepare_spex",
     "prepare_stripes",
     "reduce_stripes",
+    "run_rare_benchmark",
     "run_spex_benchmark",
     "run_stripe_benchmark",
 ]

@@ -32,7 +32,7 @@ from ..preprocessing import BadPixelImputer, FluxNorm, Fold2D, Resample
 from .metrics import evaluate
 from .report import write_report
 
-__all__ = ["BENCHMARK_MODELS", "PROFILES", "Profile", "prepare_spex", "run_spex_benchmark"]
+__all__ = ["BENCHMARK_MODELS", "PROFILES", "Profile", "on_common_grid", "prepare_spex", "run_spex_benchmark"]
 
 #: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
 SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
@@ -140,6 +140,42 @@ class PreparedData:
     dropped: dict
 
 
+def on_common_grid(data, *, cache=None):
+    """Flux of the loaded SpeX spectra on :data:`SPEX_GRID`, masked pixels filled.
+
+    Masked pixels are filled by interpolation (`BadPixelImputer`) on the
+    native grid, then each spectrum is linearly resampled.  Results are kept
+    by DATA_KEY in ``cache`` (the module's own cache when None), so that
+    resampling the whole library (about 20 s) happens once per process.
+
+    Parameters
+    ----------
+    data : `~sklearn.utils.Bunch`
+        The output of `~astrospecml.datasets.load_spex_prism`.
+    cache : dict or None, default=None
+        Resampled flux by DATA_KEY.
+
+    Returns
+    -------
+    ndarray of shape (n_spectra, 512), float32
+
+    Examples
+    --------
+    >>> from astrospecml.datasets import load_spex_prism
+    >>> on_common_grid(load_spex_prism(target="nir_type")).shape[1]
+    512
+    """
+    keys = np.asarray(data.meta["DATA_KEY"])
+    cache = _RESAMPLED if cache is None else cache
+    todo = [i for i, key in enumerate(keys) if key not in cache]
+    if todo:
+        filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])
+        flux = Resample(grid=SPEX_GRID, method="linear").fit_transform(filled)
+        for i, spectrum in zip(todo, flux):
+            cache[keys[i]] = np.asarray(spectrum.flux.value, dtype=np.float32)
+    return np.stack([cache[key] for key in keys])
+
+
 def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     """Load the SpeX spectra for one task and put them on the common grid.
 
@@ -176,15 +212,7 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     if target not in TARGETS:
         raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
     data = load_spex_prism(target=target)
-    keys = np.asarray(data.meta["DATA_KEY"])
-    cache = _RESAMPLED if spectra is None else spectra
-    todo = [i for i, key in enumerate(keys) if key not in cache]
-    if todo:
-        filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])
-        flux = Resample(grid=SPEX_GRID, method="linear").fit_transform(filled)
-        for i, spectrum in zip(todo, flux):
-            cache[keys[i]] = np.asarray(spectrum.flux.value, dtype=np.float32)
-    X = np.stack([cache[key] for key in keys])
+    X = on_common_grid(data, cache=spectra)
     y = np.floor(np.asarray(data.target, dtype=float)).astype(int)
     labels, counts = np.unique(y, return_counts=True)
     rare = labels[counts < min_class_size]
