@@ -196,6 +196,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # Whether the network may take several arms (a dict of inputs); a custom
     # module may, the published single-input networks may not.
     _multi_arm = True
+    # Whether the network takes 2D samples (folded spectra, stripes); the 1D-only ones say no.
+    _takes_2d = True
 
     def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
@@ -469,7 +471,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
+        tags.input_tags.three_d_array = self._takes_2d
         return tags
 
     # -- persistence -----------------------------------------------------------------------

@@ -55,6 +55,7 @@ class RACNetClassifier(_PublishedNetClassifier):
 
     _network = networks.RACNet
     _network_params = ("channels", "n_features", "hidden_units", "dropout")
+    _takes_2d = False
 
     def __init__(self, channels=(16, 32, 64, 64), n_features=128, hidden_units=(64,), dropout=0.3, *,
                  max_epochs=100, batch_size=64, lr=1e-4, optimizer="adam", weight_decay=0.0, class_weight=None,
@@ -64,8 +65,3 @@ class RACNetClassifier(_PublishedNetClassifier):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self._set_training_params(locals())
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = False  # a 1D network
-        return tags
