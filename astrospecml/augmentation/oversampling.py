@@ -51,6 +51,10 @@ _ATTRIBUTES = """sampling_strategy_ : dict
         Per class, the losses per iteration (``history_[label]['generator_loss']``).
     spectral_axis_ : `~astropy.units.Quantity` or None
         The wavelength grid, when fitted on `~specutils.Spectrum` objects.
+    flux_unit_ : `~astropy.units.UnitBase` or None
+        Their flux unit (that of the spectra `sample` returns).
+    dtype_ : numpy.dtype
+        The float type of generated spectra: the input's, float64 for integer input.
     n_features_in_ : int
         Pixels per spectrum."""
 
