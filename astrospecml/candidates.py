@@ -80,7 +80,9 @@ def rank_candidates(estimator, spectra, target_class, *, ids=None, id_key=None, 
     >>> bool(np.all(np.diff(table["probability"]) <= 0)), bool(table["probability"][0] > 0.5)
     (True, True)
     """
-    classes = np.asarray(getattr(estimator, "classes_", []))
+    if not hasattr(estimator, "predict_proba") or not hasattr(estimator, "classes_"):
+        raise ValueError(f"estimator must be a fitted classifier with predict_proba and classes_, got {estimator!r}.")
+    classes = np.asarray(estimator.classes_)
     matches = np.flatnonzero(classes == target_class)
     if len(matches) == 0:
         raise ValueError(f"target_class {target_class!r} is not one of the estimator's classes {classes.tolist()}.")

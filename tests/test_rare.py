@@ -13,8 +13,8 @@ from astrospecml.benchmarks import (
     RareProfile,
     prepare_rare,
     run_rare_benchmark,
+    split_rare,
 )
-from astrospecml.benchmarks.rare import split_rare
 from astrospecml.benchmarks.rare_report import _verdict
 from astrospecml.candidates import plot_candidates, rank_candidates
 
@@ -132,5 +132,7 @@ def test_rank_candidates_errors():
         rank_candidates(model, X, "quasar")
     with pytest.raises(ValueError, match="top"):
         rank_candidates(model, X, "rare", top=0)
+    with pytest.raises(ValueError, match="fitted classifier"):
+        rank_candidates(LogisticRegression(), X, "rare")
     with pytest.raises(ValueError, match="ids has 3 entries"):
         rank_candidates(model, X, "rare", ids=["a", "b", "c"])

@@ -2,9 +2,11 @@
 from .rare import (
     AUGMENTATIONS,
     RARE_PROFILES,
+    RareData,
     RareProfile,
     prepare_rare,
     run_rare_benchmark,
+    split_rare,
 )
 from .spex import BENCHMARK_MODELS, PROFILES, Profile, prepare_spex, run_spex_benchmark
 from .stripes import (
@@ -22,6 +24,7 @@ __all__ = [
     "PROFILES",
     "Profile",
     "RARE_PROFILES",
+    "RareData",
     "RareProfile",
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
@@ -33,4 +36,5 @@ __all__ = [
     "run_rare_benchmark",
     "run_spex_benchmark",
     "run_stripe_benchmark",
+    "split_rare",
 ]

@@ -46,7 +46,8 @@ from ..model_selection import source_disjoint_split
 from ..preprocessing import FluxNorm
 from .spex import SPEX_GRID, on_common_grid
 
-__all__ = ["AUGMENTATIONS", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run_rare_benchmark"]
+__all__ = ["AUGMENTATIONS", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run_rare_benchmark",
+           "split_rare"]
 
 #: The rare class's label, and the SpeX metallicity classes that make it.
 RARE_CLASS = "sd"
@@ -131,6 +132,13 @@ class RareData:
         SOURCE_KEY and NAME of each spectrum.
     dropped : dict
         What was left out and why.
+
+    Examples
+    --------
+    >>> data = RareData(X=np.ones((2, 3)), y=np.array(["sd", "M"]), groups=np.array(["a", "b"]),
+    ...                 names=np.array(["star a", "star b"]), dropped={})
+    >>> int((data.y == RARE_CLASS).sum())
+    1
     """
 
     X: np.ndarray
@@ -165,9 +173,27 @@ def prepare_rare():
 def split_rare(data, profile, seed):
     """Training and test rows for one seed: a source-disjoint 70/30 split, then the rare class thinned.
 
+    Parameters
+    ----------
+    data : RareData
+        From `prepare_rare`.
+    profile : RareProfile
+        Sets how many subdwarfs (``n_rare_train``) and common spectra per
+        class (``max_per_class``) training keeps.
+    seed : int
+        Seeds the split and the thinning.
+
     Returns
     -------
     train, test : ndarray of int
+        Rows of ``data``; no source is on both sides.
+
+    Examples
+    --------
+    >>> data = prepare_rare()
+    >>> train, test = split_rare(data, RARE_PROFILES["quick"], seed=0)
+    >>> int((data.y[train] == RARE_CLASS).sum())
+    40
     """
     rows = np.arange(len(data.y))
     train, test = source_disjoint_split(rows, groups=data.groups, test_size=0.3, stratify=data.y, random_state=seed)
@@ -274,6 +300,8 @@ def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quic
     for repetition in range(profile.n_seeds):
         seed = random_state + repetition
         train, test = split_rare(data, profile, seed)
+        if repetition == 0:
+            keep.update(train=train, test=test)  # the first seed's split, for the report's figures
         is_rare = data.y[test] == RARE_CLASS
         for name in augmentations:
             tick = time.perf_counter()
@@ -294,7 +322,7 @@ def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quic
                        recall_at_n_rare=_recall_at(ranked, is_rare, int(is_rare.sum())),
                        recall_at_2n_rare=_recall_at(ranked, is_rare, 2 * int(is_rare.sum())),
                        n_rare_test=int(is_rare.sum()), n_test=len(test), n_train=len(train),
-                       epochs=int(classifier.n_iter_ if sampler is None else model[-1].n_iter_),
+                       epochs=int(classifier.n_iter_),
                        fit_seconds=fit_seconds)
             runs.append(run)
             if verbose:
@@ -307,8 +335,6 @@ def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quic
                     keep[name] = dict(generated=generated, history=model[0].history_[RARE_CLASS])
             if repetition == 0:
                 keep.setdefault("candidates", {})[name] = table
-                keep.setdefault("train", train)
-                keep.setdefault("test", test)
         # Reference for GAN-train: the real training subdwarfs, redrawn, in place of generated ones.
         reference = _RealSampler(data.X[train][data.y[train] == RARE_CLASS])
         gan_train, _, _ = _gan_scores(reference, data, train, test, profile.n_generated, seed)

@@ -133,6 +133,10 @@ class LCGANDiscriminator(nn.Module):
         Probability of dropping each feature map after each convolution.
     negative_slope : float, default=0.2
         Slope of LeakyReLU for negative input.
+    minibatch_std : bool, default=True
+        Give the last layer one more feature: how much the batch varies
+        (Karras et al. 2018), so that a generator drawing one spectrum over
+        and over is easy to tell from the data.
 
     Examples
     --------
@@ -158,8 +162,6 @@ class LCGANDiscriminator(nn.Module):
         # Spectra as images of height one: PyTorch's CPU Conv2d is faster than its Conv1d (see blocks).
         features = self.features(x[:, None, None, :]).flatten(1)
         if self.minibatch_std:
-            # How much the batch varies, as one more feature: a generator that draws the same spectrum
-            # every time is then easy to tell from the data (Karras et al. 2018).
             spread = features.std(dim=0, unbiased=False).mean() if len(features) > 1 else features.new_zeros(())
             features = torch.cat([features, spread.expand(len(features), 1)], dim=1)
         return self.logit(features).squeeze(1)
