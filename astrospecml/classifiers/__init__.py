@@ -14,17 +14,29 @@ from .emccnn import (
     ResNet18Classifier,
     VGG16Classifier,
 )
+from .macnet import (
+    CNetClassifier,
+    MACNetClassifier,
+    MCNetClassifier,
+    MNetClassifier,
+    SSCNN1DClassifier,
+)
 from .racnet import RACNetClassifier
 
 __all__ = [
     "CNNClassifier",
+    "CNetClassifier",
     "DNNClassifier",
     "DRCNetClassifier",
     "EMCCNNClassifier",
     "FFCNNClassifier",
+    "MACNetClassifier",
+    "MCNetClassifier",
+    "MNetClassifier",
     "RACNetClassifier",
     "RCNetClassifier",
     "ResNet18Classifier",
+    "SSCNN1DClassifier",
     "SpectrumClassifier",
     "VGG16Classifier",
 ]

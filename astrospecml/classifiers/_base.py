@@ -41,7 +41,8 @@ from ..model_selection import source_disjoint_split
 
 __all__ = ["SpectrumClassifier"]
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
+              "adagrad": torch.optim.Adagrad}
 _REGISTRY = {}
 _SAVE_FORMAT = "astrospecml-classifier"
 
@@ -75,7 +76,7 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         Spectra per gradient step (and per prediction batch).
     lr : float, default=1e-3
         Learning rate.
-    optimizer : {'adam', 'adamw', 'sgd'} or torch optimizer class, default='adam'
+    optimizer : {'adam', 'adamw', 'sgd', 'adagrad'} or torch optimizer class, default='adam'
         The optimizer.  Only names can be stored by `save`.
     weight_decay : float, default=0.0
         L2 penalty passed to the optimizer.
@@ -254,6 +255,9 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             _check_grid(self.spectral_axis_, spectral_axis)
         if X.ndim not in (2, 3):
             raise ValueError(f"expected spectra (n, n_pixels) or images (n, height, width), got shape {X.shape}.")
+        if X.ndim == 3 and not self._takes_2d:
+            raise ValueError(f"{type(self).__name__} takes 1D spectra (n, n_pixels); got samples of shape "
+                             f"{X.shape[1:]}. Extract stripes (StripeExtractor) or flatten folded spectra first.")
         if not reset and X.shape[1:] != self.input_shape_:
             raise ValueError(f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was fitted on "
                              f"samples of shape {self.input_shape_}.")
@@ -282,8 +286,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             check_consistent_length(next(iter(arms.values())), y)
         shapes = {name: tuple(batch.shape[1:]) for name, batch in arms.items()}
         for name, shape in shapes.items():
-            if len(shape) not in (1, 2):
-                raise ValueError(f"arm {name!r} has samples of shape {shape}; expected spectra or stripes.")
+            if len(shape) not in (1, 2, 3):
+                raise ValueError(f"arm {name!r} has samples of shape {shape}; expected spectra, stripes or "
+                                 "colour cut-outs (height, width, bands).")
+        self._check_modalities(shapes)
         if reset:
             self.spectral_axis_ = axes or None
             self.__dict__.pop("n_features_in_", None)
@@ -302,6 +308,9 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         # Each arm standardised on its own: the arms' flux levels differ.
         return SliceDict(**{name: ((batch - self.input_offset_[name]) / self.input_scale_[name]).astype(np.float32)
                             for name, batch in arms.items()}), y
+
+    def _check_modalities(self, shapes):
+        """Raise when the arms are of a kind the network cannot take (subclasses narrow this)."""
 
     # -- training --------------------------------------------------------------------------
 

@@ -9,8 +9,10 @@ cross-validation.
 """
 from collections.abc import Mapping
 
+import numpy as np
 from astropy.nddata import CCDData
 from scipy.sparse import issparse
+from sklearn.utils import check_array
 from skorch.helper import SliceDict
 from specutils import Spectrum
 
@@ -95,11 +97,28 @@ def split_arms(X):
     return arms
 
 
+def _is_image_batch(batch):
+    return getattr(batch, "ndim", None) == 4 or (isinstance(batch, (list, tuple)) and len(batch) > 0
+                                                 and getattr(batch[0], "ndim", None) == 3)
+
+
+def _image_array(batch):
+    """A batch of colour cut-outs ``(n, height, width, bands)`` as float32, refusing NaN."""
+    images = check_array(np.asarray(batch), dtype=np.float32, allow_nd=True, ensure_all_finite=False,
+                         ensure_2d=False)
+    if not np.all(np.isfinite(images)):
+        bad = np.flatnonzero(~np.isfinite(images).reshape(len(images), -1).all(axis=1))
+        raise ValueError(f"images {bad[:10].tolist()} have NaN or infinite pixels; fill or drop them first.")
+    return images
+
+
 def arms_to_arrays(X):
     """A multi-arm batch as a `~skorch.helper.SliceDict` of float32 flux arrays.
 
     Each arm goes through :func:`~astrospecml.io.to_array` (same checks and
-    messages: NaN, masked pixels, mismatched grids).
+    messages: NaN, masked pixels, mismatched grids).  An arm of 4D arrays,
+    ``(n, height, width, bands)``, is a batch of colour cut-outs (MAC-Net's
+    image input) and is only checked for NaN.
 
     Examples
     --------
@@ -111,7 +130,7 @@ def arms_to_arrays(X):
     arrays = {}
     for name, batch in split_arms(X).items():
         try:
-            arrays[name] = to_array(batch)
+            arrays[name] = _image_array(batch) if _is_image_batch(batch) else to_array(batch)
         except (ValueError, TypeError) as err:
             raise type(err)(f"arm {name!r}: {err}") from None
     return SliceDict(**arrays)

@@ -210,14 +210,18 @@ def _brightness(signal, sky, extra_variance, fraction, read_variance, snr):
     if snr == 0:
         return 0.0  # a sky fibre
 
-    def median_snr(log_scale):
-        scale = 10.0**log_scale
-        s = scale * signal * fraction
-        return np.median(s / np.sqrt(s + sky * fraction + extra_variance + read_variance)) - snr
-
     if not np.any(signal > 0):
         raise ValueError("a spectrum has no flux in the arm whose S/N is requested (snr_arm); cannot set its S/N.")
-    return 10.0 ** brentq(median_snr, -12.0, 15.0, xtol=1e-6)
+    # Solve for the scale of the signal normalised to a typical pixel of 1, so
+    # that the search bracket holds whatever the flux unit (1e-17 erg/s/cm²/Å
+    # or counts).
+    typical = float(np.median(signal[signal > 0]))
+
+    def median_snr(log_scale):
+        s = 10.0**log_scale * (signal / typical) * fraction
+        return np.median(s / np.sqrt(s + sky * fraction + extra_variance + read_variance)) - snr
+
+    return 10.0 ** brentq(median_snr, -12.0, 15.0, xtol=1e-6) / typical
 
 
 class _FibreLayout:
