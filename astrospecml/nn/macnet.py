@@ -36,7 +36,14 @@ from torch import nn
 
 from .arms import ArmBranches
 from .attention import CBAM
-from .blocks import add_channel_axis, channels_last, flat_features, max_pool, plane_shape, pooled_shape
+from .blocks import (
+    add_channel_axis,
+    channels_last,
+    flat_features,
+    max_pool,
+    plane_shape,
+    pooled_shape,
+)
 from .inception import ImageBranch
 
 __all__ = ["MACNet", "SpectrumBranch"]

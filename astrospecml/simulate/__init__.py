@@ -21,7 +21,12 @@ from .cutouts import (
 )
 from .fibre import simulate_frame, simulate_stripes, stripe_header
 from .instruments import LAMOST_LIKE, NIR_TWO_ARM, Arm, Spectrograph, get_instrument
-from .objects import OPTICAL_CLASSES, OpticalObjects, simulate_optical_objects, synthetic_magnitudes
+from .objects import (
+    OPTICAL_CLASSES,
+    OpticalObjects,
+    simulate_optical_objects,
+    synthetic_magnitudes,
+)
 
 __all__ = [
     "Arm",
