@@ -14,7 +14,10 @@ on simulated two-arm stripes against FFCNN, and RC-Net and an SVC on
 extracted spectra, per S/N bin, with a search of each arm's wavelength window
 (written to the 'stripes' subfolder).  Experiment 'rare': RAC-Net recognising
 rare subdwarfs with no augmentation, duplication, SGAN or LCGAN over several
-seeds, GAN-train/GAN-test and a candidate search (the 'rare' subfolder)."""
+seeds, GAN-train/GAN-test and a candidate search (the 'rare' subfolder).
+Experiment 'macnet': 1D SSCNN, M-Net, C-Net, MC-Net and MAC-Net on simulated
+optical galaxies/quasars/stars and on SpeX M/L/T dwarfs with cut-outs from
+their real 2MASS magnitudes, with Grad-CAM figures (the 'macnet' subfolder)."""
 
 
 def data_summary(file=None):
@@ -86,7 +89,7 @@ def main(argv=None):
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
     bench = sub.add_parser("benchmark", help="run the papers' comparisons on the SpeX spectra",
                            description=BENCHMARK_HELP)
-    bench.add_argument("--experiment", choices=["emccnn", "stripes", "rare", "all"], default="emccnn",
+    bench.add_argument("--experiment", choices=["emccnn", "stripes", "rare", "macnet", "all"], default="emccnn",
                        help="which comparison (default: %(default)s)")
     bench.add_argument("--quick", action="store_true",
                        help="the quick profile, under 10 minutes per experiment on 2 cores: networks trained once "
@@ -104,6 +107,7 @@ def main(argv=None):
         from pathlib import Path
 
         from .benchmarks import (
+            run_macnet_benchmark,
             run_rare_benchmark,
             run_spex_benchmark,
             run_stripe_benchmark,
@@ -117,6 +121,8 @@ def main(argv=None):
             run_stripe_benchmark(Path(args.output) / "stripes", profile=profile, random_state=args.random_state)
         if args.experiment in ("rare", "all"):
             run_rare_benchmark(Path(args.output) / "rare", profile=profile, random_state=args.random_state)
+        if args.experiment in ("macnet", "all"):
+            run_macnet_benchmark(Path(args.output) / "macnet", profile=profile, random_state=args.random_state)
     return 0
 
 

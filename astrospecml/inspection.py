@@ -132,7 +132,7 @@ def _batch_cam(network, inputs, target, layers):
         shape = tuple(batch.shape[1:])
         plane = shape[:2] if len(shape) == 3 else ((1, shape[0]) if len(shape) == 1 else shape)
         if captured.get(name):
-            cam = torch.zeros((len(batch), *plane))
+            cam = torch.zeros((len(batch), *plane), device=batch.device)
             for maps in captured[name]:
                 weights = maps.grad.mean(dim=(2, 3), keepdim=True)
                 cam += _upsample(torch.relu((weights * maps).sum(dim=1)).detach(), plane)
@@ -141,7 +141,7 @@ def _batch_cam(network, inputs, target, layers):
             # closest to Grad-CAM at the input layer.
             saliency = (batch.grad * batch).detach().abs()
             cam = saliency.sum(dim=-1) if len(shape) == 3 else saliency.reshape(len(batch), *plane)
-        out[name] = cam.numpy()
+        out[name] = cam.cpu().numpy()
     return out
 
 

@@ -39,11 +39,15 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     monkeypatch.setattr(benchmarks, "run_spex_benchmark", lambda output, **kw: calls.append(("emccnn", output, kw)))
     monkeypatch.setattr(benchmarks, "run_stripe_benchmark", lambda output, **kw: calls.append(("stripes", output, kw)))
     monkeypatch.setattr(benchmarks, "run_rare_benchmark", lambda output, **kw: calls.append(("rare", output, kw)))
+    monkeypatch.setattr(benchmarks, "run_macnet_benchmark", lambda output, **kw: calls.append(("macnet", output, kw)))
     assert main(["benchmark", "--quick", "--experiment", "stripes", "--output", str(tmp_path)]) == 0
     assert calls == [("stripes", tmp_path / "stripes", {"profile": "quick", "random_state": 0})]
     calls.clear()
     main(["benchmark", "--experiment", "all", "--output", str(tmp_path)])
-    assert [c[0] for c in calls] == ["emccnn", "stripes", "rare"] and calls[0][2]["profile"] == "full"
+    assert [c[0] for c in calls] == ["emccnn", "stripes", "rare", "macnet"] and calls[0][2]["profile"] == "full"
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "rare", "--output", str(tmp_path), "--random-state", "3"])
     assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3})]
+    calls.clear()
+    main(["benchmark", "--quick", "--experiment", "macnet", "--output", str(tmp_path)])
+    assert calls == [("macnet", tmp_path / "macnet", {"profile": "quick", "random_state": 0})]

@@ -150,3 +150,27 @@ def test_adagrad_and_class_weights_as_in_the_paper_and_both_saves_round_trip(tmp
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(clf)).predict_proba(inputs), clf.predict_proba(inputs))
     with pytest.raises(ValueError, match="fitted on"):
         clf.predict({"blue": X["blue"], "red": X["red"], "image": X["image"][:, :8, :8]})
+
+
+def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
+    import json
+    from dataclasses import replace
+
+    from astrospecml.benchmarks import MACNET_PROFILES, run_macnet_benchmark
+
+    tiny = replace(MACNET_PROFILES["quick"], n_optical={"GALAXY": 10, "QSO": 5, "STAR": 10}, max_spex=30,
+                   max_epochs=1, network=dict(channels=(2, 2, 2, 2), hidden_units=(8,), stem_channels=(2, 2, 4),
+                                              inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0))
+    report = run_macnet_benchmark(tmp_path, profile=tiny, verbose=False)
+    assert set(report["tasks"]) == {"optical", "spex"}
+    results = report["tasks"]["spex"]["runs"][0]
+    assert list(results) == ["1D SSCNN", "M-Net", "C-Net", "MC-Net", "MAC-Net"]
+    assert set(results["MAC-Net"]["per_class"]) == {"M", "L", "T"}
+    # The requested class counts, all of them in the data.
+    assert report["tasks"]["optical"]["classes"] == {"GALAXY": 10, "QSO": 5, "STAR": 10}
+    text = (tmp_path / "report.md").read_text()
+    assert "Does the paper's ordering hold?" in text and "MAC-Net - MC-Net (CBAM)" in text
+    for name in ("optical_confusion.png", "optical_grad_cam.png", "spex_grad_cam.png", "spex_examples.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert "correct" not in saved["tasks"]["optical"]["runs"]["0"]["MAC-Net"]

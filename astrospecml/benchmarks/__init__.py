@@ -1,4 +1,13 @@
 """Reproducible comparisons of the networks and their baselines on shipped data."""
+from .macnet import (
+    MACNET_MODELS,
+    MACNET_PROFILES,
+    MACNetProfile,
+    MultimodalData,
+    prepare_optical_multimodal,
+    prepare_spex_multimodal,
+    run_macnet_benchmark,
+)
 from .rare import (
     AUGMENTATIONS,
     RARE_PROFILES,
@@ -21,6 +30,10 @@ from .stripes import (
 __all__ = [
     "AUGMENTATIONS",
     "BENCHMARK_MODELS",
+    "MACNET_MODELS",
+    "MACNET_PROFILES",
+    "MACNetProfile",
+    "MultimodalData",
     "PROFILES",
     "Profile",
     "RARE_PROFILES",
@@ -29,10 +42,13 @@ __all__ = [
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
     "StripeProfile",
+    "prepare_optical_multimodal",
     "prepare_rare",
+    "prepare_spex_multimodal",
     "prepare_spex",
     "prepare_stripes",
     "reduce_stripes",
+    "run_macnet_benchmark",
     "run_rare_benchmark",
     "run_spex_benchmark",
     "run_stripe_benchmark",

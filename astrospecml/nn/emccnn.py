@@ -120,6 +120,10 @@ class EMCCNN(nn.Module):
         self.classifier = mlp_head(features, hidden_units, n_outputs, dropout)
         channels_last(self)
 
+    def cam_layers(self):
+        """The layers Grad-CAM reads: the convolution of every multi-scale branch, whose maps are added."""
+        return {"input": [branch[0] for branch in self.branches]}
+
     def forward(self, x):
         x = add_channel_axis(x, self.ndim)
         clean = x
