@@ -40,6 +40,13 @@ class GradCAM:
         else None per arm.
     kinds : dict
         ``{arm: 'spectrum' | 'stripe' | 'folded' | 'image'}``.
+
+    Examples
+    --------
+    >>> cam = GradCAM(maps={"input": np.array([[0.0, 1.0, 0.5]])}, target=np.array(["M"]),
+    ...               spectral_axis={"input": None}, kinds={"input": "spectrum"})
+    >>> cam["input"].argmax(), cam.kinds["input"]
+    (np.int64(1), 'spectrum')
     """
 
     maps: dict

@@ -29,7 +29,7 @@ from skorch.helper import SliceDict
 from specutils import Spectrum
 
 from ..classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
-from ..io import arms_to_arrays
+from ..io import arms_to_arrays, split_arms
 from ..model_selection import source_disjoint_split
 from ..preprocessing import (
     BadPixelImputer,
@@ -158,8 +158,8 @@ class StripeData:
     dropped: dict
 
 
-def reduce_stripes(pairs):
-    """The reduction every model shares: fill bad pixels, keep 11 rows, and extract.
+def reduce_stripes(pairs, windows=None):
+    """The reduction every model shares: fill bad pixels, keep 11 rows (and a window), and extract.
 
     These steps learn nothing from the data, so doing them once, before any
     split, leaks nothing; it saves extracting the same stripes in every
@@ -169,6 +169,9 @@ def reduce_stripes(pairs):
     ----------
     pairs : list of tuple of `~astropy.nddata.CCDData`
         Two-arm stripe pairs.
+    windows : dict or None, default=None
+        ``{arm: (start, stop)}`` wavelength pixels to keep in each arm
+        (MAC-Net's windows); None keeps all.
 
     Returns
     -------
@@ -186,22 +189,25 @@ def reduce_stripes(pairs):
     >>> stripes["blue"].shape, extracted.shape
     ((2, 11, 256), (2, 768))
     """
-    filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(StripeSlicer(n_rows=N_ROWS))).fit_transform(pairs)
+    windows = windows or {}
+    slicers = {arm: StripeSlicer(n_rows=N_ROWS, window=windows.get(arm)) for arm in split_arms(pairs)}
+    filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(slicers)).fit_transform(pairs)
     stripes = arms_to_arrays(filled)
     extracted = make_pipeline(PerArm(StripeExtractor(trace="flat")), ConcatenateArms()).fit_transform(stripes)
     return stripes, extracted
 
 
-def _observe(spectra, snr, rng, batch=250):
-    """Simulate and reduce in batches of one frame, so that raw stripes never pile up in memory."""
+def _observe(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
+    """Simulate and reduce (see `reduce_stripes`) one frame at a time, so that raw stripes never pile up in memory."""
     stripes, extracted = [], []
+    batch = instrument.n_fibres
     for start in range(0, len(spectra), batch):
-        pairs = simulate_stripes(spectra[start:start + batch], NIR_TWO_ARM, snr=snr[start:start + batch],
+        pairs = simulate_stripes(spectra[start:start + batch], instrument, snr=snr[start:start + batch],
                                  random_state=rng)
-        arrays, spectra_1d = reduce_stripes(pairs)
+        arrays, spectra_1d = reduce_stripes(pairs, windows)
         stripes.append(arrays)
         extracted.append(spectra_1d)
-    joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in NIR_TWO_ARM.arm_names})
+    joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in instrument.arm_names})
     return joined, np.concatenate(extracted)
 
 

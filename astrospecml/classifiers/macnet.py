@@ -5,6 +5,8 @@ or without CBAM attention; each classifier checks that it gets the inputs its
 network is defined on, so that a comparison cannot silently feed C-Net an
 image.
 """
+from numbers import Integral
+
 from .. import nn as networks
 from .emccnn import _PublishedNetClassifier
 
@@ -72,7 +74,10 @@ class _MACNetFamily(_PublishedNetClassifier):
         self._set_training_params(locals())
 
     def _module_kwargs(self):
-        return {**super()._module_kwargs(), "attention": self._attention}
+        kwargs = {**super()._module_kwargs(), "attention": self._attention}
+        if isinstance(self.kernel_size, Integral):  # the 1D networks' kernel, in pixels
+            kwargs["kernel_size"] = (1, int(self.kernel_size))
+        return kwargs
 
     def _check_modalities(self, shapes):
         names = {1: "1D spectra", 2: "stripes", 3: "images"}
@@ -273,9 +278,6 @@ class MNetClassifier(_MACNetFamily):
                          validation_fraction=validation_fraction, patience=patience, random_state=random_state,
                          device=device, verbose=verbose, callbacks=callbacks)
 
-    def _module_kwargs(self):
-        return {**super()._module_kwargs(), "kernel_size": (1, int(self.kernel_size))}
-
 
 class SSCNN1DClassifier(_MACNetFamily):
     """1D SSCNN (the MAC-Net paper's 1D baseline) as a scikit-learn classifier.
@@ -318,7 +320,7 @@ class SSCNN1DClassifier(_MACNetFamily):
     True
     """
 
-    _network_params = ("channels", "dropout", "hidden_units")
+    _network_params = ("channels", "kernel_size", "dropout", "hidden_units")
     _multi_arm = False
     _takes_2d = False
 
@@ -330,6 +332,3 @@ class SSCNN1DClassifier(_MACNetFamily):
         self.dropout = dropout
         self.hidden_units = hidden_units
         self._set_training_params(locals())
-
-    def _module_kwargs(self):
-        return {**super()._module_kwargs(), "kernel_size": (1, int(self.kernel_size))}

@@ -61,6 +61,12 @@ class OpticalObjects:
         ``'point'`` or ``'sersic'``.
     r_eff, sersic_n, ellipticity, theta : ndarray
         Sérsic parameters (arcsec, index, 1 - b/a, radians); unused for point sources.
+
+    Examples
+    --------
+    >>> objects = simulate_optical_objects({"GALAXY": 1, "STAR": 1}, random_state=0)
+    >>> sorted(objects.cutout_parameters()), objects.labels.tolist()
+    (['ellipticity', 'morphology', 'r_eff', 'sersic_n', 'theta'], ['GALAXY', 'STAR'])
     """
 
     spectra: list
