@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from astropy.nddata import CCDData
+from safetensors import safe_open
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
@@ -21,6 +22,7 @@ from astrospecml.classifiers import (
     VGG16Classifier,
 )
 from astrospecml.nn import DNN, EMCCNN, VGG16, PlainCNN, ResNet18
+from astrospecml.persistence import ModelFileError, load_model
 from astrospecml.preprocessing import FluxNorm, Fold2D, Resample
 
 FAST = dict(max_epochs=12, lr=1e-2, batch_size=16, random_state=0)
@@ -141,10 +143,10 @@ def test_pickle_round_trip_is_exact():
 def test_weights_only_save_and_load_round_trip(tmp_path, make):
     X, y = two_class_spectra()
     clf = make().fit(as_spectra(X), np.array(["a", "b"])[y])
-    path = tmp_path / "model.pt"
+    path = tmp_path / "model.safetensors"
     clf.save(path)
-    state = torch.load(path, weights_only=True)  # no pickle needed to read it
-    assert state["format"] == "astrospecml-classifier"
+    with safe_open(str(path), framework="pt") as handle:  # a safetensors file: no pickle to read it
+        assert handle.metadata()["format"] == "astrospecml-model"
     loaded = type(clf).load(path)
     assert type(loaded) is type(clf)
     assert loaded.get_params() == clf.get_params()
@@ -156,7 +158,7 @@ def test_weights_only_save_and_load_round_trip(tmp_path, make):
 def test_load_refuses_other_files_and_unknown_networks(tmp_path):
     path = tmp_path / "other.pt"
     torch.save({"weights": torch.zeros(2)}, path)
-    with pytest.raises(ValueError, match="not a classifier saved"):
+    with pytest.raises(ModelFileError, match="not a readable astrospecml model file"):
         EMCCNNClassifier.load(path)
     X, y = two_class_spectra()
 
@@ -165,7 +167,7 @@ def test_load_refuses_other_files_and_unknown_networks(tmp_path):
 
     clf = SpectrumClassifier(MyNet, module_params={"hidden_units": (4,)}, **FAST).fit(X, y)
     clf.save(tmp_path / "mine.pt")
-    with pytest.raises(ValueError, match="is not known"):
+    with pytest.raises(ModelFileError, match="not trusted"):
         SpectrumClassifier.load(tmp_path / "mine.pt")
     name = f"{MyNet.__module__}.{MyNet.__qualname__}"
     loaded = SpectrumClassifier.load(tmp_path / "mine.pt", modules={name: MyNet})
@@ -175,17 +177,27 @@ def test_load_refuses_other_files_and_unknown_networks(tmp_path):
         DNNClassifier.load(tmp_path / "emccnn.pt")
 
 
-def test_save_warns_about_callbacks_and_refuses_optimizer_classes(tmp_path):
+def test_save_warns_about_callbacks_and_keeps_torch_optimizer_classes(tmp_path):
     X, y = two_class_spectra()
     scheduler = ("lr", LRScheduler(policy="StepLR", step_size=2))
     clf = tiny_emccnn(callbacks=[scheduler]).fit(X, y)
     assert "lr" in dict(clf.net_.callbacks_)
     with pytest.warns(UserWarning, match="callbacks are not saved"):
         clf.save(tmp_path / "a.pt")
+    assert EMCCNNClassifier.load(tmp_path / "a.pt").callbacks is None
     clf = tiny_emccnn(optimizer=torch.optim.RMSprop).fit(X, y)
     assert isinstance(clf.net_.optimizer_, torch.optim.RMSprop)
-    with pytest.raises(ValueError, match="optimizer given as a class"):
-        clf.save(tmp_path / "b.pt")
+    clf.save(tmp_path / "b.pt")
+    assert EMCCNNClassifier.load(tmp_path / "b.pt").optimizer is torch.optim.RMSprop
+
+    class MyOptimizer(torch.optim.SGD):
+        pass
+
+    clf = tiny_emccnn(optimizer=MyOptimizer).fit(X, y)
+    clf.save(tmp_path / "c.pt")
+    with pytest.raises(ModelFileError, match="MyOptimizer, which is not trusted"):
+        EMCCNNClassifier.load(tmp_path / "c.pt")
+    assert load_model(tmp_path / "c.pt", trusted=[MyOptimizer]).optimizer is MyOptimizer
 
 
 # -- training options -----------------------------------------------------------------------------

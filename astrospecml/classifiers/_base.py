@@ -9,7 +9,6 @@ label encoding, class weights, the seeded validation split with early
 stopping, the device, persistence — so that each published network is a thin
 subclass that names its module and its knobs.
 """
-import json
 import math
 import warnings
 from numbers import Integral, Real
@@ -44,7 +43,6 @@ __all__ = ["SpectrumClassifier"]
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
               "adagrad": torch.optim.Adagrad}
 _REGISTRY = {}
-_SAVE_FORMAT = "astrospecml-classifier"
 
 
 class ClassificationLoss(torch.nn.Module):
@@ -486,17 +484,19 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # -- persistence -----------------------------------------------------------------------
 
     def save(self, path):
-        """Store the fitted classifier without pickle: its parameters and weights.
+        """Store the fitted classifier in a model file, without pickle.
 
-        The file is read back by :meth:`load` with ``torch.load(...,
-        weights_only=True)``, which cannot execute code, so it is safe to share.
-        Extra ``callbacks`` only matter for training and are not stored (a
-        warning says so); an optimizer given as a class cannot be stored.
+        The same as ``astrospecml.persistence.save_model(self, path)``: a
+        safetensors file holding the weights, with the parameters and fitted
+        attributes as JSON and a checksum.  Reading it back with :meth:`load`
+        never runs code from the file, so it is safe to share.  Extra
+        ``callbacks`` only matter for training and are not stored (a warning
+        says so).
 
         Parameters
         ----------
         path : str or path-like
-            File to write (``.pt`` by convention).
+            File to write (``.safetensors`` by convention).
 
         Examples
         --------
@@ -504,46 +504,19 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         >>> from astrospecml.classifiers import DNNClassifier
         >>> X = np.random.default_rng(0).normal(size=(40, 8)); y = X[:, 0] > 0
         >>> clf = DNNClassifier(hidden_units=(8,), max_epochs=3, random_state=0).fit(X, y)
-        >>> path = os.path.join(tempfile.mkdtemp(), "dnn.pt")
+        >>> path = os.path.join(tempfile.mkdtemp(), "dnn.safetensors")
         >>> clf.save(path)
         >>> np.array_equal(DNNClassifier.load(path).predict_proba(X), clf.predict_proba(X))
         True
         """
+        from ..persistence import save_model
+
         check_is_fitted(self)
-        params = self.get_params(deep=False)
-        if params.get("callbacks"):
-            warnings.warn("callbacks are not saved; set them again before training the loaded classifier.",
-                          UserWarning, stacklevel=2)
-            params["callbacks"] = None
-        if not isinstance(params["optimizer"], str):
-            raise ValueError("an optimizer given as a class cannot be saved without pickle; use one of "
-                             f"{sorted(OPTIMIZERS)}, or pickle the classifier.")
-        module = params.pop("module", None)
-        axis = self.spectral_axis_
-        state = {
-            "format": _SAVE_FORMAT,
-            "version": 2,
-            "estimator": f"{type(self).__module__}.{type(self).__qualname__}",
-            "module": None if module is None else f"{module.__module__}.{module.__qualname__}",
-            "params": json.dumps(_encode(params)),
-            "classes": json.dumps(_encode(self.classes_.tolist())),
-            "classes_dtype": self.classes_.dtype.str,
-            "input_shape": json.dumps(_encode(self.input_shape_)),
-            "n_iter": int(self.n_iter_),
-            "input_offset": json.dumps(_encode(self.input_offset_)),
-            "input_scale": json.dumps(_encode(self.input_scale_)),
-            "spectral_axis": None if axis is None or isinstance(axis, dict)
-            else torch.as_tensor(axis.value, dtype=torch.float64),
-            "spectral_unit": None if axis is None or isinstance(axis, dict) else axis.unit.to_string(),
-            "arm_spectral_axes": json.dumps({name: [a.value.tolist(), a.unit.to_string()] for name, a in axis.items()})
-            if isinstance(axis, dict) else None,
-            "state_dict": {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()},
-        }
-        torch.save(state, path)
+        save_model(self, path)
 
     @classmethod
     def load(cls, path, *, device=None, modules=None):
-        """Read a classifier written by :meth:`save`.
+        """Read a classifier written by :meth:`save` (or `~astrospecml.persistence.save_model`).
 
         Parameters
         ----------
@@ -553,65 +526,55 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             Where to put the network; None keeps the saved ``device`` when
             it exists here and falls back to CPU with a warning otherwise.
         modules : dict or None, default=None
-            Only for a generic :class:`SpectrumClassifier`: the network
-            classes that may be rebuilt, by dotted name (classes of
-            :mod:`astrospecml.nn` are always allowed).  Nothing is imported
+            Your own network classes the file may name, by dotted name (those
+            of :mod:`astrospecml.nn` are always allowed).  Nothing is imported
             from a name in the file.
 
         Returns
         -------
         SpectrumClassifier
             The classifier, ready to predict.
+
+        Raises
+        ------
+        astrospecml.persistence.ModelFileError
+            For a file that is not a model file or fails its checksum, an
+            untrusted network class, or a file holding another estimator.
         """
-        import astropy.units as u
+        from ..persistence import ModelFileError, load_model
 
-        from .. import nn as networks
+        estimator = load_model(path, device=device, trusted=(modules or {}).values())
+        if not isinstance(estimator, cls):
+            raise ModelFileError(f"{path} holds a {type(estimator).__name__}, which is not a {cls.__name__}.")
+        return estimator
 
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(state, dict) or state.get("format") != _SAVE_FORMAT:
-            raise ValueError(f"{path} is not a classifier saved by astrospecml's save().")
-        estimator_class = _REGISTRY.get(state["estimator"], SpectrumClassifier
-                                        if state["estimator"].endswith(".SpectrumClassifier") else None)
-        if estimator_class is None or not issubclass(estimator_class, cls):
-            raise ValueError(f"{path} holds a {state['estimator']}, which is not a {cls.__name__} "
-                             "(import the module that defines it first).")
-        params = _decode(json.loads(state["params"]))
-        if state["module"] is not None:
-            allowed = {f"{m.__module__}.{m.__qualname__}": m for m in map(networks.__dict__.get, networks.__all__)}
-            allowed.update(modules or {})
-            if state["module"] not in allowed:
-                raise ValueError(f"network {state['module']} is not known; pass it as "
-                                 f"modules={{{state['module']!r}: TheClass}}.")
-            params["module"] = allowed[state["module"]]
+    def _persistent_state(self, params):
+        """Parameters and fitted state for a model file: the network as its weights."""
+        if params.get("callbacks"):
+            warnings.warn("callbacks are not saved; set them again before training the loaded classifier.",
+                          UserWarning, stacklevel=4)
+            params = {**params, "callbacks": None}
+        state = {k: v for k, v in vars(self).items() if k not in params and k not in ("net_", "history_", "device_")}
+        state["module_state_"] = {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()}
+        return params, state
+
+    @classmethod
+    def _restore_persistent_state(cls, params, state, *, device, source):
+        """Rebuild a fitted classifier from `_persistent_state`'s output."""
         if device is None:
             device = params["device"]
             if str(device).startswith("cuda") and not torch.cuda.is_available():
-                warnings.warn(f"{path} was saved with device={device!r}; no GPU here, using the CPU.",
-                              UserWarning, stacklevel=2)
+                warnings.warn(f"{source} was saved with device={device!r}; no GPU here, using the CPU.",
+                              UserWarning, stacklevel=4)
                 device = "cpu"
-        params["device"] = device
-        estimator = estimator_class(**params)
-        classes = _decode(json.loads(state["classes"]))
-        estimator.classes_ = np.asarray(classes, dtype=np.dtype(state["classes_dtype"]))
-        if state.get("version", 1) == 1:  # shapes as lists, one offset and scale
-            estimator.input_shape_ = tuple(state["input_shape"])
-            estimator.input_offset_, estimator.input_scale_ = state["input_offset"], state["input_scale"]
-        else:
-            estimator.input_shape_ = _decode(json.loads(state["input_shape"]))
-            estimator.input_offset_ = _decode(json.loads(state["input_offset"]))
-            estimator.input_scale_ = _decode(json.loads(state["input_scale"]))
-        if not isinstance(estimator.input_shape_, dict):
-            estimator.n_features_in_ = estimator.input_shape_[0]
-        estimator.n_iter_ = state["n_iter"]
-        axis = state["spectral_axis"]
-        estimator.spectral_axis_ = None if axis is None else axis.numpy() * u.Unit(state["spectral_unit"])
-        if state.get("arm_spectral_axes"):
-            estimator.spectral_axis_ = {name: np.asarray(values) * u.Unit(unit)
-                                        for name, (values, unit) in json.loads(state["arm_spectral_axes"]).items()}
+        estimator = cls(**{**params, "device": device})
+        weights = state.pop("module_state_")
+        for name, value in state.items():
+            setattr(estimator, name, value)
         estimator.device_ = estimator._resolve_device()
         estimator.net_ = estimator._make_net(estimator.input_shape_, len(estimator.classes_), estimator.device_)
         estimator.net_.initialize()
-        estimator.net_.module_.load_state_dict(state["state_dict"])
+        estimator.net_.module_.load_state_dict(weights)
         estimator.history_ = estimator.net_.history
         return estimator
 
@@ -629,30 +592,3 @@ def _check_grid(fitted_axis, spectral_axis, prefix=""):
             f"fitted on ({len(fitted_axis)} pixels, {fitted_axis.min():.5g}-{fitted_axis.max():.5g}); "
             "resample them with astrospecml.preprocessing.Resample."
         )
-
-
-def _encode(value):
-    """JSON-safe form of parameter values: tuples and dicts keep their type."""
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v) for v in value]}
-    if isinstance(value, dict):
-        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, torch.device):
-        return str(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise ValueError(f"parameter value {value!r} cannot be saved without pickle; pickle the classifier instead.")
-
-
-def _decode(value):
-    if isinstance(value, dict):
-        if "__tuple__" in value:
-            return tuple(_decode(v) for v in value["__tuple__"])
-        return {_decode(k): _decode(v) for k, v in value["__dict__"]}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value

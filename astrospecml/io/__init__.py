@@ -1,4 +1,4 @@
-"""Reading spectra and turning astropy objects into arrays (the package's one boundary)."""
+"""Reading spectra (LAMOST and SpeX readers for specutils) and turning astropy objects into arrays (the package's one boundary)."""
 from .arms import arms_to_arrays, is_multi_arm, split_arms
 from .convert import (
     SpectralArrays,
@@ -8,6 +8,7 @@ from .convert import (
     to_array,
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
+from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [
     "SpectralArrays",
@@ -17,7 +18,9 @@ __all__ = [
     "from_spectral_arrays",
     "is_multi_arm",
     "read_lamost_lrs",
+    "read_spex_prism",
     "split_arms",
     "to_array",
     "write_lamost_lrs",
+    "write_spex_prism",
 ]

@@ -1,0 +1,437 @@
+"""Model files: fitted estimators and whole pipelines, saved without pickle.
+
+A model file is a `safetensors <https://huggingface.co/docs/safetensors>`_
+file.  Its tensors are the network weights and every numeric array the
+estimators learned (wavelength grids, scaling factors, SVM support vectors);
+its text metadata holds, as JSON, the tree of estimators (class names and
+constructor parameters), their other fitted attributes (``classes_``, units,
+shapes), the versions of the libraries that wrote it and a SHA-256 checksum
+of all of it.
+
+Reading such a file never runs code from it: safetensors parses a JSON header
+and raw numbers, and classes are rebuilt only from their names, and only when
+they belong to astrospecml, scikit-learn, imbalanced-learn, ``torch.nn`` or
+``torch.optim``, or are passed in ``trusted``.  A file whose checksum does not
+match (edited, truncated) is refused.
+
+Pickle (and joblib) still work on every estimator of the package, for users
+who want them, but unpickling runs whatever code the file names: never
+unpickle a model you did not make yourself.
+"""
+import hashlib
+import importlib
+import json
+import os
+import platform
+import warnings
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from sklearn.base import BaseEstimator
+
+__all__ = ["ModelFileError", "load_model", "model_info", "save_model"]
+
+FORMAT = "astrospecml-model"
+FORMAT_VERSION = 1
+#: Packages whose estimator and network classes a model file may name.
+TRUSTED_PACKAGES = ("astrospecml", "sklearn", "imblearn")
+#: torch sub-packages whose classes a model file may name (network layers, optimizers).
+TRUSTED_TORCH = ("torch.nn", "torch.optim")
+#: Libraries whose versions are recorded; a different major.minor on loading warns.
+RECORDED_LIBRARIES = ("astrospecml", "torch", "numpy", "scikit-learn", "skorch", "astropy", "specutils")
+
+
+class ModelFileError(ValueError):
+    """A model file cannot be loaded: not one, damaged, too new, or naming an untrusted class."""
+
+
+def _class_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _versions():
+    found = {"python": platform.python_version()}
+    for name in RECORDED_LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - source tree without metadata
+            found[name] = "unknown"
+    return found
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+class _Writer:
+    """Turns an estimator tree into JSON plus a flat dict of tensors."""
+
+    def __init__(self):
+        self.tensors = {}
+
+    def _tensor(self, tensor):
+        name = f"t{len(self.tensors)}"
+        # A copy: safetensors refuses tensors that share memory (tied weights, views).
+        self.tensors[name] = tensor.detach().cpu().contiguous().clone()
+        return name
+
+    def value(self, value, where):
+        if value is None or isinstance(value, (bool, str)):
+            return value if not isinstance(value, str) else str(value)
+        if isinstance(value, (int, float)) and not isinstance(value, np.generic):
+            return value
+        if isinstance(value, np.generic):
+            return {"__scalar__": value.item(), "dtype": value.dtype.str}
+        if isinstance(value, u.Quantity):
+            return {"__quantity__": self.value(np.asarray(value.value), where), "unit": value.unit.to_string()}
+        if isinstance(value, u.UnitBase):
+            return {"__unit__": value.to_string()}
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind in "biuf":
+                return {"__array__": self._tensor(torch.from_numpy(np.ascontiguousarray(value)))}
+            if value.dtype.kind in "USO":
+                return {"__list_array__": self.value(value.ravel().tolist(), where), "dtype": value.dtype.str,
+                        "shape": list(value.shape)}
+        if isinstance(value, torch.Tensor):
+            return {"__tensor__": self._tensor(value)}
+        if isinstance(value, tuple):
+            return {"__tuple__": [self.value(v, f"{where}[{i}]") for i, v in enumerate(value)]}
+        if isinstance(value, list):
+            return [self.value(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            return {"__dict__": [[self.value(k, where), self.value(v, f"{where}[{k!r}]")] for k, v in value.items()]}
+        if isinstance(value, BaseEstimator):
+            return {"__estimator__": self.estimator(value, where)}
+        if isinstance(value, type):  # stored by name only; loading rebuilds trusted names alone
+            return {"__class__": _class_name(value)}
+        if isinstance(value, np.dtype):
+            return {"__dtype__": value.str}
+        if isinstance(value, torch.device):
+            return {"__device__": str(value)}
+        raise ModelFileError(f"{where} = {value!r} ({type(value).__name__}) cannot be saved without pickle; "
+                             "pickle the model instead (only for files you trust).")
+
+    def estimator(self, estimator, where):
+        params = estimator.get_params(deep=False)
+        persistent = getattr(estimator, "_persistent_state", None)
+        if persistent is not None:  # the networks' estimators: weights instead of skorch objects
+            params, state = persistent(params)
+        else:
+            state = {k: v for k, v in vars(estimator).items() if k not in params}
+        name = type(estimator).__name__
+        return {
+            "class": _class_name(type(estimator)),
+            "params": {k: self.value(v, f"{name}.{k}") for k, v in params.items()},
+            "state": {k: self.value(v, f"{name}.{k}") for k, v in state.items()},
+        }
+
+
+def _summary(model):
+    """What a reader wants to know without loading: classes and the training grid."""
+    from .survey import (
+        training_grid,  # the survey module owns "what grid does a model expect"
+    )
+
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    summary = {"estimator": type(model).__name__}
+    if hasattr(model, "steps"):
+        summary["steps"] = [type(step).__name__ for _, step in model.steps]
+    classes = getattr(final, "classes_", None)
+    if classes is not None:
+        summary["classes"] = [c.item() if isinstance(c, np.generic) else c for c in np.asarray(classes).tolist()]
+    grid = training_grid(model)
+    if grid is not None:
+        summary["grid"] = {"n_pixels": len(grid), "min": float(grid.value.min()), "max": float(grid.value.max()),
+                           "unit": grid.unit.to_string()}
+    return summary
+
+
+def _checksum(metadata, tensors):
+    digest = hashlib.sha256()
+    digest.update(json.dumps({k: v for k, v in metadata.items() if k != "checksum"}, sort_keys=True).encode())
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(tensor.numpy().tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def save_model(model, path):
+    """Write a fitted estimator or pipeline to a model file, without pickle.
+
+    Parameters
+    ----------
+    model : estimator or `~sklearn.pipeline.Pipeline`
+        Any fitted astrospecml classifier or transformer, or a scikit-learn
+        or imbalanced-learn estimator or pipeline made of them and of
+        scikit-learn's own estimators (``SVC``, ``StandardScaler``...).
+        Parameters must be plain values (numbers, strings, tuples, dicts,
+        Quantities, classes); a callable or a random generator cannot be
+        saved without pickle.  Extra ``callbacks`` of a network estimator
+        only matter for training and are left out (with a warning).
+    path : str or path-like
+        File to write (``.safetensors`` by convention).  It is written
+        atomically: an interrupted save leaves no half-written model.
+
+    Returns
+    -------
+    str
+        The model's checksum, ``'sha256:...'``, also stored in the file and
+        written next to every prediction made with it.
+
+    Raises
+    ------
+    ModelFileError
+        For a parameter or fitted attribute that cannot be stored without pickle.
+
+    See Also
+    --------
+    load_model : Read the file back.
+    model_info : The checksum, versions and classes of a file, without loading it.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from astrospecml.preprocessing import FluxNorm
+    >>> from astrospecml.classifiers import DNNClassifier
+    >>> X = np.random.default_rng(0).normal(1, 0.1, size=(40, 8)); y = X[:, 0] > 1
+    >>> model = make_pipeline(FluxNorm(), DNNClassifier(hidden_units=(8,), max_epochs=2, random_state=0))
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> save_model(model.fit(X, y), path).startswith("sha256:")
+    True
+    >>> np.array_equal(load_model(path).predict_proba(X), model.predict_proba(X))
+    True
+    """
+    path = Path(path)
+    writer = _Writer()
+    tree = writer.estimator(model, type(model).__name__)
+    metadata = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "model": json.dumps(tree),
+        "summary": json.dumps(_summary(model)),
+        "versions": json.dumps(_versions()),
+    }
+    metadata["checksum"] = _checksum(metadata, writer.tensors)
+    partial = path.with_name(path.name + ".partial")
+    save_file(writer.tensors, str(partial), metadata=metadata)
+    os.replace(partial, path)
+    return metadata["checksum"]
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def _read(path):
+    """Metadata and tensors of a model file, checked; nothing in it is executed."""
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        if isinstance(err, FileNotFoundError):
+            raise
+        raise ModelFileError(f"{path} is not a readable astrospecml model file ({err}).") from err
+    if metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is a safetensors file but not an astrospecml model file.")
+    try:
+        format_version = int(metadata["format_version"])
+    except (KeyError, ValueError) as err:
+        raise ModelFileError(f"{path} has no valid format version.") from err
+    if format_version > FORMAT_VERSION:
+        raise ModelFileError(f"{path} was written in model-file format {format_version} by a newer astrospecml "
+                             f"(this one reads format {FORMAT_VERSION}); upgrade astrospecml to load it.")
+    if metadata.get("checksum") != _checksum(metadata, tensors):
+        raise ModelFileError(f"{path}: checksum mismatch; the file was modified or damaged after it was "
+                             "saved and is not loaded.")
+    return metadata, tensors
+
+
+def model_info(path):
+    """The checksum, summary and library versions of a model file, without building the model.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by `save_model`.
+
+    Returns
+    -------
+    dict
+        ``checksum``, ``format_version``, ``summary`` (estimator, steps,
+        classes, training grid) and ``versions`` (of the libraries that wrote it).
+
+    Raises
+    ------
+    ModelFileError
+        For a file that is not a model file or fails its checksum.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from sklearn.svm import SVC
+    >>> X = np.random.default_rng(0).normal(size=(20, 4)); y = X[:, 0] > 0
+    >>> path = os.path.join(tempfile.mkdtemp(), "svc.safetensors")
+    >>> checksum = save_model(SVC().fit(X, y), path)
+    >>> info = model_info(path)
+    >>> info["checksum"] == checksum, info["summary"]["classes"]
+    (True, [False, True])
+    """
+    metadata, _ = _read(path)
+    return {
+        "checksum": metadata["checksum"],
+        "format_version": int(metadata["format_version"]),
+        "summary": json.loads(metadata["summary"]),
+        "versions": json.loads(metadata["versions"]),
+    }
+
+
+class _Reader:
+    """Rebuilds what `_Writer` wrote, resolving class names against trusted packages only."""
+
+    def __init__(self, tensors, trusted, device, path):
+        self.tensors = tensors
+        self.trusted = {_class_name(cls): cls for cls in trusted}
+        self.device = device
+        self.path = path
+
+    def resolve(self, name, base):
+        cls = self.trusted.get(name)
+        if cls is None:
+            from .classifiers._base import _REGISTRY  # subclasses the user has imported
+
+            cls = _REGISTRY.get(name)
+        if cls is None:
+            module, _, qualname = name.rpartition(".")
+            allowed = (module.split(".")[0] in TRUSTED_PACKAGES
+                       or any(module == p or module.startswith(p + ".") for p in TRUSTED_TORCH))
+            if not allowed or not all(part.isidentifier() for part in name.split(".")):
+                raise ModelFileError(
+                    f"{self.path} names the class {name}, which is not trusted: only classes of astrospecml, "
+                    "scikit-learn, imbalanced-learn, torch.nn and torch.optim are rebuilt from a name. If you "
+                    f"trust it, pass it to load_model(..., trusted=[TheClass]).")
+            try:  # importing a module of a trusted package runs that package's code, not the file's
+                cls = getattr(importlib.import_module(module), qualname)
+            except (ImportError, AttributeError) as err:
+                raise ModelFileError(f"{self.path} names the class {name}, which does not exist in the "
+                                     "installed packages (a different version?).") from err
+        if not (isinstance(cls, type) and issubclass(cls, base)):
+            raise ModelFileError(f"{self.path} names {name}, which is not a {base}.")
+        return cls
+
+    def value(self, value):
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        (key, content), *_ = value.items()
+        if key == "__scalar__":
+            return np.dtype(value["dtype"]).type(content)
+        if key == "__quantity__":
+            return self.value(content) * u.Unit(value["unit"])
+        if key == "__unit__":
+            return u.Unit(content)
+        if key == "__array__":
+            return self.tensors[content].numpy()
+        if key == "__list_array__":
+            items = self.value(content)
+            array = np.empty(len(items), dtype=np.dtype(value["dtype"]))
+            array[:] = items
+            return array.reshape(value["shape"])
+        if key == "__tensor__":
+            return self.tensors[content]
+        if key == "__tuple__":
+            return tuple(self.value(v) for v in content)
+        if key == "__dict__":
+            return {self.value(k): self.value(v) for k, v in content}
+        if key == "__estimator__":
+            return self.estimator(content)
+        if key == "__class__":
+            return self.resolve(content, (BaseEstimator, torch.nn.Module, torch.optim.Optimizer))
+        if key == "__dtype__":
+            return np.dtype(content)
+        if key == "__device__":
+            return torch.device(content)
+        raise ModelFileError(f"{self.path} holds an unknown value tag {key!r}.")
+
+    def estimator(self, tree):
+        cls = self.resolve(tree["class"], BaseEstimator)
+        params = {k: self.value(v) for k, v in tree["params"].items()}
+        state = {k: self.value(v) for k, v in tree["state"].items()}
+        restore = getattr(cls, "_restore_persistent_state", None)
+        if restore is not None:
+            return restore(params, state, device=self.device, source=self.path)
+        estimator = cls(**params)
+        for name, value in state.items():
+            setattr(estimator, name, value)
+        return estimator
+
+
+def load_model(path, *, device=None, trusted=()):
+    """Read a model file written by `save_model`; nothing in the file is executed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    device : {'cpu', 'cuda', 'auto'} or None, default=None
+        Where to put the networks; None keeps each saved ``device`` when it
+        exists here and falls back to the CPU with a warning otherwise.
+    trusted : iterable of classes, default=()
+        Classes from outside astrospecml, scikit-learn, imbalanced-learn,
+        ``torch.nn`` and ``torch.optim`` that the file may name (your own
+        network or transformer).  Nothing is imported from a name in the file
+        unless it belongs to one of those packages.
+
+    Returns
+    -------
+    estimator
+        The fitted estimator or pipeline, ready to predict.
+
+    Raises
+    ------
+    ModelFileError
+        For a file that is not a model file (a pickle, say), was modified or
+        truncated, was written by a newer format, or names an untrusted class.
+
+    Warns
+    -----
+    UserWarning
+        When the file was written with a different major.minor version of a
+        library that shapes its predictions (scikit-learn, torch...).
+
+    See Also
+    --------
+    save_model : Write the file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from astrospecml.classifiers import EMCCNNClassifier
+    >>> X = np.random.default_rng(0).normal(1, 0.1, size=(30, 32)); y = np.arange(30) % 2
+    >>> clf = EMCCNNClassifier(kernel_sizes=(3, 5), branch_channels=4, hidden_units=(8,),
+    ...                        max_epochs=1, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "emccnn.safetensors")
+    >>> _ = save_model(clf, path)
+    >>> np.array_equal(load_model(path).predict(X), clf.predict(X))
+    True
+    """
+    metadata, tensors = _read(path)
+    saved = json.loads(metadata["versions"])
+    here = _versions()
+    differ = [f"{name} {saved[name]} (here {here[name]})" for name in RECORDED_LIBRARIES
+              if name in saved and saved[name].split(".")[:2] != here[name].split(".")[:2]]
+    if differ:
+        warnings.warn(f"{path} was written with {', '.join(differ)}; predictions may differ slightly.",
+                      UserWarning, stacklevel=2)
+    reader = _Reader(tensors, trusted, device, path)
+    try:
+        return reader.estimator(json.loads(metadata["model"]))
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as err:
+        raise ModelFileError(f"{path} could not be rebuilt ({type(err).__name__}: {err}); it may come from an "
+                             "incompatible version of astrospecml.") from err

@@ -1,0 +1,623 @@
+"""Predicting a whole survey: many spectrum files in, one table row per file out.
+
+`predict_files` reads spectrum files through specutils, brings each onto the
+model's training grid, predicts in batches and writes the rows to numbered
+shards of a Parquet (or FITS, ECSV) dataset.  The work is cut into shards of
+``shard_size`` files, fixed by the sorted input list; a shard is written to a
+temporary name and renamed when complete, so a shard file is either whole or
+absent.  A job killed at any moment (``kill -9``, a lost node) and started
+again with the same output directory redoes only the missing shards: no
+input is lost and none is written twice.
+
+The same shards run on a `Dask <https://distributed.dask.org>`_ cluster with
+``engine='dask'``: a `~distributed.LocalCluster` by default, or any scheduler
+address.  Dask re-runs the shards of a worker that dies; a re-run rewrites the
+same shard under the same name, so rows stay unique.
+
+Problems with single files never stop a job: each becomes a row whose
+``status`` says what happened and whose ``error`` says why.
+"""
+import glob
+import hashlib
+import json
+import os
+import shutil
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+from astropy.table import Table, vstack
+from specutils import Spectrum
+from tqdm.auto import tqdm
+
+from .persistence import load_model, model_info, save_model
+
+__all__ = ["PredictionSummary", "STATUSES", "predict_files", "read_predictions", "training_grid"]
+
+#: Values of the ``status`` column, from best to worst.
+STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
+OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
+JOB_FILE = "job.json"
+INPUTS_FILE = "inputs.txt"
+MODEL_FILE = "model.safetensors"
+PARTIAL = ".partial"
+_GLOB_CHARACTERS = set("*?[")
+
+
+def training_grid(model):
+    """The wavelength grid a fitted model expects, or None when it does not know one.
+
+    That is the grid of the model's first `~astrospecml.preprocessing.Resample`
+    step, or else the ``spectral_axis_`` its classifier learned from training
+    spectra.
+
+    Parameters
+    ----------
+    model : estimator or `~sklearn.pipeline.Pipeline`
+        A fitted model.
+
+    Returns
+    -------
+    `~astropy.units.Quantity` or None
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from astrospecml.preprocessing import Resample, FluxNorm
+    >>> grid = np.linspace(4000, 8000, 50) * u.AA
+    >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
+    <Quantity [4000., 8000.] Angstrom>
+    """
+    from .preprocessing import Resample
+
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    for step in steps:
+        if isinstance(step, Resample) and hasattr(step, "grid_"):
+            return step.grid_
+    axis = getattr(steps[-1], "spectral_axis_", None)
+    return axis if isinstance(axis, u.Quantity) else None
+
+
+def _starts_with_resample(model):
+    from .preprocessing import Resample
+
+    return hasattr(model, "steps") and isinstance(model.steps[0][1], Resample)
+
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+def _expand(paths_or_glob):
+    """The sorted, de-duplicated input list; paths that do not exist stay (they get an error row)."""
+    items = [paths_or_glob] if isinstance(paths_or_glob, (str, os.PathLike)) else list(paths_or_glob)
+    found = []
+    for item in items:
+        item = os.fspath(item)
+        if _GLOB_CHARACTERS & set(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise ValueError(f"no file matches {item!r}.")
+            found.extend(matches)
+        elif os.path.isdir(item):
+            raise ValueError(f"{item} is a directory; give a glob such as {os.path.join(item, '*.fits')!r}.")
+        else:
+            found.append(item)
+    if not found:
+        raise ValueError("no input files were given.")
+    unique = list(dict.fromkeys(os.path.abspath(p) for p in found))
+    if len(unique) < len(found):
+        warnings.warn(f"{len(found) - len(unique)} input paths were given more than once; each file is "
+                      "predicted once.", UserWarning, stacklevel=3)
+    return unique
+
+
+def _identifier(path):
+    name = os.path.basename(path)
+    for suffix in (".gz", ".bz2", ".fits", ".fit", ".fts"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+# -- one shard ------------------------------------------------------------------------------------
+
+def _read_spectrum(path, reader_format, grid, min_coverage):
+    """(spectrum, None) when usable, else (None, (status, reason))."""
+    try:
+        spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
+    except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem, reported in its row
+        return None, ("unreadable", f"{type(err).__name__}: {err}".strip())
+    if not isinstance(spectrum, Spectrum) or spectrum.flux.ndim != 1:
+        return None, ("unreadable", "the file holds no single 1D spectrum "
+                      f"(got {type(spectrum).__name__} with flux shape {getattr(spectrum, 'flux', np.empty(0)).shape})")
+    flux = np.asarray(spectrum.flux.value, dtype=float)
+    good = np.isfinite(flux)
+    if spectrum.mask is not None:
+        good &= ~np.asarray(spectrum.mask, dtype=bool)
+    if not good.any():
+        return None, ("all_nan", f"all {flux.size} flux values are NaN, infinite or masked")
+    try:
+        wave = spectrum.spectral_axis.to_value(grid.unit, equivalencies=u.spectral())
+    except u.UnitConversionError as err:
+        return None, ("no_overlap", f"spectral axis in {spectrum.spectral_axis.unit}, which cannot be compared "
+                      f"with the training grid's {grid.unit} ({err})")
+    low, high = wave[good].min(), wave[good].max()
+    coverage = np.mean((grid.value >= low) & (grid.value <= high))
+    if coverage == 0:
+        return None, ("no_overlap", f"its good pixels span {low:.6g}-{high:.6g} {grid.unit}, outside the training "
+                      f"grid {grid.value[0]:.6g}-{grid.value[-1]:.6g} {grid.unit}")
+    if coverage < min_coverage:
+        return None, ("no_overlap", f"its good pixels cover {coverage:.1%} of the training grid, less than "
+                      f"min_coverage={min_coverage:.0%}")
+    return spectrum, None
+
+
+def _predict_batch(model, spectra):
+    """Probabilities for a batch; on failure, spectrum by spectrum, so one bad spectrum fails alone."""
+    try:
+        return [(p, None) for p in model.predict_proba(spectra)]
+    except Exception:  # noqa: BLE001 - isolate the culprit below
+        if len(spectra) == 1:
+            raise
+    results = []
+    for spectrum in spectra:
+        try:
+            results.append((model.predict_proba([spectrum])[0], None))
+        except Exception as err:  # noqa: BLE001 - reported in the file's row
+            results.append((None, f"{type(err).__name__}: {err}"))
+    return results
+
+
+def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0.95, checksum=""):
+    """Predict a list of files with a loaded model: one row per file, never an exception per file.
+
+    This is the work of one shard of `predict_files`, in memory; use it
+    directly for a handful of files.
+
+    Parameters
+    ----------
+    model : estimator or `~sklearn.pipeline.Pipeline`
+        A fitted model with ``predict_proba`` and ``classes_``.
+    paths : list of str
+        Spectrum files.
+    grid : `~astropy.units.Quantity` or None, default=None
+        The training grid; None takes `training_grid` of the model.
+    reader_format : str or None, default=None
+        A specutils format name; None lets specutils identify each file.
+    min_coverage : float, default=0.95
+        The fraction of the training grid a spectrum's good pixels must cover.
+    checksum : str, default=''
+        Written in the ``model_checksum`` column.
+
+    Returns
+    -------
+    `~astropy.table.Table`
+        Columns ``id``, ``file``, ``predicted_class``, ``proba_<class>``...,
+        ``status``, ``error``, ``model_checksum``.
+    """
+    from .preprocessing import resample
+
+    grid = training_grid(model) if grid is None else grid
+    classes = [str(c) for c in model.classes_]
+    status = ["ok"] * len(paths)
+    errors = [""] * len(paths)
+    proba = np.full((len(paths), len(classes)), np.nan)
+    usable = {}
+    for i, path in enumerate(paths):
+        spectrum, problem = _read_spectrum(path, reader_format, grid, min_coverage)
+        if problem:
+            status[i], errors[i] = problem
+        else:
+            usable[i] = spectrum
+    if usable:
+        indices = list(usable)
+        spectra = [usable[i] for i in indices]
+        if not _starts_with_resample(model):
+            spectra = resample(spectra, grid)
+        for i, (p, error) in zip(indices, _predict_batch(model, spectra)):
+            if error is None:
+                proba[i] = p
+            else:
+                status[i], errors[i] = "failed", error
+    predicted = [classes[int(np.argmax(p))] if s == "ok" else "" for p, s in zip(proba, status)]
+    table = Table({"id": [_identifier(p) for p in paths], "file": list(paths), "predicted_class": predicted})
+    for j, name in enumerate(classes):
+        table[f"proba_{name}"] = proba[:, j]
+    table["status"] = status
+    table["error"] = errors
+    table["model_checksum"] = [checksum] * len(paths)
+    return table
+
+
+_MODELS = {}  # per process: the loaded model of each model file, so a worker loads it once
+
+
+def _cached_model(model_file, checksum, device):
+    key = (os.fspath(model_file), checksum, device)
+    if key not in _MODELS:
+        _MODELS.clear()
+        model = load_model(model_file, device=device)
+        _MODELS[key] = model
+    return _MODELS[key]
+
+
+def _shard_path(output, shard, extension):
+    return Path(output) / f"predictions-{shard:06d}{extension}"
+
+
+def _run_shard(job, shard, threads=None):
+    """Predict shard ``shard`` of a job and write it atomically; returns its status counts."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+    output = Path(job["output"])
+    paths = _job_inputs(output)[shard * job["shard_size"]:(shard + 1) * job["shard_size"]]
+    model = _cached_model(output / MODEL_FILE, job["model_checksum"], job["device"])
+    grid = training_grid(model)
+    table = predict_paths(model, paths, grid=grid, reader_format=job["reader_format"],
+                          min_coverage=job["min_coverage"], checksum=job["model_checksum"])
+    table.add_column(np.arange(shard * job["shard_size"], shard * job["shard_size"] + len(paths)), index=0,
+                     name="index")
+    final = _shard_path(output, shard, OUTPUT_FORMATS[job["output_format"]][1])
+    partial = final.with_name(final.name + PARTIAL)
+    _write_table(table, partial, job["output_format"])
+    os.replace(partial, final)  # atomic: the shard is whole or absent
+    values, counts = np.unique(np.asarray(table["status"]), return_counts=True)
+    return dict(zip(values.tolist(), counts.tolist()))
+
+
+def _write_table(table, path, output_format):
+    if output_format == "parquet":  # pyarrow directly: astropy's Parquet support wants pandas too
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}), path)
+    else:
+        table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
+
+
+def _read_table(path, output_format):
+    if output_format == "parquet":
+        import pyarrow.parquet as pq
+
+        data = pq.read_table(path)
+        return Table({name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names})
+    return Table.read(path, format=OUTPUT_FORMATS[output_format][0])
+
+
+def _run_shard_on_worker(job, shard):
+    from distributed import get_worker
+
+    return _run_shard(job, shard, threads=get_worker().state.nthreads)
+
+
+_INPUT_CACHE = {}
+
+
+def _job_inputs(output):
+    """The job's input list, read once per process."""
+    path = Path(output) / INPUTS_FILE
+    key = (os.fspath(path), path.stat().st_mtime_ns)
+    if key not in _INPUT_CACHE:
+        _INPUT_CACHE.clear()
+        _INPUT_CACHE[key] = path.read_text().splitlines()
+    return _INPUT_CACHE[key]
+
+
+# -- the job --------------------------------------------------------------------------------------
+
+@dataclass
+class PredictionSummary:
+    """What a `predict_files` run did.
+
+    Attributes
+    ----------
+    output : Path
+        The output directory.
+    n_inputs : int
+        Input files of the job.
+    n_shards : int
+        Shards of the job.
+    n_resumed : int
+        Files in shards an earlier run had already written (not redone).
+    status_counts : dict
+        Rows written by this run, by status.
+    model_checksum : str
+        The model's checksum, also in every row.
+    seconds : float
+        Wall time of this run.
+    """
+
+    output: Path
+    n_inputs: int
+    n_shards: int
+    n_resumed: int
+    status_counts: dict = field(default_factory=dict)
+    model_checksum: str = ""
+    seconds: float = 0.0
+
+    @property
+    def files_per_second(self):
+        """Files predicted per second by this run (resumed shards excluded)."""
+        done = sum(self.status_counts.values())
+        return done / self.seconds if self.seconds > 0 else float("nan")
+
+
+def _write_atomically(path, text):
+    partial = path.with_name(path.name + PARTIAL)
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def _checksum_of(model, output):
+    """The checksum a model (file or object) has, as `save_model` would write it."""
+    if isinstance(model, (str, os.PathLike)):
+        return model_info(model)["checksum"]
+    scratch = output / (MODEL_FILE + ".check" + PARTIAL)
+    try:
+        return save_model(model, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def _prepare(model, paths, output, settings, overwrite):
+    """Create or re-open the job in ``output``; returns the job description."""
+    output.mkdir(parents=True, exist_ok=True)
+    for leftover in output.glob(f"*{PARTIAL}"):  # from a run killed while writing
+        leftover.unlink()
+    inputs_hash = hashlib.sha256("\n".join(paths).encode()).hexdigest()
+    job_path = output / JOB_FILE
+    if job_path.exists() and overwrite:
+        for name in output.glob("predictions-*"):
+            name.unlink()
+        job_path.unlink()
+    if job_path.exists():
+        job = json.loads(job_path.read_text())
+        wanted = {"inputs_sha256": inputs_hash, **settings}
+        wanted["model_checksum"] = _checksum_of(model, output)
+        differ = [k for k, v in wanted.items() if k in job and job[k] != v and k != "device"]
+        if differ:
+            raise ValueError(f"{output} holds a job with other {', '.join(differ)}; predict into a new "
+                             "directory, or pass overwrite=True to start this one again.")
+        job["device"] = settings["device"]
+        return job, False
+    if any(output.glob("predictions-*")):
+        raise ValueError(f"{output} holds prediction shards but no {JOB_FILE}; it is not a job directory "
+                         "this function wrote. Use another directory.")
+    model_path = output / MODEL_FILE
+    if isinstance(model, (str, os.PathLike)):
+        checksum = model_info(model)["checksum"]  # also refuses a damaged file before any work
+        if Path(model).resolve() != model_path.resolve():
+            shutil.copyfile(model, model_path.with_name(MODEL_FILE + PARTIAL))
+            os.replace(model_path.with_name(MODEL_FILE + PARTIAL), model_path)
+    else:
+        checksum = save_model(model, model_path)
+    _write_atomically(output / INPUTS_FILE, "\n".join(paths) + "\n")
+    job = {"format": "astrospecml-predictions", "output": str(output), "n_inputs": len(paths),
+           "inputs_sha256": inputs_hash, "model_checksum": checksum, **settings}
+    _write_atomically(job_path, json.dumps(job, indent=1))  # last: its presence means the job is set up
+    return job, True
+
+
+def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format="parquet", reader_format=None,
+                  min_coverage=0.95, engine="local", scheduler=None, n_workers=2, device="cpu",
+                  overwrite=False, progress=True):
+    """Classify spectrum files, one output row per file, resumable and optionally on Dask.
+
+    Parameters
+    ----------
+    model : estimator, `~sklearn.pipeline.Pipeline` or path
+        A fitted model, or a file written by
+        `~astrospecml.persistence.save_model`.  It must know its training
+        grid (see `training_grid`).  It is saved (or copied) into ``output``
+        as ``model.safetensors``, from which every worker loads it.
+    paths_or_glob : str, path-like or iterable of them
+        Files, or glob patterns (``'dr9/**/*.fits.gz'``).  Paths are made
+        absolute, sorted by pattern and de-duplicated; a path that does not
+        exist gets an ``unreadable`` row.
+    output : str or path-like
+        Directory for the shards, the model copy, the input list and
+        ``job.json``.  On a cluster it must be on a file system all workers
+        share.  Running again with the same directory resumes the job.
+    shard_size : int, default=256
+        Files per shard: the unit of work, of memory (one shard's spectra
+        are in memory at a time per worker) and of resumption.
+    output_format : {'parquet', 'fits', 'ecsv'}, default='parquet'
+        Shard format; Parquet needs ``pyarrow``.
+    reader_format : str or None, default=None
+        A specutils format for every file (``'SDSS-III/IV spec'``,
+        ``'LAMOST-LRS'``, ``'SpeX-prism'``, ``'wcs1d-fits'``,
+        ``'tabular-fits'``...).  None lets specutils identify each file,
+        which opens it several times: name the format on large jobs.
+    min_coverage : float, default=0.95
+        Fraction of the training grid a spectrum's good pixels must cover;
+        below it the row says ``no_overlap``.  Uncovered pixels are NaN,
+        which the model must handle (with a ``BadPixelImputer``) or the row
+        says ``failed``.
+    engine : {'local', 'dask'}, default='local'
+        Run shards one after another here, or as Dask tasks.
+    scheduler : str, `distributed.Client` or None, default=None
+        Only for ``engine='dask'``: a scheduler address
+        (``'tcp://10.0.0.1:8786'``) or a client; None starts a
+        `~distributed.LocalCluster` of ``n_workers`` single-threaded processes.
+    n_workers : int, default=2
+        Workers of the local cluster.
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where the workers run the network.
+    overwrite : bool, default=False
+        Start again in a directory holding another job, deleting its shards.
+    progress : bool, default=True
+        Show a progress bar (files/s and the time left).
+
+    Returns
+    -------
+    PredictionSummary
+        Counts by status, files per second, the model checksum.
+
+    Raises
+    ------
+    ValueError
+        When nothing matches the inputs, the output directory holds another
+        job, or the model does not know its training grid.
+
+    See Also
+    --------
+    read_predictions : The shards as one table.
+    predict_paths : The same for a few files, in memory.
+
+    Notes
+    -----
+    Each row holds ``index`` (the file's position in ``inputs.txt``),
+    ``id`` (the file name without extension), ``file``,
+    ``predicted_class`` (as a string; empty unless ``status`` is ``ok``),
+    one ``proba_<class>`` column per class, ``status`` (one of `STATUSES`),
+    ``error`` and ``model_checksum``.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u, tempfile, os
+    >>> from specutils import Spectrum
+    >>> from astrospecml.classifiers import DNNClassifier
+    >>> rng = np.random.default_rng(0); wave = np.linspace(4000, 8000, 64) * u.AA
+    >>> spectra = [Spectrum(flux=(1 + rng.normal(0, .1, 64) + (i % 2) * np.linspace(0, 1, 64)) * u.Jy,
+    ...                     spectral_axis=wave) for i in range(40)]
+    >>> clf = DNNClassifier(hidden_units=(8,), max_epochs=3, random_state=0).fit(spectra, np.arange(40) % 2)
+    >>> folder = tempfile.mkdtemp()
+    >>> for i, s in enumerate(spectra[:5]):
+    ...     s.write(os.path.join(folder, f"s{i}.fits"), format="tabular-fits")
+    >>> open(os.path.join(folder, "broken.fits"), "w").write("not a FITS file")
+    15
+    >>> summary = predict_files(clf, os.path.join(folder, "*.fits"), os.path.join(folder, "out"),
+    ...                         reader_format="tabular-fits", progress=False)
+    >>> summary.status_counts
+    {'ok': 5, 'unreadable': 1}
+    >>> rows = read_predictions(os.path.join(folder, "out"))
+    >>> list(rows["id"]), list(rows["status"])[:2]
+    (['broken', 's0', 's1', 's2', 's3', 's4'], ['unreadable', 'ok'])
+    """
+    start = time.perf_counter()
+    if output_format not in OUTPUT_FORMATS:
+        raise ValueError(f"output_format must be one of {sorted(OUTPUT_FORMATS)}, got {output_format!r}.")
+    if engine not in ("local", "dask"):
+        raise ValueError(f"engine must be 'local' or 'dask', got {engine!r}.")
+    if not (isinstance(shard_size, int) and shard_size >= 1):
+        raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}.")
+    if not 0 < min_coverage <= 1:
+        raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage!r}.")
+    fitted = load_model(model, device="cpu") if isinstance(model, (str, os.PathLike)) else model
+    if not hasattr(fitted, "classes_") or not hasattr(fitted, "predict_proba"):
+        raise ValueError("the model must be a fitted classifier (or pipeline) with predict_proba and classes_.")
+    if training_grid(fitted) is None:
+        raise ValueError("the model does not know the wavelength grid it was trained on: start the pipeline "
+                         "with astrospecml.preprocessing.Resample(grid), or fit it on Spectrum objects.")
+    paths = _expand(paths_or_glob)
+    output = Path(output).resolve()
+    settings = {"shard_size": shard_size, "output_format": output_format, "reader_format": reader_format,
+                "min_coverage": min_coverage, "device": device}
+    job, _ = _prepare(model, paths, output, settings, overwrite)
+    n_shards = -(-len(paths) // shard_size)
+    extension = OUTPUT_FORMATS[output_format][1]
+    todo = [s for s in range(n_shards) if not _shard_path(output, s, extension).exists()]
+    sizes = {s: min(shard_size, len(paths) - s * shard_size) for s in range(n_shards)}
+    resumed = len(paths) - sum(sizes[s] for s in todo)
+    counts = {}
+    bar = tqdm(total=len(paths), initial=resumed, unit="file", desc="predicting", disable=not progress,
+               smoothing=0.1, mininterval=0.5)
+
+    def done(shard, shard_counts):
+        for status, n in shard_counts.items():
+            counts[status] = counts.get(status, 0) + n
+        bar.update(sizes[shard])
+
+    try:
+        if engine == "local":
+            for shard in todo:
+                done(shard, _run_shard(job, shard))
+        else:
+            _run_on_dask(job, todo, scheduler, n_workers, done)
+    finally:
+        bar.close()
+    return PredictionSummary(output=output, n_inputs=len(paths), n_shards=n_shards, n_resumed=resumed,
+                             status_counts=dict(sorted(counts.items())), model_checksum=job["model_checksum"],
+                             seconds=time.perf_counter() - start)
+
+
+def _run_on_dask(job, todo, scheduler, n_workers, done):
+    """Shards as Dask tasks, a bounded number in flight so the scheduler's memory stays flat too."""
+    from distributed import Client, LocalCluster, as_completed
+
+    owned = []
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+        owned = [client, cluster]
+    elif isinstance(scheduler, str):
+        client = Client(scheduler)
+        owned = [client]
+    else:
+        client = scheduler
+    try:
+        window = 2 * max(sum(client.nthreads().values()), 1)
+        pending = iter(todo)
+
+        def submit(shard):
+            # A key per (model, shard): resubmitting the same shard is the same task.
+            return client.submit(_run_shard_on_worker, job, shard, key=f"astrospecml-{job['model_checksum'][7:19]}"
+                                 f"-{job['inputs_sha256'][:12]}-shard-{shard}", pure=False)
+
+        futures = {}
+        for shard in pending:
+            futures[submit(shard)] = shard
+            if len(futures) >= window:
+                break
+        queue = as_completed(list(futures))
+        for future in queue:
+            shard = futures.pop(future)
+            done(shard, future.result())
+            future.release()
+            following = next(pending, None)
+            if following is not None:
+                new = submit(following)
+                futures[new] = following
+                queue.add(new)
+    finally:
+        for item in owned:
+            item.close()
+
+
+def read_predictions(output):
+    """All rows of a `predict_files` job as one table, in input order.
+
+    Parameters
+    ----------
+    output : str or path-like
+        The job's output directory.
+
+    Returns
+    -------
+    `~astropy.table.Table`
+        The rows of every shard written so far.
+
+    Raises
+    ------
+    ValueError
+        When the directory holds no job.
+
+    Examples
+    --------
+    See `predict_files`.
+    """
+    output = Path(output)
+    if not (output / JOB_FILE).exists():
+        raise ValueError(f"{output} holds no predict_files job ({JOB_FILE} is missing).")
+    job = json.loads((output / JOB_FILE).read_text())
+    extension = OUTPUT_FORMATS[job["output_format"]][1]
+    shards = sorted(output.glob(f"predictions-*{extension}"))
+    if not shards:
+        return Table()
+    table = vstack([_read_table(path, job["output_format"]) for path in shards], join_type="exact")
+    table.sort("index")
+    return table

@@ -1,0 +1,206 @@
+"""Model files: exact round trips for every estimator and pipeline, and files that must not load."""
+import json
+import pickle
+import warnings
+
+import astropy.units as u
+import numpy as np
+import pytest
+import torch
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import make_pipeline as make_imblearn_pipeline
+from safetensors.torch import save_file
+from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from specutils import Spectrum
+
+from astrospecml import persistence
+from astrospecml.classifiers import DRCNetClassifier, EMCCNNClassifier
+from astrospecml.persistence import ModelFileError, load_model, model_info, save_model
+from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Fold2D, PerArm, Resample, ZScore
+
+from .test_classifier_checks import TINY_CLASSIFIERS
+from .test_estimator_checks import TRANSFORMERS
+
+RNG = np.random.default_rng(0)
+X_SPECTRA = RNG.normal(1.0, 0.1, size=(36, 32))
+Y_LABELS = np.array(["GALAXY", "QSO", "STAR"])[np.arange(36) % 3]
+X_SPECTRA[Y_LABELS == "QSO", 10:14] += 0.5
+
+
+def _name(estimator):
+    return type(estimator).__name__
+
+
+@pytest.mark.parametrize("classifier", TINY_CLASSIFIERS, ids=_name)
+def test_every_classifier_round_trips_exactly(tmp_path, classifier):
+    clf = clone(classifier).set_params(max_epochs=2).fit(X_SPECTRA, Y_LABELS)
+    path = tmp_path / "model.safetensors"
+    save_model(clf, path)
+    loaded = load_model(path)
+    assert type(loaded) is type(clf)
+    assert loaded.get_params() == clf.get_params()
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    np.testing.assert_array_equal(loaded.predict_proba(X_SPECTRA), clf.predict_proba(X_SPECTRA))
+
+
+@pytest.mark.parametrize("transformer", TRANSFORMERS, ids=_name)
+def test_every_transformer_round_trips_exactly(tmp_path, transformer):
+    X = np.abs(X_SPECTRA) + 0.5
+    if _name(transformer) in ("StripeSlicer", "StripeExtractor"):
+        X = np.repeat(X[:, None, :], 5, axis=1)
+    fitted = clone(transformer).fit(X)
+    save_model(fitted, tmp_path / "t.safetensors")
+    loaded = load_model(tmp_path / "t.safetensors")
+    assert loaded.get_params().keys() == fitted.get_params().keys()
+    np.testing.assert_array_equal(np.asarray(loaded.transform(X)), np.asarray(fitted.transform(X)))
+
+
+def _spectra(flux, wave):
+    return [Spectrum(flux=f * u.Jy, spectral_axis=wave) for f in flux]
+
+
+def test_full_pipeline_on_spectra_round_trips_with_grid_and_versions(tmp_path):
+    wave = np.linspace(4000, 8000, 32) * u.AA
+    grid = np.linspace(4100, 7900, 25) * u.AA
+    model = make_pipeline(Resample(grid), BadPixelImputer(), FluxNorm(), ZScore(), Fold2D(),
+                          EMCCNNClassifier(kernel_sizes=(3,), branch_channels=4, encoder_channels=(4,),
+                                           hidden_units=(8,), max_epochs=2, random_state=0))
+    spectra = _spectra(X_SPECTRA, wave)
+    model.fit(spectra, Y_LABELS)
+    checksum = save_model(model, tmp_path / "pipe.safetensors")
+    loaded = load_model(tmp_path / "pipe.safetensors")
+    assert [name for name, _ in loaded.steps] == [name for name, _ in model.steps]
+    np.testing.assert_array_equal(loaded.predict_proba(spectra), model.predict_proba(spectra))
+    np.testing.assert_array_equal(loaded.predict(spectra), model.predict(spectra))
+    info = model_info(tmp_path / "pipe.safetensors")
+    assert info["checksum"] == checksum
+    assert info["summary"]["classes"] == ["GALAXY", "QSO", "STAR"]
+    assert info["summary"]["grid"] == {"n_pixels": 25, "min": 4100.0, "max": 7900.0, "unit": "Angstrom"}
+    assert info["summary"]["steps"][-1] == "EMCCNNClassifier"
+    assert {"astrospecml", "torch", "numpy", "scikit-learn", "skorch"} <= set(info["versions"])
+    # Saving the same fitted model again gives the same checksum: it identifies the model.
+    assert save_model(model, tmp_path / "again.safetensors") == checksum
+
+
+def test_multi_arm_pipeline_and_sklearn_baselines_round_trip(tmp_path):
+    arms = {"blue": RNG.normal(1, 0.1, size=(36, 4, 16)), "red": RNG.normal(1, 0.1, size=(36, 4, 16))}
+    arms["red"][Y_LABELS == "QSO", :, 3:6] += 0.5
+    drc = make_pipeline(PerArm({"blue": FluxNorm(), "red": ZScore()}),
+                        DRCNetClassifier(reduction_channels=(2, 2, 1), channels=(4,), fusion_channels=(4,),
+                                         hidden_units=(8,), max_epochs=2, random_state=0)).fit(arms, Y_LABELS)
+    svm = make_pipeline(FluxNorm(), StandardScaler(), SVC(random_state=0)).fit(X_SPECTRA, Y_LABELS)
+    resampled = make_imblearn_pipeline(RandomOverSampler(random_state=0), FluxNorm(),
+                                       SVC(random_state=0)).fit(X_SPECTRA[:30], Y_LABELS[:30])
+    for name, model, X, method in [("drc", drc, arms, "predict_proba"), ("svm", svm, X_SPECTRA, "decision_function"),
+                                   ("imblearn", resampled, X_SPECTRA, "decision_function")]:
+        save_model(model, tmp_path / name)
+        loaded = load_model(tmp_path / name)
+        np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(model, method)(X))
+
+
+def test_unsavable_parameters_get_a_clear_error(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = make_pipeline(FunctionTransformer(np.log1p), SVC()).fit(np.abs(X_SPECTRA), Y_LABELS)
+    with pytest.raises(ModelFileError, match="FunctionTransformer.func .* cannot be saved without pickle"):
+        save_model(model, tmp_path / "f.safetensors")
+    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+# -- files that must not load ---------------------------------------------------------------------
+
+class _Payload:
+    """Unpickling this runs ``open(marker, 'w')``: the classic malicious pickle."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _craft(path, metadata, tensors):
+    """A safetensors file with a valid checksum: what an attacker who read this code could write."""
+    metadata = dict(metadata)
+    metadata["checksum"] = persistence._checksum(metadata, tensors)
+    save_file(tensors, str(path), metadata=metadata)
+
+
+def _fitted_file(tmp_path):
+    clf = clone(TINY_CLASSIFIERS[1]).set_params(max_epochs=1).fit(X_SPECTRA, Y_LABELS)
+    path = tmp_path / "good.safetensors"
+    save_model(clf, path)
+    return clf, path
+
+
+def test_malicious_pickle_and_torch_files_are_refused_without_running_them(tmp_path):
+    marker = tmp_path / "pwned"
+    for name, write in [("pickle.safetensors", lambda p: p.write_bytes(pickle.dumps(_Payload(marker)))),
+                        ("torch.safetensors", lambda p: torch.save({"x": _Payload(marker)}, p))]:
+        write(tmp_path / name)
+        with pytest.raises(ModelFileError, match="not a readable astrospecml model file"):
+            load_model(tmp_path / name)
+    assert not marker.exists()
+    pickle.loads((tmp_path / "pickle.safetensors").read_bytes())  # the payload is real: unpickling runs it
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("class_name", ["os.system", "subprocess.Popen", "builtins.eval",
+                                        "astrospecml.cli.main", "torch.save", "sklearn.<locals>.X"])
+def test_class_names_outside_the_trusted_estimators_are_refused(tmp_path, class_name):
+    clf, path = _fitted_file(tmp_path)
+    metadata, tensors = persistence._read(path)
+    tree = json.loads(metadata["model"])
+    tree["class"] = class_name
+    _craft(tmp_path / "bad.safetensors", {**metadata, "model": json.dumps(tree)}, tensors)
+    with pytest.raises(ModelFileError, match="not trusted|is not a"):
+        load_model(tmp_path / "bad.safetensors")
+    # The same as a parameter value (a class-valued parameter such as ``optimizer``).
+    tree = json.loads(metadata["model"])
+    tree["params"]["optimizer"] = {"__class__": class_name}
+    _craft(tmp_path / "bad2.safetensors", {**metadata, "model": json.dumps(tree)}, tensors)
+    with pytest.raises(ModelFileError, match="not trusted|is not a"):
+        load_model(tmp_path / "bad2.safetensors")
+
+
+def test_tampered_truncated_newer_and_foreign_files_get_clear_errors(tmp_path):
+    clf, path = _fitted_file(tmp_path)
+    data = path.read_bytes()
+    flipped = bytearray(data)
+    flipped[-5] ^= 0xFF  # one weight changed
+    (tmp_path / "flipped").write_bytes(bytes(flipped))
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load_model(tmp_path / "flipped")
+    (tmp_path / "truncated").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="not a readable"):
+        load_model(tmp_path / "truncated")
+    metadata, tensors = persistence._read(path)
+    edited = metadata["model"].replace('"max_epochs": 1', '"max_epochs": 2')
+    assert edited != metadata["model"]
+    save_file(tensors, str(tmp_path / "edited"), metadata={**metadata, "model": edited})  # old checksum kept
+    with pytest.raises(ModelFileError, match="checksum mismatch"):
+        load_model(tmp_path / "edited")
+    _craft(tmp_path / "newer", {**metadata, "format_version": "99"}, tensors)
+    with pytest.raises(ModelFileError, match="newer astrospecml"):
+        load_model(tmp_path / "newer")
+    save_file({"w": torch.zeros(3)}, str(tmp_path / "foreign"))
+    with pytest.raises(ModelFileError, match="not an astrospecml model file"):
+        load_model(tmp_path / "foreign")
+    with pytest.raises(FileNotFoundError):
+        load_model(tmp_path / "missing")
+
+
+def test_other_library_versions_warn_but_load(tmp_path):
+    clf, path = _fitted_file(tmp_path)
+    metadata, tensors = persistence._read(path)
+    versions = {**json.loads(metadata["versions"]), "scikit-learn": "0.24.2"}
+    _craft(tmp_path / "old", {**metadata, "versions": json.dumps(versions)}, tensors)
+    with pytest.warns(UserWarning, match="scikit-learn 0.24.2"):
+        loaded = load_model(tmp_path / "old")
+    np.testing.assert_array_equal(loaded.predict_proba(X_SPECTRA), clf.predict_proba(X_SPECTRA))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path)  # same versions: silent
