@@ -63,6 +63,31 @@ def data_summary(file=None):
     return {"n_spectra": len(spex.data), "n_sources": len(np.unique(spex.groups)), "per_class": per_class}
 
 
+PREDICT_HELP = """\
+Classify spectrum files with a model saved by astrospecml.persistence.save_model.
+Each file becomes one row (id, file, predicted class, class probabilities,
+status, error, model checksum) in numbered shards under --output; a file that
+cannot be read or used becomes a row with its status and reason.  Running the
+same command again after an interruption (even kill -9) resumes the job: no
+file is lost or written twice.  Read the rows with
+astrospecml.survey.read_predictions(OUTPUT).
+"""
+
+
+def _predict(args):
+    from .survey import predict_files
+
+    summary = predict_files(args.model, args.inputs, args.output, shard_size=args.shard_size,
+                            output_format=args.output_format, reader_format=args.reader,
+                            min_coverage=args.min_coverage, engine=args.engine, scheduler=args.scheduler,
+                            n_workers=args.workers, device=args.device, overwrite=args.overwrite,
+                            progress=not args.no_progress)
+    counts = ", ".join(f"{status} {n}" for status, n in summary.status_counts.items()) or "nothing left to do"
+    print(f"{summary.n_inputs} files ({summary.n_resumed} done by an earlier run); this run: {counts}; "
+          f"{summary.files_per_second:.1f} files/s.\nRows in {summary.output} (model {summary.model_checksum}).")
+    return 0
+
+
 def main(argv=None):
     """Entry point of the ``astrospecml`` console script.
 
@@ -100,7 +125,30 @@ def main(argv=None):
     bench.add_argument("--models", nargs="+", default=None,
                        help="model names of the 'emccnn' experiment (default: all)")
     bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
+    predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
+                             description=PREDICT_HELP)
+    predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model")
+    predict.add_argument("inputs", nargs="+", help="spectrum files or quoted glob patterns ('dr9/**/*.fits.gz')")
+    predict.add_argument("--output", required=True, help="directory of the prediction shards; run again to resume")
+    predict.add_argument("--format", dest="output_format", choices=["parquet", "fits", "ecsv"], default="parquet",
+                         help="shard format (default: %(default)s)")
+    predict.add_argument("--reader", default=None,
+                         help="specutils format of every file, e.g. 'SDSS-III/IV spec', 'LAMOST-LRS', 'SpeX-prism', "
+                              "'wcs1d-fits', 'tabular-fits' (default: identify each file, slower)")
+    predict.add_argument("--shard-size", type=int, default=256, help="files per shard (default: %(default)s)")
+    predict.add_argument("--min-coverage", type=float, default=0.95,
+                         help="fraction of the training grid a spectrum must cover (default: %(default)s)")
+    predict.add_argument("--engine", choices=["local", "dask"], default="local",
+                         help="run here, or on Dask (default: %(default)s)")
+    predict.add_argument("--scheduler", default=None,
+                         help="Dask scheduler address, e.g. tcp://10.0.0.1:8786 (default: a local cluster)")
+    predict.add_argument("--workers", type=int, default=2, help="workers of the local Dask cluster (default: 2)")
+    predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help="(default: %(default)s)")
+    predict.add_argument("--overwrite", action="store_true", help="start again in a directory holding another job")
+    predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.command == "predict":
+        return _predict(args)
     if args.command == "summary":
         data_summary()
     elif args.command == "benchmark":

@@ -19,7 +19,14 @@ from specutils import Spectrum
 from astrospecml import persistence
 from astrospecml.classifiers import DRCNetClassifier, EMCCNNClassifier
 from astrospecml.persistence import ModelFileError, load_model, model_info, save_model
-from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Fold2D, PerArm, Resample, ZScore
+from astrospecml.preprocessing import (
+    BadPixelImputer,
+    FluxNorm,
+    Fold2D,
+    PerArm,
+    Resample,
+    ZScore,
+)
 
 from .test_classifier_checks import TINY_CLASSIFIERS
 from .test_estimator_checks import TRANSFORMERS

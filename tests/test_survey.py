@@ -1,0 +1,283 @@
+"""predict_files: readers, one row per input whatever goes wrong, resumption after kill -9, and Dask."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+from sklearn.pipeline import make_pipeline
+from specutils import Spectrum
+
+from astrospecml import cli
+from astrospecml.classifiers import DNNClassifier
+from astrospecml.io import write_lamost_lrs, write_spex_prism
+from astrospecml.persistence import save_model
+from astrospecml.preprocessing import FluxNorm, Resample
+from astrospecml.survey import (
+    STATUSES,
+    predict_files,
+    predict_paths,
+    read_predictions,
+    training_grid,
+)
+
+GRID = np.linspace(4500, 7500, 64) * u.AA
+CLASSES = np.array(["EMISSION", "PLAIN"])
+
+
+def _flux(wave_aa, kind, rng):
+    """A continuum, with an emission line at 6563 A for the 'EMISSION' class."""
+    flux = 1 + 0.2 * (wave_aa - 6000) / 3000 + rng.normal(0, 0.02, wave_aa.size)
+    if kind == "EMISSION":
+        flux = flux + 2.0 * np.exp(-0.5 * ((wave_aa - 6563) / 40) ** 2)
+    return flux
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    """A small fitted pipeline whose first step resamples onto its training grid."""
+    rng = np.random.default_rng(0)
+    labels = CLASSES[np.arange(60) % 2]
+    wave = np.linspace(4000, 8000, 120)
+    spectra = [Spectrum(flux=_flux(wave, k, rng) * u.Jy, spectral_axis=wave * u.AA) for k in labels]
+    model = make_pipeline(Resample(GRID), FluxNorm(),
+                          DNNClassifier(hidden_units=(16,), max_epochs=20, lr=1e-2, random_state=0))
+    model.fit(spectra, labels)
+    path = tmp_path_factory.mktemp("model") / "model.safetensors"
+    save_model(model, path)
+    return path
+
+
+def _write_formats(folder, rng):
+    """One file per supported reader, each of a known class; returns {path: class}."""
+    truth = {}
+    wave = np.linspace(4000, 8000, 150)
+    # Plain tabular FITS (specutils' writer).
+    for i, kind in enumerate(CLASSES):
+        path = folder / f"tabular-{i}.fits"
+        Spectrum(flux=_flux(wave, kind, rng) * u.Jy, spectral_axis=wave * u.AA).write(path, format="tabular-fits")
+        truth[path] = kind
+    # wcs1d-fits: flux in the primary HDU, a linear wavelength solution in the header.
+    for i, kind in enumerate(CLASSES):
+        header = fits.Header({"CRVAL1": 4000.0, "CDELT1": 4000 / 149, "CRPIX1": 1, "CTYPE1": "WAVE",
+                              "CUNIT1": "Angstrom", "BUNIT": "Jy"})
+        path = folder / f"wcs1d-{i}.fits"
+        fits.PrimaryHDU(_flux(wave, kind, rng), header=header).writeto(path)
+        truth[path] = kind
+    # LAMOST LRS, log-linear grid.
+    log_wave = 10 ** (3.6 + 1e-4 * np.arange(3100))
+    for i, kind in enumerate(CLASSES):
+        path = folder / f"spec-lamost-{i}.fits"
+        write_lamost_lrs(Spectrum(flux=_flux(log_wave, kind, rng) * u.Jy, spectral_axis=log_wave * u.AA), path)
+        truth[path] = kind
+    # SDSS-III/IV spec: a binary table of loglam, flux, ivar.
+    for i, kind in enumerate(CLASSES):
+        path = folder / f"spec-sdss-{i}.fits"
+        primary = fits.PrimaryHDU(header=fits.Header({"TELESCOP": "SDSS 2.5-M", "VERS2D": "v5_13_0",
+                                                      "FIBERID": 100 + i}))
+        columns = [fits.Column(name="flux", format="E", array=_flux(log_wave, kind, rng)),
+                   fits.Column(name="loglam", format="E", array=np.log10(log_wave)),
+                   fits.Column(name="ivar", format="E", array=np.full(log_wave.size, 100.0)),
+                   fits.Column(name="and_mask", format="J", array=np.zeros(log_wave.size, dtype=np.int32))]
+        fits.HDUList([primary, fits.BinTableHDU.from_columns(columns)]).writeto(path)
+        truth[path] = kind
+    # SpeX prism layout, wavelength in micron (the reader converts).
+    for i, kind in enumerate(CLASSES):
+        path = folder / f"spex-{i}.fits"
+        write_spex_prism(Spectrum(flux=_flux(wave, kind, rng) * u.Jy, spectral_axis=(wave * u.AA).to(u.um)), path)
+        truth[path] = kind
+    return truth
+
+
+def _write_faulty(folder):
+    """Files that must each give one row with the given status."""
+    wave = np.linspace(4000, 8000, 150)
+    faults = {}
+    (folder / "text.fits").write_text("this is not FITS")
+    faults[folder / "text.fits"] = "unreadable"
+    good = folder / "tabular-0.fits"
+    (folder / "truncated.fits").write_bytes(good.read_bytes()[:3000])
+    faults[folder / "truncated.fits"] = "unreadable"
+    fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(np.ones((20, 20)))]).writeto(folder / "image.fits")
+    faults[folder / "image.fits"] = "unreadable"
+    faults[folder / "missing.fits"] = "unreadable"
+    red = np.linspace(9000, 12000, 150)
+    Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=red * u.AA).write(folder / "red.fits", format="tabular-fits")
+    faults[folder / "red.fits"] = "no_overlap"
+    half = np.linspace(6000, 9000, 150)
+    Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=half * u.AA).write(folder / "half.fits", format="tabular-fits")
+    faults[folder / "half.fits"] = "no_overlap"
+    Spectrum(flux=np.full(150, np.nan) * u.Jy, spectral_axis=wave * u.AA).write(folder / "nan.fits",
+                                                                               format="tabular-fits")
+    faults[folder / "nan.fits"] = "all_nan"
+    return faults
+
+
+def test_every_reader_and_every_fault_gives_exactly_one_row(tmp_path, model_file):
+    rng = np.random.default_rng(1)
+    truth = _write_formats(tmp_path, rng)
+    faults = _write_faulty(tmp_path)
+    inputs = [str(p) for p in [*truth, *faults]]
+    summary = predict_files(model_file, inputs, tmp_path / "out", shard_size=3, progress=False)
+    rows = read_predictions(tmp_path / "out")
+    assert len(rows) == len(inputs) == summary.n_inputs
+    assert sorted(rows["file"]) == sorted(os.path.abspath(p) for p in inputs)
+    assert list(rows["index"]) == list(range(len(inputs)))
+    by_file = {row["file"]: row for row in rows}
+    for path, kind in truth.items():
+        row = by_file[str(path)]
+        assert row["status"] == "ok", (path, row["error"])
+        assert row["predicted_class"] == kind, path
+        assert row["proba_EMISSION"] + row["proba_PLAIN"] == pytest.approx(1.0, abs=1e-6)
+    for path, status in faults.items():
+        row = by_file[str(path)]
+        assert row["status"] == status, (path, row["error"])
+        assert row["error"] and row["predicted_class"] == ""
+        assert np.isnan(row["proba_EMISSION"])
+    assert "cover" in by_file[str(tmp_path / "half.fits")]["error"]
+    assert set(rows["status"]) <= set(STATUSES)
+    assert set(rows["model_checksum"]) == {summary.model_checksum}
+    assert summary.status_counts == {"all_nan": 1, "no_overlap": 2, "ok": 10, "unreadable": 4}
+
+
+def test_a_spectrum_the_model_cannot_take_fails_alone(tmp_path):
+    rng = np.random.default_rng(2)
+    wave = np.linspace(4000, 8000, 150)
+    spectra = [Spectrum(flux=_flux(wave, k, rng) * u.Jy, spectral_axis=wave * u.AA) for k in CLASSES[[0, 1] * 10]]
+    # No Resample step and no imputer: a spectrum covering 96% of the grid leaves masked pixels the network refuses.
+    clf = DNNClassifier(hidden_units=(8,), max_epochs=2, random_state=0).fit(spectra, CLASSES[[0, 1] * 10])
+    assert training_grid(clf)[0] == 4000 * u.AA
+    short = Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=np.linspace(4150, 8000, 150) * u.AA)
+    for i, spectrum in enumerate([spectra[0], short, spectra[1]]):
+        spectrum.write(tmp_path / f"s{i}.fits", format="tabular-fits")
+    rows = predict_paths(clf, [str(tmp_path / f"s{i}.fits") for i in range(3)], reader_format="tabular-fits")
+    assert list(rows["status"]) == ["ok", "failed", "ok"]
+    assert "masked pixels" in rows["error"][1] and "BadPixelImputer" in rows["error"][1]
+
+
+def test_wrong_arguments_get_clear_errors(tmp_path, model_file):
+    with pytest.raises(ValueError, match="no file matches"):
+        predict_files(model_file, str(tmp_path / "*.fits"), tmp_path / "out")
+    with pytest.raises(ValueError, match="is a directory"):
+        predict_files(model_file, str(tmp_path), tmp_path / "out")
+    X = np.random.default_rng(0).normal(size=(20, 8))
+    plain = DNNClassifier(hidden_units=(4,), max_epochs=1).fit(X, np.arange(20) % 2)
+    with pytest.raises(ValueError, match="does not know the wavelength grid"):
+        predict_files(plain, [str(tmp_path / "a.fits")], tmp_path / "out")
+    (tmp_path / "a.fits").write_text("x")
+    predict_files(model_file, [str(tmp_path / "a.fits")], tmp_path / "out", progress=False)
+    with pytest.raises(ValueError, match="holds a job with other inputs_sha256"):
+        predict_files(model_file, [str(tmp_path / "a.fits"), str(model_file)], tmp_path / "out", progress=False)
+    with pytest.raises(ValueError, match="shard_size"):
+        predict_files(model_file, [str(tmp_path / "a.fits")], tmp_path / "out", shard_size=9, progress=False)
+    again = predict_files(model_file, [str(tmp_path / "a.fits"), str(model_file)], tmp_path / "out",
+                          overwrite=True, progress=False)
+    assert again.n_resumed == 0 and len(read_predictions(tmp_path / "out")) == 2
+
+
+def _many_files(folder, n, seed=3):
+    rng = np.random.default_rng(seed)
+    wave = np.linspace(4000, 8000, 150)
+    folder.mkdir()
+    for i in range(n):
+        Spectrum(flux=_flux(wave, CLASSES[i % 2], rng) * u.Jy,
+                 spectral_axis=wave * u.AA).write(folder / f"f{i:04d}.fits", format="tabular-fits")
+    (folder / f"f{min(7, n - 1):04d}.fits").write_text("corrupt")  # faults are rows too
+    return str(folder / "*.fits")
+
+
+CHILD = """
+import sys, time
+import astrospecml.survey as survey
+slow = survey._run_shard
+def _run_shard(*args, **kwargs):  # slow I/O, so that the kill lands mid-job
+    time.sleep(0.15)
+    return slow(*args, **kwargs)
+survey._run_shard = _run_shard
+survey.predict_files(sys.argv[1], sys.argv[2], sys.argv[3], shard_size=4, reader_format="tabular-fits",
+                     progress=False)
+"""
+
+
+def test_resumes_after_kill_9_with_no_input_lost_or_written_twice(tmp_path, model_file):
+    pattern = _many_files(tmp_path / "in", 60)
+    reference = predict_files(model_file, pattern, tmp_path / "reference", shard_size=4,
+                              reader_format="tabular-fits", progress=False)
+    out = tmp_path / "killed"
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD), str(model_file), pattern, str(out)])
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("predictions-*.parquet"))) < 3 and time.monotonic() < deadline:
+        assert child.poll() is None, "the job ended before it could be killed"
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    written_before = len(list(out.glob("predictions-*.parquet")))
+    assert 3 <= written_before < reference.n_shards  # killed mid-job
+    (out / "predictions-000014.parquet.partial").write_bytes(b"half a shard")  # as if killed while writing
+    resumed = predict_files(model_file, pattern, out, shard_size=4, reader_format="tabular-fits", progress=False)
+    assert resumed.n_resumed == 4 * written_before
+    assert sum(resumed.status_counts.values()) == 60 - 4 * written_before
+    assert not list(out.glob("*.partial"))
+    rows, expected = read_predictions(out), read_predictions(tmp_path / "reference")
+    assert len(rows) == 60 and len(set(rows["file"])) == 60
+    for name in expected.colnames:
+        np.testing.assert_array_equal(rows[name], expected[name])
+    # A third run finds nothing to do.
+    assert predict_files(model_file, pattern, out, shard_size=4, reader_format="tabular-fits",
+                         progress=False).n_resumed == 60
+
+
+def test_dask_local_cluster_gives_the_same_rows_and_survives_a_worker_killed_mid_job(tmp_path, model_file):
+    distributed = pytest.importorskip("distributed")
+    pattern = _many_files(tmp_path / "in", 120)
+    local = predict_files(model_file, pattern, tmp_path / "local", shard_size=4, progress=False)
+    expected = read_predictions(tmp_path / "local")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = predict_files(model_file, pattern, tmp_path / "dask", shard_size=4, engine="dask",
+                                scheduler=client, progress=False)
+        assert on_dask.status_counts == local.status_counts
+        rows = read_predictions(tmp_path / "dask")
+        for name in expected.colnames:
+            np.testing.assert_array_equal(rows[name], expected[name])
+
+        # Kill one worker process (SIGKILL) once the job is under way; Dask re-runs its shards elsewhere.
+        victim = next(iter(client.run(os.getpid).values()))
+        out = tmp_path / "dask-killed"
+        result = {}
+        job = threading.Thread(target=lambda: result.update(summary=predict_files(
+            model_file, pattern, out, shard_size=4, engine="dask", scheduler=client, progress=False)))
+        job.start()
+        deadline = time.monotonic() + 120
+        while not list(out.glob("predictions-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(victim, signal.SIGKILL)
+        shards_at_kill = len(list(out.glob("predictions-*.parquet")))
+        job.join(timeout=300)
+        assert shards_at_kill < local.n_shards  # the worker died mid-job
+        assert result["summary"].status_counts == local.status_counts
+    rows = read_predictions(out)
+    assert len(rows) == 120 and len(set(rows["file"])) == 120
+    for name in expected.colnames:
+        np.testing.assert_array_equal(rows[name], expected[name])
+
+
+def test_console_command_writes_fits_shards(tmp_path, model_file, capsys):
+    pattern = _many_files(tmp_path / "in", 6)
+    status = cli.main(["predict", str(model_file), pattern, "--output", str(tmp_path / "out"), "--format", "fits",
+                       "--reader", "tabular-fits", "--shard-size", "4", "--no-progress"])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "6 files (0 done by an earlier run); this run: ok 5, unreadable 1" in printed
+    shards = sorted((tmp_path / "out").glob("predictions-*.fits"))
+    assert len(shards) == 2
+    assert len(Table.read(shards[0])) == 4
+    rows = read_predictions(tmp_path / "out")
+    assert sorted(rows["status"]) == ["ok"] * 5 + ["unreadable"]
