@@ -111,3 +111,22 @@ def test_sdss_spec_files_from_specutils_work_with_our_transformers(tmp_path):
     np.testing.assert_allclose(np.linalg.norm(X[:, np.arange(400) != 100], axis=1), 1, rtol=1e-3)
     resampled = Resample(np.linspace(4000, 4300, 100) * u.AA).fit_transform(spectra)
     assert resampled[0].flux.unit == spectra[0].flux.unit and len(resampled[0].flux) == 100
+
+
+@pytest.mark.parametrize("method", ["linear", "spline", "flux_conserving"])
+def test_lamost_spectra_resample_with_every_method_keeping_their_uncertainty(tmp_path, method):
+    # specutils' linear and spline resamplers mishandle an InverseVariance
+    # uncertainty (the LAMOST reader's); Resample hands them a standard deviation.
+    wave = 10 ** (3.6 + 1e-4 * np.arange(400)) * u.AA
+    sigma = np.full(400, 0.5)
+    unit = u.Unit("1e-17 erg / (s cm2 Angstrom)")
+    write_lamost_lrs(Spectrum(flux=np.ones(400) * unit, spectral_axis=wave, uncertainty=StdDevUncertainty(sigma)),
+                     tmp_path / "spec.fits")
+    spectrum = Spectrum.read(tmp_path / "spec.fits", format="LAMOST-LRS")
+    grid = np.linspace(4000, 4300, 50) * u.AA
+    out = Resample(grid, method=method).fit_transform([spectrum])[0]
+    np.testing.assert_allclose(out.flux.value, 1.0, rtol=1e-6)
+    resampled_sigma = out.uncertainty.represent_as(StdDevUncertainty).array
+    assert np.all(np.isfinite(resampled_sigma))
+    if method != "flux_conserving":  # interpolation keeps the per-pixel sigma
+        np.testing.assert_allclose(resampled_sigma, 0.5, rtol=1e-6)

@@ -184,10 +184,13 @@ class Resample(SpectralTransformer):
             if spec.mask is not None:
                 # Bad pixels must not leak into their neighbours' resampled values.
                 flux = np.where(spec.mask, np.nan, flux)
+            # As a standard deviation: specutils' linear and spline resamplers give an
+            # InverseVariance the flux's unit, which astropy then refuses (LAMOST files).
+            sigma = _stddev(spec.uncertainty)
             clean = Spectrum(
                 flux=flux * spec.flux.unit,
                 spectral_axis=axis,
-                uncertainty=spec.uncertainty,
+                uncertainty=None if sigma is None else StdDevUncertainty(sigma),
                 mask=~np.isfinite(flux),
                 meta=spec.meta,
             )
