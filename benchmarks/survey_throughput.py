@@ -1,0 +1,172 @@
+"""End-to-end survey prediction throughput and peak memory at 1k / 10k / 100k FITS files.
+
+Run:  python benchmarks/survey_throughput.py [--sizes 1000 10000 100000] [--workdir DIR]
+
+1. Writes the largest number of synthetic LAMOST-LRS files asked for
+   (3,909 log-linear pixels, 3,700-9,100 A, the layout `read_lamost_lrs`
+   reads), from `astrospecml.simulate.simulate_optical_objects` spectra
+   with noise; smaller sizes use the first files.
+2. Trains two models once, on simulated spectra, for a few epochs (their
+   accuracy is irrelevant here): ``Resample(1,024 px) -> FluxNorm ->
+   EMCCNN-1D`` (default widths) and the same with VGG16-1D (default widths),
+   and saves them with `save_model`.  ``--resample`` picks the Resample
+   method: linear by default, because specutils' flux-conserving resampler
+   loops over output pixels in Python (about 0.1 s per spectrum here).
+3. For every size and model, runs `predict_files` (local engine, LAMOST-LRS
+   reader named, shards of 256) in a fresh subprocess and reports files per
+   second end to end and that process's peak resident memory: it must not
+   grow with the number of files.
+4. Measures each network alone (``module(x)`` under inference mode on
+   preprocessed batches of 256) in spectra per second, its FLOPs per
+   spectrum (``torch.utils.flop_counter``) and the fraction of this
+   machine's float32 matrix-multiply rate (measured here, 2048 x 2048) that
+   it reaches.
+
+Results go to ``--workdir/results.json`` and are printed as a table.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+CHILD = """
+import json, resource, sys, time
+from astrospecml.survey import predict_files
+paths = open(sys.argv[2]).read().split()
+start = time.perf_counter()
+summary = predict_files(sys.argv[1], paths, sys.argv[3], shard_size=256, reader_format="LAMOST-LRS",
+                        progress=False, overwrite=True)
+print(json.dumps({"seconds": time.perf_counter() - start, "status_counts": summary.status_counts,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_files(folder, n, seed=0):
+    """``n`` LAMOST-LRS files of simulated galaxies, quasars and stars; returns their paths."""
+    import astropy.units as u
+    from specutils import Spectrum
+
+    from astrospecml.io import write_lamost_lrs
+    from astrospecml.simulate import simulate_optical_objects
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"spec-{i:06d}.fits" for i in range(n)]
+    if all(p.exists() for p in paths[-1:]) and len(list(folder.glob("spec-*.fits"))) >= n:
+        return paths
+    rng = np.random.default_rng(seed)
+    wave = 10 ** (3.5682 + 1e-4 * np.arange(3909))
+    templates = simulate_optical_objects(200, random_state=seed)
+    template_flux = np.stack([np.interp(wave, s.spectral_axis.to_value(u.AA), s.flux.value)
+                              for s in templates.spectra])
+    start = time.perf_counter()
+    for i, path in enumerate(paths):
+        flux = template_flux[i % len(template_flux)]
+        noisy = flux + rng.normal(0, 0.05 * np.median(np.abs(flux)) + 1e-3, flux.size)
+        write_lamost_lrs(Spectrum(flux=noisy * u.Unit("1e-17 erg / (s cm2 Angstrom)"), spectral_axis=wave * u.AA),
+                         path)
+        if (i + 1) % 10000 == 0:
+            print(f"  wrote {i + 1:,} files ({(i + 1) / (time.perf_counter() - start):.0f}/s)", flush=True)
+    return paths
+
+
+def train_models(workdir, method, seed=0):
+    """The two models, trained briefly on simulated spectra and saved; returns {name: (path, pipeline)}."""
+    import astropy.units as u
+    from sklearn.pipeline import make_pipeline
+
+    from astrospecml.classifiers import EMCCNNClassifier, VGG16Classifier
+    from astrospecml.persistence import save_model
+    from astrospecml.preprocessing import FluxNorm, Resample
+    from astrospecml.simulate import simulate_optical_objects
+
+    objects = simulate_optical_objects(200, random_state=seed + 1)
+    spectra = objects.spectra
+    grid = np.linspace(3900, 8800, 1024) * u.AA
+    models = {}
+    for name, network in [("EMCCNN-1D", EMCCNNClassifier(max_epochs=3, random_state=seed)),
+                          ("VGG16-1D", VGG16Classifier(max_epochs=2, random_state=seed))]:
+        pipeline = make_pipeline(Resample(grid, method=method), FluxNorm(), network).fit(spectra, objects.labels)
+        path = workdir / f"{name}.safetensors"
+        save_model(pipeline, path)
+        models[name] = (path, pipeline)
+    return models
+
+
+def network_rate(pipeline, spectra, peak):
+    """Spectra per second of the network alone, FLOPs per spectrum and the fraction of the matmul rate."""
+    import torch
+    from throughput import best_rate
+    from torch.utils.flop_counter import FlopCounterMode
+
+    classifier = pipeline.steps[-1][1]
+    X, _ = classifier._validate_input(pipeline[:-1].transform(spectra), reset=False)  # as predict_proba sees it
+    x = torch.as_tensor(X)
+    module = classifier.net_.module_.eval()
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        module(x[:1])
+    flops = counter.get_total_flops()
+    with torch.inference_mode():
+        rate = best_rate(lambda: module(x), len(x))
+    return {"spectra_per_second": rate, "flops_per_spectrum": flops, "gflops": rate * flops / 1e9,
+            "fraction_of_matmul": rate * flops / peak, "parameters": classifier.n_parameters_}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--workdir", type=Path, default=Path("survey-benchmark"))
+    parser.add_argument("--models", nargs="+", default=["EMCCNN-1D", "VGG16-1D"])
+    parser.add_argument("--resample", choices=["linear", "flux_conserving", "spline"], default="linear",
+                        help="Resample method of the models (default: %(default)s; specutils' flux-conserving "
+                             "resampler costs about 0.1 s per LAMOST spectrum, most of the end-to-end time)")
+    args = parser.parse_args(argv)
+    import torch
+    from throughput import matmul_rate
+
+    import astrospecml
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"writing {max(args.sizes):,} LAMOST-LRS files to {args.workdir / 'files'}", flush=True)
+    start = time.perf_counter()
+    paths = write_files(args.workdir / "files", max(args.sizes))
+    print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
+    models = train_models(args.workdir, args.resample)
+    peak = matmul_rate()
+    results = {"astrospecml": astrospecml.__version__, "torch": torch.__version__, "resample": args.resample,
+               "threads": torch.get_num_threads(), "matmul_gflops": peak / 1e9, "models": {}}
+    from specutils import Spectrum
+
+    sample = [Spectrum.read(p, format="LAMOST-LRS") for p in paths[:256]]
+    for name in args.models:
+        path, pipeline = models[name]
+        entry = results["models"][name] = {"network": network_rate(pipeline, sample, peak), "sizes": {}}
+        for size in sorted(args.sizes):
+            listing = args.workdir / f"inputs-{size}.txt"
+            listing.write_text("\n".join(map(str, paths[:size])))
+            child = subprocess.run([sys.executable, "-c", CHILD, str(path), str(listing),
+                                    str(args.workdir / f"out-{name}-{size}")],
+                                   capture_output=True, text=True, check=True)
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            run["files_per_second"] = size / run["seconds"]
+            entry["sizes"][str(size)] = run
+            print(f"{name:>10} {size:>7,} files: {run['files_per_second']:7.1f} files/s, "
+                  f"peak memory {run['peak_rss_mb']:.0f} MB, {run['status_counts']}", flush=True)
+        (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
+    print(f"\nfloat32 matmul: {peak / 1e9:.1f} GFLOP/s with {results['threads']} threads")
+    print(f"{'model':>10} {'params':>10} {'MFLOP/spec':>10} {'network spec/s':>14} {'of matmul':>9} "
+          + " ".join(f"{s:>8,}" for s in sorted(args.sizes)) + "  (files/s; peak MB)")
+    for name, entry in results["models"].items():
+        net = entry["network"]
+        cells = " ".join(f"{entry['sizes'][str(s)]['files_per_second']:8.1f}" for s in sorted(args.sizes))
+        memory = ", ".join(f"{entry['sizes'][str(s)]['peak_rss_mb']:.0f}" for s in sorted(args.sizes))
+        print(f"{name:>10} {net['parameters']:>10,} {net['flops_per_spectrum'] / 1e6:>10.1f} "
+              f"{net['spectra_per_second']:>14,.0f} {net['fraction_of_matmul']:>9.1%} {cells}  ({memory})")
+    return results
+
+
+if __name__ == "__main__":
+    main()
