@@ -159,8 +159,7 @@ def _predict_batch(model, spectra):
     try:
         return [(p, None) for p in model.predict_proba(spectra)]
     except Exception:  # noqa: BLE001 - isolate the culprit below
-        if len(spectra) == 1:
-            raise
+        pass
     results = []
     for spectrum in spectra:
         try:
@@ -211,11 +210,16 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
             status[i], errors[i] = problem
         else:
             usable[i] = spectrum
+    if not _starts_with_resample(model):  # bring each spectrum onto the training grid, failing alone
+        for i, spectrum in list(usable.items()):
+            try:
+                usable[i] = resample([spectrum], grid)[0]
+            except Exception as err:  # noqa: BLE001 - reported in the file's row
+                status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
+                del usable[i]
     if usable:
         indices = list(usable)
         spectra = [usable[i] for i in indices]
-        if not _starts_with_resample(model):
-            spectra = resample(spectra, grid)
         for i, (p, error) in zip(indices, _predict_batch(model, spectra)):
             if error is None:
                 proba[i] = p

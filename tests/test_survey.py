@@ -160,6 +160,8 @@ def test_a_spectrum_the_model_cannot_take_fails_alone(tmp_path):
     rows = predict_paths(clf, [str(tmp_path / f"s{i}.fits") for i in range(3)], reader_format="tabular-fits")
     assert list(rows["status"]) == ["ok", "failed", "ok"]
     assert "masked pixels" in rows["error"][1] and "BadPixelImputer" in rows["error"][1]
+    alone = predict_paths(clf, [str(tmp_path / "s1.fits")], reader_format="tabular-fits")  # a batch of one
+    assert list(alone["status"]) == ["failed"]
 
 
 def test_wrong_arguments_get_clear_errors(tmp_path, model_file):
