@@ -251,14 +251,18 @@ def _shard_path(output, shard, extension):
     return Path(output) / f"predictions-{shard:06d}{extension}"
 
 
-def _run_shard(job, shard, threads=None):
-    """Predict shard ``shard`` of a job and write it atomically; returns its status counts."""
+def _run_shard(job, shard, paths, threads=None):
+    """Predict shard ``shard`` (its input ``paths``) and write it atomically; returns its status counts.
+
+    The task carries its own paths (a few kB) rather than each worker reading
+    the job's whole input list: with millions of inputs that list alone would
+    cost every worker about 100 bytes per file.
+    """
     if threads:
         import torch
 
         torch.set_num_threads(threads)
     output = Path(job["output"])
-    paths = _job_inputs(output)[shard * job["shard_size"]:(shard + 1) * job["shard_size"]]
     model = _cached_model(output / MODEL_FILE, job["model_checksum"], job["device"])
     grid = training_grid(model)
     table = predict_paths(model, paths, grid=grid, reader_format=job["reader_format"],
@@ -292,23 +296,10 @@ def _read_table(path, output_format):
     return Table.read(path, format=OUTPUT_FORMATS[output_format][0])
 
 
-def _run_shard_on_worker(job, shard):
+def _run_shard_on_worker(job, shard, paths):
     from distributed import get_worker
 
-    return _run_shard(job, shard, threads=get_worker().state.nthreads)
-
-
-_INPUT_CACHE = {}
-
-
-def _job_inputs(output):
-    """The job's input list, read once per process."""
-    path = Path(output) / INPUTS_FILE
-    key = (os.fspath(path), path.stat().st_mtime_ns)
-    if key not in _INPUT_CACHE:
-        _INPUT_CACHE.clear()
-        _INPUT_CACHE[key] = path.read_text().splitlines()
-    return _INPUT_CACHE[key]
+    return _run_shard(job, shard, paths, threads=get_worker().state.nthreads)
 
 
 # -- the job --------------------------------------------------------------------------------------
@@ -531,6 +522,9 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     bar = tqdm(total=len(paths), initial=resumed, unit="file", desc="predicting", disable=not progress,
                smoothing=0.1, mininterval=0.5)
 
+    def shard_paths(shard):
+        return paths[shard * shard_size:(shard + 1) * shard_size]
+
     def done(shard, shard_counts):
         for status, n in shard_counts.items():
             counts[status] = counts.get(status, 0) + n
@@ -539,9 +533,9 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     try:
         if engine == "local":
             for shard in todo:
-                done(shard, _run_shard(job, shard))
+                done(shard, _run_shard(job, shard, shard_paths(shard)))
         else:
-            _run_on_dask(job, todo, scheduler, n_workers, done)
+            _run_on_dask(job, todo, shard_paths, scheduler, n_workers, done)
     finally:
         bar.close()
     return PredictionSummary(output=output, n_inputs=len(paths), n_shards=n_shards, n_resumed=resumed,
@@ -549,7 +543,7 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
                              seconds=time.perf_counter() - start)
 
 
-def _run_on_dask(job, todo, scheduler, n_workers, done):
+def _run_on_dask(job, todo, shard_paths, scheduler, n_workers, done):
     """Shards as Dask tasks, a bounded number in flight so the scheduler's memory stays flat too."""
     from distributed import Client, LocalCluster, as_completed
 
@@ -569,8 +563,8 @@ def _run_on_dask(job, todo, scheduler, n_workers, done):
 
         def submit(shard):
             # A key per (model, shard): resubmitting the same shard is the same task.
-            return client.submit(_run_shard_on_worker, job, shard, key=f"astrospecml-{job['model_checksum'][7:19]}"
-                                 f"-{job['inputs_sha256'][:12]}-shard-{shard}", pure=False)
+            key = f"astrospecml-{job['model_checksum'][7:19]}-{job['inputs_sha256'][:12]}-shard-{shard}"
+            return client.submit(_run_shard_on_worker, job, shard, shard_paths(shard), key=key, pure=False)
 
         futures = {}
         for shard in pending:

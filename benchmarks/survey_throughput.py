@@ -15,8 +15,10 @@ Run:  python benchmarks/survey_throughput.py [--sizes 1000 10000 100000] [--work
    loops over output pixels in Python (about 0.1 s per spectrum here).
 3. For every size and model, runs `predict_files` (local engine, LAMOST-LRS
    reader named, shards of 256) in a fresh subprocess and reports files per
-   second end to end and that process's peak resident memory: it must not
-   grow with the number of files.
+   second end to end, that process's peak resident memory (``VmHWM``) and
+   its resident memory sampled four times a second, as the most in the
+   first and in the last quarter of the run: neither may grow with the
+   number of files.
 4. Measures each network alone (``module(x)`` under inference mode on
    preprocessed batches of 256) in spectra per second, its FLOPs per
    spectrum (``torch.utils.flop_counter``) and the fraction of this
@@ -39,14 +41,26 @@ import numpy as np
 N_DISTINCT = 2000  # distinct simulated files; the rest are copies of them
 
 CHILD = """
-import json, resource, sys, time
+import json, os, sys, threading, time
 from astrospecml.survey import predict_files
+samples = []  # (seconds, resident MB) four times a second: memory must not creep as files go by
+def sample(page_mb=os.sysconf("SC_PAGE_SIZE") / 2**20):
+    while True:
+        with open("/proc/self/statm") as statm:
+            samples.append((time.perf_counter(), int(statm.read().split()[1]) * page_mb))
+        time.sleep(0.25)
 paths = open(sys.argv[2]).read().split()
 start = time.perf_counter()
+threading.Thread(target=sample, daemon=True).start()
 summary = predict_files(sys.argv[1], paths, sys.argv[3], shard_size=256, reader_format="LAMOST-LRS",
                         progress=False, overwrite=True)
-print(json.dumps({"seconds": time.perf_counter() - start, "status_counts": summary.status_counts,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+seconds = time.perf_counter() - start
+def resident(low, high):
+    return max(mb for t, mb in samples if low * seconds <= t - start <= high * seconds)
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"seconds": seconds, "status_counts": summary.status_counts, "peak_rss_mb": peak / 1024,
+                  "rss_mb_first_quarter": resident(0, 0.25), "rss_mb_last_quarter": resident(0.75, 1)}))
 """
 
 
@@ -160,19 +174,25 @@ def main(argv=None):
             run["files_per_second"] = size / run["seconds"]
             entry["sizes"][str(size)] = run
             print(f"{name:>10} {size:>7,} files: {run['files_per_second']:7.1f} files/s, "
-                  f"peak memory {run['peak_rss_mb']:.0f} MB, {run['status_counts']}", flush=True)
+                  f"peak memory {run['peak_rss_mb']:.0f} MB (resident {run['rss_mb_first_quarter']:.0f} MB "
+                  f"at most in the first quarter of the run, {run['rss_mb_last_quarter']:.0f} in the last), {run['status_counts']}",
+                  flush=True)
         (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
     lines = [f"{time.strftime('%Y-%m-%d')}, astrospecml {results['astrospecml']}, torch {results['torch']}, "
              f"{results['threads']} threads, Resample method {args.resample}, local engine, shards of 256",
              f"float32 matmul: {peak / 1e9:.1f} GFLOP/s",
              f"{'model':>10} {'params':>10} {'MFLOP/spec':>10} {'network spec/s':>14} {'of matmul':>9} "
-             + " ".join(f"{s:>8,}" for s in sorted(args.sizes)) + "  (end-to-end files/s; peak MB)"]
+             + " ".join(f"{s:>8,}" for s in sorted(args.sizes)) + "  (end-to-end files/s)"]
     for name, entry in results["models"].items():
         net = entry["network"]
         cells = " ".join(f"{entry['sizes'][str(s)]['files_per_second']:8.1f}" for s in sorted(args.sizes))
-        memory = ", ".join(f"{entry['sizes'][str(s)]['peak_rss_mb']:.0f}" for s in sorted(args.sizes))
         lines.append(f"{name:>10} {net['parameters']:>10,} {net['flops_per_spectrum'] / 1e6:>10.1f} "
-                     f"{net['spectra_per_second']:>14,.0f} {net['fraction_of_matmul']:>9.1%} {cells}  ({memory})")
+                     f"{net['spectra_per_second']:>14,.0f} {net['fraction_of_matmul']:>9.1%} {cells}")
+    lines += ["", "Memory of the predicting process, MB: peak (most resident in the first quarter of the run -> in the last quarter)"]
+    for name, entry in results["models"].items():
+        lines.append(f"{name:>10} " + "   ".join(
+            f"{s:>7,} files: {r['peak_rss_mb']:.0f} ({r['rss_mb_first_quarter']:.0f} -> {r['rss_mb_last_quarter']:.0f})"
+            for s, r in sorted((int(k), v) for k, v in entry["sizes"].items())))
     print("\n" + "\n".join(lines))
     (args.workdir / "summary.txt").write_text("\n".join(lines) + "\n")
     return results
