@@ -47,7 +47,22 @@ RECORDED_LIBRARIES = ("astrospecml", "torch", "numpy", "scikit-learn", "skorch",
 
 
 class ModelFileError(ValueError):
-    """A model file cannot be loaded: not one, damaged, too new, or naming an untrusted class."""
+    """A model file cannot be loaded: not one, damaged, too new, or naming an untrusted class.
+
+    A subclass of `ValueError`; its message says which, and what to do.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"not a model")
+    >>> try:
+    ...     load_model(path)
+    ... except ModelFileError as error:
+    ...     print("refused:", type(error).__name__)
+    refused: ModelFileError
+    """
 
 
 def _class_name(cls):

@@ -324,6 +324,13 @@ class PredictionSummary:
         The model's checksum, also in every row.
     seconds : float
         Wall time of this run.
+
+    Examples
+    --------
+    >>> summary = PredictionSummary(output=Path("out"), n_inputs=1000, n_shards=4, n_resumed=256,
+    ...                             status_counts={"ok": 740, "unreadable": 4}, seconds=6.2)
+    >>> round(summary.files_per_second)  # the 744 files this run predicted, resumed ones excluded
+    120
     """
 
     output: Path
@@ -606,7 +613,22 @@ def read_predictions(output):
 
     Examples
     --------
-    See `predict_files`.
+    >>> import os, tempfile
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> from astrospecml.classifiers import DNNClassifier
+    >>> wave = np.linspace(4000, 8000, 32) * u.AA
+    >>> spectra = [Spectrum(flux=(1 + (k % 2) * np.linspace(0, 1, 32)) * u.Jy, spectral_axis=wave)
+    ...            for k in range(20)]
+    >>> clf = DNNClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(spectra, np.arange(20) % 2)
+    >>> folder = tempfile.mkdtemp()
+    >>> for k, spectrum in enumerate(spectra[:6]):
+    ...     spectrum.write(os.path.join(folder, f"s{k}.fits"), format="tabular-fits")
+    >>> _ = predict_files(clf, os.path.join(folder, "*.fits"), os.path.join(folder, "out"), shard_size=4,
+    ...                   reader_format="tabular-fits", progress=False)
+    >>> rows = read_predictions(os.path.join(folder, "out"))  # two shards, one table
+    >>> len(rows), rows.colnames
+    (6, ['index', 'id', 'file', 'predicted_class', 'proba_0', 'proba_1', 'status', 'error', 'model_checksum'])
     """
     output = Path(output)
     if not (output / JOB_FILE).exists():

@@ -175,8 +175,8 @@ def main(argv=None):
             entry["sizes"][str(size)] = run
             print(f"{name:>10} {size:>7,} files: {run['files_per_second']:7.1f} files/s, "
                   f"peak memory {run['peak_rss_mb']:.0f} MB (resident {run['rss_mb_first_quarter']:.0f} MB "
-                  f"at most in the first quarter of the run, {run['rss_mb_last_quarter']:.0f} in the last), {run['status_counts']}",
-                  flush=True)
+                  f"at most in the first quarter of the run, {run['rss_mb_last_quarter']:.0f} in the last), "
+                  f"{run['status_counts']}", flush=True)
         (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
     lines = [f"{time.strftime('%Y-%m-%d')}, astrospecml {results['astrospecml']}, torch {results['torch']}, "
              f"{results['threads']} threads, Resample method {args.resample}, local engine, shards of 256",
@@ -188,7 +188,8 @@ def main(argv=None):
         cells = " ".join(f"{entry['sizes'][str(s)]['files_per_second']:8.1f}" for s in sorted(args.sizes))
         lines.append(f"{name:>10} {net['parameters']:>10,} {net['flops_per_spectrum'] / 1e6:>10.1f} "
                      f"{net['spectra_per_second']:>14,.0f} {net['fraction_of_matmul']:>9.1%} {cells}")
-    lines += ["", "Memory of the predicting process, MB: peak (most resident in the first quarter of the run -> in the last quarter)"]
+    lines += ["", "Memory of the predicting process, MB: peak (most resident in the first quarter of the run "
+                  "-> in the last quarter)"]
     for name, entry in results["models"].items():
         lines.append(f"{name:>10} " + "   ".join(
             f"{s:>7,} files: {r['peak_rss_mb']:.0f} ({r['rss_mb_first_quarter']:.0f} -> {r['rss_mb_last_quarter']:.0f})"

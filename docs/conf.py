@@ -16,6 +16,7 @@ extensions = [
     "sphinx_automodapi.smart_resolver",
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
 ]
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -29,6 +30,21 @@ plot_include_source = True
 plot_html_show_source_link = False
 plot_formats = [("png", 100)]
 nitpicky = False
+
+# The gallery and the tutorials are scripts under examples/, run at every
+# build, so their figures and printed numbers are those of the current code;
+# a script that fails fails the build.  The tutorials' own printed run times
+# are what docs say about their cost.
+sphinx_gallery_conf = {
+    "examples_dirs": ["../examples/gallery", "../examples/tutorials"],
+    "gallery_dirs": ["gallery", "tutorials"],
+    "filename_pattern": "/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "image_scrapers": ("matplotlib",),
+    "reset_modules": ("matplotlib",),
+}
 
 # Offline builds: intersphinx inventories cannot be fetched, so none are listed;
 # references to numpy, astropy, specutils and sklearn names render as text.

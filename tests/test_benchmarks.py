@@ -1,4 +1,5 @@
 """The benchmark job: data preparation, metrics, report and command line."""
+import datetime
 import json
 
 import numpy as np
@@ -68,6 +69,7 @@ def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0, name
     report = (tmp_path / "report.md").read_text()
     assert "| SVC |" in report and "EMCCNN-2D" in report and "S/N < 30" in report
+    assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in report
     assert ".. list-table::" in (tmp_path / "report.rst").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["opt_type"]["SVC"]["test_accuracy"] == \
         metrics["SVC"]["test_accuracy"]
@@ -138,4 +140,5 @@ def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
         assert (tmp_path / name).exists(), name
     text = (tmp_path / "report.md").read_text()
     assert "DRC-Net minus RC-Net accuracy per S/N bin" in text
+    assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     assert json.loads((tmp_path / "results.json").read_text())["windows"]["red"]["width"] == 256

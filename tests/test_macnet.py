@@ -1,4 +1,5 @@
 """MAC-Net and its baselines: the networks, the input each classifier takes, and multimodal model selection."""
+import datetime
 import pickle
 
 import numpy as np
@@ -170,6 +171,7 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
     assert report["tasks"]["optical"]["classes"] == {"GALAXY": 10, "QSO": 5, "STAR": 10}
     text = (tmp_path / "report.md").read_text()
     assert "Does the paper's ordering hold?" in text and "MAC-Net - MC-Net (CBAM)" in text
+    assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     for name in ("optical_confusion.png", "optical_grad_cam.png", "spex_grad_cam.png", "spex_examples.png"):
         assert (tmp_path / name).stat().st_size > 0
     saved = json.loads((tmp_path / "results.json").read_text())

@@ -1,4 +1,5 @@
 """The rare-class experiment and the candidate search."""
+import datetime
 import json
 
 import astropy.units as u
@@ -60,7 +61,9 @@ def test_tiny_rare_benchmark_writes_the_report(tmp_path):
     for name in ("report.md", "report.rst", "per_seed.csv", "results.json", "rare_scores.png",
                  "real_vs_generated.png", "gan_losses.png", "candidates.png"):
         assert (tmp_path / name).exists(), name
-    assert "Verdict" in (tmp_path / "report.md").read_text()
+    text = (tmp_path / "report.md").read_text()
+    assert "Verdict" in text
+    assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile `tiny`" in text
     assert json.loads((tmp_path / "results.json").read_text())["profile"] == "tiny"
     with pytest.raises(ValueError, match="unknown augmentations"):
         run_rare_benchmark(tmp_path, profile=tiny, augmentations=("SMOTE",))

@@ -202,7 +202,7 @@ def _standardise(X):
 
 
 class LCGANOversampler(_GANOversampler):
-    """Grow rare classes with LCGAN, the locally connected GAN of Zhang et al. (2022).
+    """Grow rare classes with LCGAN, the locally connected GAN of Yang et al. (2021).
 
     For each class to grow, a generator of locally connected layers with
     up-sampling (:class:`~astrospecml.nn.LCGANGenerator`) learns from that

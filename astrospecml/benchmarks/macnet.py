@@ -374,6 +374,20 @@ def run_macnet_benchmark(output_dir="astrospecml-benchmark/macnet", *, profile="
     -------
     dict
         The results by task, seed and model.
+
+    Examples
+    --------
+    A toy profile (a few simulated objects, one epoch, narrow networks) to
+    show what comes back; the report's numbers need ``'full'``.
+
+    >>> import tempfile
+    >>> from dataclasses import replace
+    >>> tiny = replace(MACNET_PROFILES["quick"], n_optical={"GALAXY": 8, "QSO": 6, "STAR": 8}, max_epochs=1,
+    ...                network=dict(channels=(2, 2, 2, 2), hidden_units=(8,), stem_channels=(2, 2, 4),
+    ...                             inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0))
+    >>> report = run_macnet_benchmark(tempfile.mkdtemp(), profile=tiny, tasks=("optical",), verbose=False)
+    >>> list(report["tasks"]["optical"]["runs"][0])
+    ['1D SSCNN', 'M-Net', 'C-Net', 'MC-Net', 'MAC-Net']
     """
     from .macnet_report import write_macnet_report
 

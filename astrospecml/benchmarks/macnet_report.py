@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from .report import _Document, plt
+from .report import _Document, _today, plt
 
 __all__ = ["write_macnet_report"]
 
@@ -108,8 +108,9 @@ def write_macnet_report(output, report, keep, *, profile, seconds):
     """Write report.md, report.rst, results.json and the figures into ``output``."""
     doc = _Document()
     doc.heading("MAC-Net experiment", 1)
-    doc.text(f"Profile **{profile.name}**, run in {seconds / 60:.1f} minutes on this machine "
-             f"({torch.get_num_threads()} CPU threads, {platform.machine()}, torch {torch.__version__}). Command: ``astrospecml benchmark --experiment macnet"
+    doc.text(f"Run on {_today()}, profile **{profile.name}**, in {seconds / 60:.1f} minutes on this machine "
+             f"({torch.get_num_threads()} CPU threads, {platform.machine()}, torch {torch.__version__}). "
+             "Command: ``astrospecml benchmark --experiment macnet"
              f"{' --quick' if profile.name == 'quick' else ''} --random-state {report['random_state']}``.")
     doc.text("Five networks that differ in one thing at a time, as in the MAC-Net paper: 1D SSCNN (the "
              "extracted 1D spectrum), M-Net (1D spectrum + image), C-Net (blue and red 2D stripes), MC-Net "

@@ -12,7 +12,7 @@ import sklearn  # noqa: E402
 import torch  # noqa: E402
 
 from ..candidates import plot_candidates  # noqa: E402
-from .report import _Document, _fmt  # noqa: E402
+from .report import _Document, _fmt, _today  # noqa: E402
 from .spex import SPEX_GRID  # noqa: E402
 
 
@@ -123,7 +123,7 @@ def write_rare_report(output, report, data, keep, *, profile, seconds):
     doc = _Document()
     doc.heading("The LCGAN experiment: recognising rare subdwarfs in the SpeX spectra", 1)
     doc.text(
-        f"Profile `{profile.name}`, seeds {report['random_state']}-{report['random_state'] + profile.n_seeds - 1}, "
+        f"Run on {_today()}, profile `{profile.name}`, seeds {report['random_state']}-{report['random_state'] + profile.n_seeds - 1}, "
         f"{seconds / 60:.1f} minutes on {torch.get_num_threads()} CPU threads ({platform.machine()}, torch "
         f"{torch.__version__}, scikit-learn {sklearn.__version__}). Regenerate with `astrospecml benchmark "
         f"--experiment rare{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")

@@ -1,5 +1,6 @@
 """Write a benchmark's tables (Markdown, reStructuredText, CSV, JSON) and figures (PNG)."""
 import csv
+import datetime
 import json
 import platform
 
@@ -74,6 +75,11 @@ class _Document:
 
 def _label(value):
     return subtype_to_label(value)
+
+
+def _today():
+    """The date of the run, for the report's first line (UTC, ISO 8601)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 
 
 def _fmt(value, digits=3):
@@ -226,7 +232,7 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
     doc = _Document()
     doc.heading("astrospecml benchmark: the EMCCNN comparison on SpeX spectra", 1)
     doc.text(
-        f"Profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
+        f"Run on {_today()}, profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
         f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
         f"scikit-learn {sklearn.__version__}). Regenerate with "
         f"`astrospecml benchmark{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")

@@ -12,7 +12,7 @@ import sklearn  # noqa: E402
 import torch  # noqa: E402
 
 from ..preprocessing import BadPixelImputer, StripeExtractor  # noqa: E402
-from .report import _Document, _fmt  # noqa: E402
+from .report import _Document, _fmt, _today  # noqa: E402
 
 __all__ = ["write_stripe_report"]
 
@@ -125,7 +125,7 @@ def write_stripe_report(output, report, data, *, profile, seconds, random_state)
     doc = _Document()
     doc.heading("The DRC-Net experiment: two-arm stripes simulated from SpeX spectra", 1)
     doc.text(
-        f"Profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
+        f"Run on {_today()}, profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
         f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
         f"scikit-learn {sklearn.__version__}). Regenerate with `astrospecml benchmark --experiment stripes"
         f"{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")

@@ -20,7 +20,7 @@ class _PublishedNetClassifier(SpectrumClassifier):
 
 
 class EMCCNNClassifier(_PublishedNetClassifier):
-    """EMCCNN of Hong et al. (2023) as a scikit-learn classifier, in 1D and folded 2D.
+    """EMCCNN of Jiang et al. as a scikit-learn classifier, in 1D and folded 2D.
 
     A supervised denoising encoder, parallel convolution branches with
     different kernel sizes, and fully connected weighting of their features
@@ -66,7 +66,7 @@ class EMCCNNClassifier(_PublishedNetClassifier):
 
     References
     ----------
-    .. [emccnn-clf] Hong, W. et al. (2023), the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-clf] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
 
     Examples
     --------

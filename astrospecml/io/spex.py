@@ -132,7 +132,16 @@ def write_spex_prism(spectrum, file_name, header=None, overwrite=True, **kwargs)
 
     Examples
     --------
-    See :func:`read_spex_prism`.
+    >>> import numpy as np, astropy.units as u, tempfile, os
+    >>> from astropy.io import fits
+    >>> from astropy.nddata import StdDevUncertainty
+    >>> from specutils import Spectrum
+    >>> spec = Spectrum(flux=np.ones(50) * u.Jy, spectral_axis=np.linspace(0.8, 2.4, 50) * u.um,
+    ...                 uncertainty=StdDevUncertainty(np.full(50, 0.1)))
+    >>> path = os.path.join(tempfile.mkdtemp(), "dwarf.fits")
+    >>> write_spex_prism(spec, path, header={"OBJECT": "2MASS J0000+0000"})
+    >>> fits.getdata(path).shape, fits.getheader(path)["OBJECT"]  # wavelength, flux, uncertainty rows
+    ((3, 50), '2MASS J0000+0000')
     """
     rows = [spectrum.spectral_axis.value, spectrum.flux.value]
     if spectrum.uncertainty is not None:

@@ -153,17 +153,40 @@ def channels_last(module):
     small feature maps: EMCCNN-1D predicted 26,000 instead of 6,500 spectra
     per second on 2 threads (batch 1024, 512 pixels, torch 2.13).  Results
     are the same; only the memory layout changes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = channels_last(conv(1, 1, 8, 7))
+    >>> layer.weight.shape, layer.weight.is_contiguous(memory_format=torch.channels_last)
+    (torch.Size([8, 1, 1, 7]), True)
     """
     return module.to(memory_format=torch.channels_last)
 
 
 def flat_features(channels, shape):
-    """Number of features after flattening ``channels`` maps of ``shape``."""
+    """Number of features after flattening ``channels`` maps of ``shape``.
+
+    Examples
+    --------
+    >>> flat_features(16, pooled_shape((64, 64), 4))
+    4096
+    """
     return int(channels * math.prod(shape))
 
 
 def conv_block(ndim, in_channels, out_channels, size, *, norm=True):
-    """Convolution, optional batch normalisation and ReLU, as a Sequential."""
+    """Convolution, optional batch normalisation and ReLU, as a Sequential.
+
+    Examples
+    --------
+    >>> import torch
+    >>> block = conv_block(1, 1, 8, 5)  # 1D: a 1 x 5 kernel on maps of height one
+    >>> [type(layer).__name__ for layer in block]
+    ['Conv2d', 'BatchNorm2d', 'ReLU']
+    >>> block(torch.ones(2, 1, 1, 100)).shape
+    torch.Size([2, 8, 1, 100])
+    """
     layers = [conv(ndim, in_channels, out_channels, size, bias=not norm)]
     if norm:
         layers.append(batch_norm(ndim, out_channels))
@@ -172,7 +195,15 @@ def conv_block(ndim, in_channels, out_channels, size, *, norm=True):
 
 
 def mlp_head(in_features, hidden_units, n_outputs, dropout):
-    """Fully connected layers with ReLU and dropout, ending in ``n_outputs`` logits."""
+    """Fully connected layers with ReLU and dropout, ending in ``n_outputs`` logits.
+
+    Examples
+    --------
+    >>> import torch
+    >>> head = mlp_head(128, [64, 32], 3, dropout=0.5)
+    >>> head(torch.ones(4, 128)).shape
+    torch.Size([4, 3])
+    """
     layers = []
     for units in hidden_units:
         layers += [nn.Linear(in_features, units), nn.ReLU(inplace=True)]
@@ -186,7 +217,7 @@ def mlp_head(in_features, hidden_units, n_outputs, dropout):
 class DenoisingEncoder(nn.Module):
     """Convolutional encoder, trained with the classifier, that denoises its input.
 
-    EMCCNN (Hong et al. 2023) puts a *supervised* denoising encoder in front
+    EMCCNN (Jiang et al.) puts a *supervised* denoising encoder in front
     of its convolution branches: it is trained by the classification loss,
     not as a separate autoencoder.  The paper's Appendix A with its layers is
     missing, so the layout is ours: ``len(channels)`` blocks of convolution,

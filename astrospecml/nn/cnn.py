@@ -17,7 +17,7 @@ __all__ = ["PlainCNN"]
 
 
 class PlainCNN(nn.Module):
-    """Plain CNN, the "MyCNN" baseline of Hong et al. (2023) [emccnn-cnn]_, in 1D and 2D.
+    """Plain CNN, the "MyCNN" baseline of Jiang et al. [emccnn-cnn]_, in 1D and 2D.
 
     Convolution, ReLU and max pooling by 2, ``len(channels)`` times, then a
     fully connected layer on the flattened maps.  The paper gives no sizes;
@@ -42,7 +42,7 @@ class PlainCNN(nn.Module):
 
     References
     ----------
-    .. [emccnn-cnn] Hong, W. et al. (2023), the EMCCNN paper (``shared/seeds`` 000/002), Tables 1-2.
+    .. [emccnn-cnn] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002), Tables 1-2.
 
     Examples
     --------

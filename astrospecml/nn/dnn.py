@@ -7,7 +7,7 @@ __all__ = ["DNN"]
 
 
 class DNN(nn.Module):
-    """Fully connected network, the "DNN" baseline of Hong et al. (2023) [emccnn-dnn]_.
+    """Fully connected network, the "DNN" baseline of Jiang et al. [emccnn-dnn]_.
 
     The paper uses four hidden layers with ReLU; it does not give their
     widths, so they halve from 512 to 64 here.  Folded 2D input is flattened,
@@ -26,7 +26,7 @@ class DNN(nn.Module):
 
     References
     ----------
-    .. [emccnn-dnn] Hong, W. et al. (2023), the EMCCNN paper (``shared/seeds`` 000/002), Table 1.
+    .. [emccnn-dnn] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002), Table 1.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""DRC-Net: two-arm 2D fibre stripes classified through a learned "extraction" (DRC-Net paper, 2024).
+"""DRC-Net: two-arm 2D fibre stripes classified through a learned "extraction" (Zhang et al. 2023, the DRC-Net paper).
 
 Each arm's stripe (11 x 3000 in the paper) passes a dimension-reduction
 module - three convolutions along the spatial axis with kernels 5x1, 5x1 and

@@ -1,4 +1,4 @@
-"""EMCCNN: the Enhanced Multi-scale Coded CNN of Hong et al. (2023)."""
+"""EMCCNN: the Enhanced Multi-scale Coded CNN of Jiang et al."""
 import torch
 from torch import nn
 
@@ -16,7 +16,7 @@ __all__ = ["EMCCNN"]
 
 
 class EMCCNN(nn.Module):
-    """Model from Hong et al. (2023) [emccnn]_: denoising encoder + multi-scale branches.
+    """Model from Jiang et al. [emccnn]_: denoising encoder + multi-scale branches.
 
     A supervised denoising encoder codes the spectrum (or the folded image);
     parallel convolution branches with different kernel sizes read the code at
@@ -78,9 +78,10 @@ class EMCCNN(nn.Module):
 
     References
     ----------
-    .. [emccnn] Hong, W. et al. (2023). "Classification of M dwarfs with an
-       Enhanced Multi-scale Coded Convolutional Neural Network", and its
-       LAMOST MRS cataclysmic-variable search.  See ``shared/seeds`` 000/002.
+    .. [emccnn] Jiang, B., Li, W., Sun, H., et al., "Enhanced Multi-scale
+       Coded Convolutional Neural Network", and its journal version, which
+       classifies SDSS M dwarfs and searches LAMOST MRS spectra for
+       cataclysmic variables.  See ``shared/seeds`` 000/002.
 
     Examples
     --------

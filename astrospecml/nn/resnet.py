@@ -48,7 +48,7 @@ class BasicBlock(nn.Module):
 
 
 class ResNet18(nn.Module):
-    """ResNet18 of He et al. (2016) [resnet]_, as used by Hong et al. (2023) [emccnn-resnet]_.
+    """ResNet18 of He et al. (2016) [resnet]_, as used by Jiang et al. [emccnn-resnet]_.
 
     A 7-pixel strided stem with max pooling, four stages of two residual
     blocks (the later three halving the resolution), global average pooling
@@ -73,7 +73,7 @@ class ResNet18(nn.Module):
     ----------
     .. [resnet] He, K., Zhang, X., Ren, S. & Sun, J. (2016), "Deep Residual
        Learning for Image Recognition", CVPR, doi:10.1109/CVPR.2016.90.
-    .. [emccnn-resnet] Hong, W. et al. (2023), the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-resnet] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
 
     Examples
     --------

@@ -18,7 +18,7 @@ __all__ = ["VGG16"]
 
 
 class VGG16(nn.Module):
-    """VGG16 of Simonyan & Zisserman (2015) [vgg]_, as used by Hong et al. (2023) [emccnn-vgg]_.
+    """VGG16 of Simonyan & Zisserman (2015) [vgg]_, as used by Jiang et al. [emccnn-vgg]_.
 
     Thirteen 3-pixel convolutions in five stages of 2, 2, 3, 3 and 3, each
     stage ending in max pooling by 2, then three fully connected layers: the
@@ -54,7 +54,7 @@ class VGG16(nn.Module):
     ----------
     .. [vgg] Simonyan, K. & Zisserman, A. (2015), "Very Deep Convolutional
        Networks for Large-Scale Image Recognition", ICLR, arXiv:1409.1556.
-    .. [emccnn-vgg] Hong, W. et al. (2023), the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-vgg] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
 
     Examples
     --------
