@@ -6,6 +6,7 @@ class it has to grow and appends generated spectra, while `predict` passes
 real spectra straight to the classifier.  `sample` draws any number of
 spectra of a class afterwards, as arrays or as `~specutils.Spectrum` objects.
 """
+import re
 from numbers import Integral, Real
 
 import astropy.units as u
@@ -29,7 +30,9 @@ from ._training import train_lcgan, train_sgan
 
 __all__ = ["LCGANOversampler", "SGANOversampler"]
 
-_SAMPLING_STRATEGY = BaseOverSampler._sampling_strategy_docstring
+# imbalanced-learn's text, its LaTeX written out: the docs render offline, with no MathJax.
+_SAMPLING_STRATEGY = re.sub(r":math:`([^`]*)`", lambda m: "``" + re.sub(r"[\\{}]", "", m.group(1)) + "``",
+                            BaseOverSampler._sampling_strategy_docstring)
 
 _COMMON = """n_iterations : int, default=2000
         Training steps of each GAN (the paper trains for 2,000 and more).

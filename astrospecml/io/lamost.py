@@ -46,7 +46,7 @@ def read_lamost_lrs(file_obj, **kwargs):
 
     The primary HDU holds five rows: flux, inverse variance, normalised flux,
     ``andmask`` and ``ormask``.  The vacuum wavelength grid is log-linear,
-    :math:`\\lambda_i = 10^{\\mathrm{COEFF0} + i\\,\\mathrm{COEFF1}}` Angstrom.
+    λ_i = 10^(COEFF0 + i COEFF1) Angstrom.
     Files of the first data releases store the wavelength itself in the third
     row and have no COEFF keywords: those are read too.
 

@@ -30,7 +30,7 @@ def _scaled(arrays, shift, scale):
 class FluxNorm(SpectralTransformer):
     """Divide each spectrum by a norm of its flux.
 
-    The LCGAN paper standardises each spectrum as :math:`x / \\lVert x \\rVert_2`;
+    The LCGAN paper standardises each spectrum as x / ‖x‖₂;
     the other norms are common alternatives.  Masked pixels are left out of the
     norm.  A spectrum whose norm is zero is returned unchanged, as
     :func:`sklearn.preprocessing.normalize` does.

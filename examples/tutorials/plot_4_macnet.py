@@ -81,13 +81,23 @@ models = {
 
 
 def inputs(arms, rows):
+    """The inputs a network takes: the 1D spectrum as an array, several arms as a SliceDict."""
+    if arms == ("spectrum",):
+        return data.X["spectrum"][rows]
     return SliceDict(**{arm: data.X[arm][rows] for arm in arms})
+
+
+def preprocessing(arms):
+    """Z-score every spectrum or stripe; pass the image through."""
+    if arms == ("spectrum",):
+        return ZScore()
+    return PerArm({arm: "passthrough" if arm == "image" else ZScore() for arm in arms})
 
 
 accuracy, fitted = {}, {}
 for name, (arms, classifier) in models.items():
     t0 = time.perf_counter()
-    model = make_pipeline(PerArm({arm: "passthrough" if arm == "image" else ZScore() for arm in arms}), classifier)
+    model = make_pipeline(preprocessing(arms), classifier)
     model.fit(inputs(arms, train), data.y[train])
     predicted = model.predict(inputs(arms, test))
     accuracy[name] = float(np.mean(predicted == data.y[test]))
