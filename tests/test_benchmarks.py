@@ -134,11 +134,16 @@ def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
     for metrics in models.values():
         assert set(metrics["accuracy_by_snr"]) == {label for label, _, _ in STRIPE_SNR_BINS}
         assert set(metrics["per_class"]) == {"M", "L", "T"}
+        # One outcome per test source and bin, agreeing with the bin's accuracy (for paired comparisons).
+        for label, (accuracy, n) in metrics["accuracy_by_snr"].items():
+            assert len(metrics["correct_by_snr"][label]) == n
+            assert np.mean(metrics["correct_by_snr"][label]) == pytest.approx(accuracy)
     assert report["windows"]["red"]["starts"] == [0, 256]
     for name in ("report.md", "report.rst", "per_class.csv", "results.json", "accuracy_vs_snr.png",
                  "window_search.png", "stripe_examples.png"):
         assert (tmp_path / name).exists(), name
     text = (tmp_path / "report.md").read_text()
     assert "DRC-Net minus RC-Net accuracy per S/N bin" in text
+    assert "the interval covers the choice of test sources, not the spread between trainings" in text
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     assert json.loads((tmp_path / "results.json").read_text())["windows"]["red"]["width"] == 256

@@ -50,6 +50,7 @@ from ..simulate import (
     simulate_cutouts,
     simulate_optical_objects,
 )
+from .metrics import paired_bootstrap_difference
 from .spex import SPEX_GRID, _throughput, on_common_grid
 from .stripes import _observe
 
@@ -296,14 +297,6 @@ def _inputs(X, arms, rows=None):
     return SliceDict(**{arm: X[arm][rows] for arm in arms})
 
 
-def _bootstrap_difference(correct_a, correct_b, rng, n=2000):
-    """Accuracy difference a - b and its 95% paired bootstrap interval over test objects."""
-    diff = correct_a.astype(float) - correct_b.astype(float)
-    draws = rng.randint(0, len(diff), (n, len(diff)))
-    means = diff[draws].mean(axis=1)
-    return float(diff.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
-
-
 def _run_task(data, profile, seed, say):
     classes = np.unique(data.y)
     train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=profile.test_size,
@@ -413,8 +406,8 @@ def run_macnet_benchmark(output_dir="astrospecml-benchmark/macnet", *, profile="
         comparisons = []
         for better, worse, what in COMPARISONS:
             for seed, results in runs.items():
-                mean, low, high = _bootstrap_difference(np.array(results[better]["correct"]),
-                                                        np.array(results[worse]["correct"]), rng)
+                mean, low, high = paired_bootstrap_difference(results[better]["correct"], results[worse]["correct"],
+                                                               rng)
                 comparisons.append({"seed": seed, "a": better, "b": worse, "changes": what, "difference": mean,
                                     "low": low, "high": high})
         report["tasks"][task] = {"description": data.description, "notes": data.notes, "n": len(data.y),

@@ -6,8 +6,9 @@ from sklearn.metrics import (
     f1_score,
     precision_recall_fscore_support,
 )
+from sklearn.utils import check_random_state
 
-__all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "subtype_errors"]
+__all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "paired_bootstrap_difference", "subtype_errors"]
 
 #: S/N bins of the report: (label, low, high), low inclusive.
 SNR_BINS = (("S/N < 30", 0.0, 30.0), ("30-100", 30.0, 100.0), ("> 100", 100.0, np.inf))
@@ -40,6 +41,38 @@ def accuracy_by_snr(y_true, y_pred, snr, bins=SNR_BINS):
         n = int(inside.sum())
         out[label] = (float(np.mean(y_true[inside] == y_pred[inside])) if n else float("nan"), n)
     return out
+
+
+def paired_bootstrap_difference(correct_a, correct_b, random_state=0, n_resamples=2000):
+    """Accuracy of model a minus model b on the same test objects, with its 95% interval.
+
+    The objects are resampled with replacement, keeping each object's pair
+    of outcomes together, so the interval says which differences the test
+    sample can resolve.  It does not cover the spread between trainings.
+
+    Parameters
+    ----------
+    correct_a, correct_b : array-like of bool
+        Whether each model classified each test object correctly.
+    random_state : int or RandomState, default=0
+    n_resamples : int, default=2000
+
+    Returns
+    -------
+    difference, low, high : float
+
+    Examples
+    --------
+    >>> a = [True] * 90 + [False] * 10
+    >>> b = [True] * 70 + [False] * 30
+    >>> difference, low, high = paired_bootstrap_difference(a, b)
+    >>> round(difference, 2), bool(0 < low < difference < high)
+    (0.2, True)
+    """
+    rng = check_random_state(random_state)
+    diff = np.asarray(correct_a, dtype=float) - np.asarray(correct_b, dtype=float)
+    means = diff[rng.randint(0, len(diff), (n_resamples, len(diff)))].mean(axis=1)
+    return float(diff.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
 def evaluate(model, X_train, y_train, X_test, y_test, snr_test):

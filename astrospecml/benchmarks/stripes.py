@@ -401,11 +401,12 @@ def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile=
 
 def _evaluate(model, data, kind):
     labels = list(CLASSES.values())
-    by_bin, predictions = {}, []
+    by_bin, correct, predictions = {}, {}, []
     for label, _, _ in STRIPE_SNR_BINS:
         y_pred = model.predict(_inputs(data, kind, label))
         predictions.append(y_pred)
         by_bin[label] = (float(accuracy_score(data.y_test, y_pred)), len(y_pred))
+        correct[label] = (y_pred == data.y_test).tolist()  # for paired comparisons between models
     y_true = np.tile(data.y_test, len(STRIPE_SNR_BINS))
     y_pred = np.concatenate(predictions)
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
@@ -413,6 +414,7 @@ def _evaluate(model, data, kind):
         "train_accuracy": float(accuracy_score(data.y_train, model.predict(_inputs(data, kind, "train")))),
         "test_accuracy": float(accuracy_score(y_true, y_pred)),
         "accuracy_by_snr": by_bin,
+        "correct_by_snr": correct,
         "per_class": {label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
                       for label, p, r, f, s in zip(labels, precision, recall, f1, support)},
         "labels": labels,
