@@ -144,6 +144,7 @@ def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
         assert (tmp_path / name).exists(), name
     text = (tmp_path / "report.md").read_text()
     assert "DRC-Net minus RC-Net accuracy per S/N bin" in text
+    assert "paired bootstrap interval over test sources of [" in text
     assert "the interval covers the choice of test sources, not the spread between trainings" in text
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     assert json.loads((tmp_path / "results.json").read_text())["windows"]["red"]["width"] == 256

@@ -85,6 +85,15 @@ def evaluate(model, X_train, y_train, X_test, y_test, snr_test):
         ``test_within_one``, ``test_rms_subtype``, ``accuracy_by_snr``,
         ``per_class`` (precision, recall, F1 and support per label),
         ``labels``, ``confusion`` and the test predictions ``y_pred``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> X, y = np.zeros((6, 2)), np.array([10, 10, 10, 11, 12, 10])
+    >>> scores = evaluate(DummyClassifier().fit(X, y), X, y, X, y, snr_test=[5, 50, 50, 200, 200, 200])
+    >>> scores["test_accuracy"], scores["test_within_one"], scores["accuracy_by_snr"]["> 100"]
+    (0.6666666666666666, 0.8333333333333334, (0.3333333333333333, 3))
     """
     train_pred = model.predict(X_train)
     y_pred = model.predict(X_test)
