@@ -12,7 +12,12 @@ Reading such a file never runs code from it: safetensors parses a JSON header
 and raw numbers, and classes are rebuilt only from their names, and only when
 they belong to astrospecml, scikit-learn, imbalanced-learn, ``torch.nn`` or
 ``torch.optim``, or are passed in ``trusted``.  A file whose checksum does not
-match (edited, truncated) is refused.
+match (edited, truncated) is refused.  The checksum guards *integrity*, not
+*authenticity*: anyone can write a model file with a valid checksum, so it
+tells you the file is the one that was saved, not who saved it.  What keeps a
+hostile file harmless is that loading executes nothing from it and checks
+every field (types, sizes of the weights the parameters imply, names that
+could shadow methods) before building anything.
 
 Pickle (and joblib) still work on every estimator of the package, for users
 who want them, but unpickling runs whatever code the file names: never
@@ -20,6 +25,7 @@ unpickle a model you did not make yourself.
 """
 import hashlib
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -252,17 +258,39 @@ def _read(path):
         raise ModelFileError(f"{path} is not a readable astrospecml model file ({err}).") from err
     if metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path} is a safetensors file but not an astrospecml model file.")
-    try:
-        format_version = int(metadata["format_version"])
-    except (KeyError, ValueError) as err:
-        raise ModelFileError(f"{path} has no valid format version.") from err
+    declared = metadata.get("format_version")
+    if not (isinstance(declared, str) and declared.isdigit() and len(declared) < 10):
+        raise ModelFileError(f"{path} has no valid format version (got {declared!r}).")
+    format_version = int(declared)
     if format_version > FORMAT_VERSION:
         raise ModelFileError(f"{path} was written in model-file format {format_version} by a newer astrospecml "
                              f"(this one reads format {FORMAT_VERSION}); upgrade astrospecml to load it.")
+    if format_version < 1:
+        raise ModelFileError(f"{path} declares the unknown model-file format {format_version}.")
     if metadata.get("checksum") != _checksum(metadata, tensors):
         raise ModelFileError(f"{path}: checksum mismatch; the file was modified or damaged after it was "
                              "saved and is not loaded.")
     return metadata, tensors
+
+
+def _json_field(metadata, name, kind, path):
+    """A JSON field of the metadata, of the given type, or ModelFileError."""
+    try:
+        value = json.loads(metadata[name])
+    except (KeyError, TypeError, ValueError, RecursionError) as err:
+        raise ModelFileError(f"{path}: the metadata field {name!r} is missing or not valid JSON "
+                             f"({type(err).__name__}).") from None
+    if not isinstance(value, kind):
+        raise ModelFileError(f"{path}: the metadata field {name!r} is a {type(value).__name__}, "
+                             f"not a {kind.__name__}.")
+    return value
+
+
+def _saved_versions(metadata, path):
+    versions = _json_field(metadata, "versions", dict, path)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in versions.items()):
+        raise ModelFileError(f"{path}: the metadata field 'versions' must map library names to version strings.")
+    return versions
 
 
 def model_info(path):
@@ -299,8 +327,8 @@ def model_info(path):
     return {
         "checksum": metadata["checksum"],
         "format_version": int(metadata["format_version"]),
-        "summary": json.loads(metadata["summary"]),
-        "versions": json.loads(metadata["versions"]),
+        "summary": _json_field(metadata, "summary", dict, path),
+        "versions": _saved_versions(metadata, path),
     }
 
 
@@ -342,7 +370,11 @@ class _Reader:
             return [self.value(v) for v in value]
         if not isinstance(value, dict):
             return value
+        if not value:
+            raise ModelFileError(f"{self.path} holds an empty tagged value.")
         (key, content), *_ = value.items()
+        if key in ("__array__", "__tensor__") and content not in self.tensors:
+            raise ModelFileError(f"{self.path} refers to the tensor {content!r}, which it does not hold.")
         if key == "__scalar__":
             return np.dtype(value["dtype"]).type(content)
         if key == "__quantity__":
@@ -373,7 +405,13 @@ class _Reader:
         raise ModelFileError(f"{self.path} holds an unknown value tag {key!r}.")
 
     def estimator(self, tree):
+        if not (isinstance(tree, dict) and isinstance(tree.get("class"), str)
+                and isinstance(tree.get("params"), dict) and isinstance(tree.get("state"), dict)):
+            raise ModelFileError(f"{self.path} holds a malformed estimator entry (a class name, params and state "
+                                 "are required).")
         cls = self.resolve(tree["class"], BaseEstimator)
+        for name in tree["state"]:
+            _check_state_name(cls, name, self.path)
         params = {k: self.value(v) for k, v in tree["params"].items()}
         state = {k: self.value(v) for k, v in tree["state"].items()}
         restore = getattr(cls, "_restore_persistent_state", None)
@@ -383,6 +421,24 @@ class _Reader:
         for name, value in state.items():
             setattr(estimator, name, value)
         return estimator
+
+
+def _check_state_name(cls, name, path):
+    """Refuse fitted-state names that would replace behaviour rather than hold data.
+
+    A state entry becomes an instance attribute; one named after a method, a
+    property or a dunder (``predict_proba``, ``__class__``) would change what
+    the estimator does, which a data file must never do.
+    """
+    if not (isinstance(name, str) and name.isidentifier()) or name.startswith("__"):
+        raise ModelFileError(f"{path} holds a fitted attribute named {name!r}, which is not a plain attribute name.")
+    try:
+        found = inspect.getattr_static(cls, name)
+    except AttributeError:
+        return
+    if callable(found) or hasattr(found, "__get__") or isinstance(found, (classmethod, staticmethod)):
+        raise ModelFileError(f"{path} holds a fitted attribute {name!r} that would shadow "
+                             f"{cls.__name__}.{name}; the file is not loaded.")
 
 
 def load_model(path, *, device=None, trusted=()):
@@ -435,7 +491,9 @@ def load_model(path, *, device=None, trusted=()):
     True
     """
     metadata, tensors = _read(path)
-    saved = json.loads(metadata["versions"])
+    saved = _saved_versions(metadata, path)
+    tree = _json_field(metadata, "model", dict, path)
+    _json_field(metadata, "summary", dict, path)  # not needed here, but a file is whole or refused
     here = _versions()
     differ = [f"{name} {saved[name]} (here {here[name]})" for name in RECORDED_LIBRARIES
               if name in saved and saved[name].split(".")[:2] != here[name].split(".")[:2]]
@@ -444,9 +502,9 @@ def load_model(path, *, device=None, trusted=()):
                       UserWarning, stacklevel=2)
     reader = _Reader(tensors, trusted, device, path)
     try:
-        return reader.estimator(json.loads(metadata["model"]))
+        return reader.estimator(tree)
     except ModelFileError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as err:
-        raise ModelFileError(f"{path} could not be rebuilt ({type(err).__name__}: {err}); it may come from an "
-                             "incompatible version of astrospecml.") from err
+    except Exception as err:  # noqa: BLE001 - whatever a malformed field provokes, the file is at fault
+        raise ModelFileError(f"{path} could not be rebuilt ({type(err).__name__}: {err}); it is malformed or "
+                             "comes from an incompatible version of astrospecml.") from err

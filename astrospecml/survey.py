@@ -33,7 +33,7 @@ from astropy.table import Table, vstack
 from specutils import Spectrum
 from tqdm.auto import tqdm
 
-from .persistence import load_model, model_info, save_model
+from .persistence import ModelFileError, load_model, model_info, save_model
 
 __all__ = ["PredictionSummary", "STATUSES", "predict_files", "read_predictions", "training_grid"]
 
@@ -157,7 +157,9 @@ def _read_spectrum(path, reader_format, grid, min_coverage):
 def _predict_batch(model, spectra):
     """Probabilities for a batch; on failure, spectrum by spectrum, so one bad spectrum fails alone."""
     try:
-        return [(p, None) for p in model.predict_proba(spectra)]
+        batch = np.asarray(model.predict_proba(spectra), dtype=float)
+        if np.all(np.isfinite(batch)):
+            return [(p, None) for p in batch]
     except Exception:  # noqa: BLE001 - isolate the culprit below
         pass
     results = []
@@ -221,6 +223,9 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
         indices = list(usable)
         spectra = [usable[i] for i in indices]
         for i, (p, error) in zip(indices, _predict_batch(model, spectra)):
+            if error is None and not np.all(np.isfinite(p)):
+                error = ("the model gave non-finite probabilities (flux far outside the training range, or a "
+                         "model with non-finite weights)")
             if error is None:
                 proba[i] = p
             else:
@@ -239,11 +244,15 @@ _MODELS = {}  # per process: the loaded model of each model file, so a worker lo
 
 
 def _cached_model(model_file, checksum, device):
+    """The model in ``model_file``, loaded once per process, refused unless it is the job's model."""
     key = (os.fspath(model_file), checksum, device)
     if key not in _MODELS:
         _MODELS.clear()
-        model = load_model(model_file, device=device)
-        _MODELS[key] = model
+        found = model_info(model_file)["checksum"]
+        if found != checksum:
+            raise ModelFileError(f"{model_file} is not the model of this job (checksum {found}, the job's is "
+                                 f"{checksum}); run predict_files again with the job's model to restore it.")
+        _MODELS[key] = load_model(model_file, device=device)
     return _MODELS[key]
 
 
@@ -251,18 +260,21 @@ def _shard_path(output, shard, extension):
     return Path(output) / f"predictions-{shard:06d}{extension}"
 
 
-def _run_shard(job, shard, paths, threads=None):
-    """Predict shard ``shard`` (its input ``paths``) and write it atomically; returns its status counts.
+def _run_shard(job, output, shard, paths, threads=None):
+    """Predict shard ``shard`` (its input ``paths``) and write it atomically into ``output``.
 
-    The task carries its own paths (a few kB) rather than each worker reading
-    the job's whole input list: with millions of inputs that list alone would
-    cost every worker about 100 bytes per file.
+    Returns the shard's status counts.  ``output`` is the folder the caller
+    named, never a path read from the job file, so a copied or moved job
+    folder writes into itself.  The task carries its own paths (a few kB)
+    rather than each worker reading the job's whole input list: with
+    millions of inputs that list alone would cost every worker about 100
+    bytes per file.
     """
     if threads:
         import torch
 
         torch.set_num_threads(threads)
-    output = Path(job["output"])
+    output = Path(output)
     model = _cached_model(output / MODEL_FILE, job["model_checksum"], job["device"])
     grid = training_grid(model)
     table = predict_paths(model, paths, grid=grid, reader_format=job["reader_format"],
@@ -283,8 +295,23 @@ def _write_table(table, path, output_format):
         import pyarrow.parquet as pq
 
         pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}), path)
+    elif output_format == "fits":
+        # FITS strings are bytes: values are stored as UTF-8, so any file name or class label
+        # survives; column names must be ASCII, so a non-ASCII class in ``proba_<class>`` is
+        # written in Punycode with IDNA's "xn--" prefix and decoded on reading.
+        encoded = Table({_fits_column_name(name): np.char.encode(np.asarray(table[name]), "utf-8")
+                         if table[name].dtype.kind == "U" else table[name] for name in table.colnames})
+        encoded.write(path, format="fits", overwrite=True)
     else:
         table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
+
+
+def _fits_column_name(name):
+    return name if name.isascii() else "xn--" + name.encode("punycode").decode("ascii")
+
+
+def _column_name_from_fits(name):
+    return name[4:].encode("ascii").decode("punycode") if name.startswith("xn--") else name
 
 
 def _read_table(path, output_format):
@@ -293,13 +320,36 @@ def _read_table(path, output_format):
 
         data = pq.read_table(path)
         return Table({name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names})
-    return Table.read(path, format=OUTPUT_FORMATS[output_format][0])
+    if output_format == "fits":
+        # mask_invalid=False: an empty error message is an empty string, a missing probability NaN.
+        table = Table.read(path, format="fits", mask_invalid=False, character_as_bytes=True)
+        return Table({_column_name_from_fits(name): np.char.decode(np.asarray(table[name]), "utf-8")
+                      if table[name].dtype.kind == "S" else np.asarray(table[name]) for name in table.colnames})
+    table = Table.read(path, format=OUTPUT_FORMATS[output_format][0])
+    return Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
+                  and table[name].dtype.kind == "U" else table[name] for name in table.colnames})
 
 
-def _run_shard_on_worker(job, shard, paths):
+def _shard_is_whole(path, output_format, first_index, n_rows):
+    """Whether a finished shard reads back with the rows it must hold (a truncated copy does not)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a damaged file's reader warnings: the verdict says it all
+            if output_format == "parquet":
+                import pyarrow.parquet as pq
+
+                index = pq.read_table(path, columns=["index"])["index"].to_numpy()
+            else:
+                index = np.asarray(_read_table(path, output_format)["index"])
+    except Exception:  # noqa: BLE001 - any failure to read it back means the shard must be redone
+        return False
+    return np.array_equal(index, np.arange(first_index, first_index + n_rows))
+
+
+def _run_shard_on_worker(job, output, shard, paths):
     from distributed import get_worker
 
-    return _run_shard(job, shard, paths, threads=get_worker().state.nthreads)
+    return _run_shard(job, output, shard, paths, threads=get_worker().state.nthreads)
 
 
 # -- the job --------------------------------------------------------------------------------------
@@ -365,8 +415,32 @@ def _checksum_of(model, output):
         scratch.unlink(missing_ok=True)
 
 
+def _install_model(model, model_path):
+    """Put the job's model copy in the job folder (atomically); returns its checksum."""
+    if isinstance(model, (str, os.PathLike)):
+        checksum = model_info(model)["checksum"]  # also refuses a damaged file before any work
+        if Path(model).resolve() != model_path.resolve():
+            shutil.copyfile(model, model_path.with_name(MODEL_FILE + PARTIAL))
+            os.replace(model_path.with_name(MODEL_FILE + PARTIAL), model_path)
+        return checksum
+    return save_model(model, model_path)
+
+
+def _copy_checksum(model_path):
+    try:
+        return model_info(model_path)["checksum"]
+    except (ModelFileError, OSError):
+        return None
+
+
 def _prepare(model, paths, output, settings, overwrite):
-    """Create or re-open the job in ``output``; returns the job description."""
+    """Create or re-open the job in ``output``; returns the job description.
+
+    Everything the job needs lives inside ``output`` and is found relative to
+    it, so a job folder can be copied or moved and resumed where it is.  On
+    resumption the model copy is checked against the job's checksum (and
+    restored from ``model`` when it differs), as is every finished shard.
+    """
     output.mkdir(parents=True, exist_ok=True)
     for leftover in output.glob(f"*{PARTIAL}"):  # from a run killed while writing
         leftover.unlink()
@@ -376,30 +450,35 @@ def _prepare(model, paths, output, settings, overwrite):
         for name in output.glob("predictions-*"):
             name.unlink()
         job_path.unlink()
+    model_path = output / MODEL_FILE
     if job_path.exists():
-        job = json.loads(job_path.read_text())
+        try:
+            job = json.loads(job_path.read_text())
+            if not isinstance(job, dict) or job.get("format") != "astrospecml-predictions":
+                raise ValueError("not a job description")
+        except ValueError as err:
+            raise ValueError(f"{job_path} is damaged ({err}); predict into a new directory, or pass "
+                             "overwrite=True to start this one again.") from None
         wanted = {"inputs_sha256": inputs_hash, **settings}
         wanted["model_checksum"] = _checksum_of(model, output)
-        differ = [k for k, v in wanted.items() if k in job and job[k] != v and k != "device"]
+        differ = [k for k, v in wanted.items() if job.get(k) != v and k != "device"]
         if differ:
             raise ValueError(f"{output} holds a job with other {', '.join(differ)}; predict into a new "
                              "directory, or pass overwrite=True to start this one again.")
+        if _copy_checksum(model_path) != job["model_checksum"]:
+            warnings.warn(f"{model_path} is missing, damaged or not the job's model; restoring it from the model "
+                          "given.", UserWarning, stacklevel=3)
+            _install_model(model, model_path)
         job["device"] = settings["device"]
+        job.pop("output", None)  # written by astrospecml 0.1.0.dev0 jobs; the folder given is the truth
         return job, False
     if any(output.glob("predictions-*")):
         raise ValueError(f"{output} holds prediction shards but no {JOB_FILE}; it is not a job directory "
                          "this function wrote. Use another directory.")
-    model_path = output / MODEL_FILE
-    if isinstance(model, (str, os.PathLike)):
-        checksum = model_info(model)["checksum"]  # also refuses a damaged file before any work
-        if Path(model).resolve() != model_path.resolve():
-            shutil.copyfile(model, model_path.with_name(MODEL_FILE + PARTIAL))
-            os.replace(model_path.with_name(MODEL_FILE + PARTIAL), model_path)
-    else:
-        checksum = save_model(model, model_path)
+    checksum = _install_model(model, model_path)
     _write_atomically(output / INPUTS_FILE, "\n".join(paths) + "\n")
-    job = {"format": "astrospecml-predictions", "output": str(output), "n_inputs": len(paths),
-           "inputs_sha256": inputs_hash, "model_checksum": checksum, **settings}
+    job = {"format": "astrospecml-predictions", "n_inputs": len(paths), "inputs_sha256": inputs_hash,
+           "model_checksum": checksum, **settings}
     _write_atomically(job_path, json.dumps(job, indent=1))  # last: its presence means the job is set up
     return job, True
 
@@ -522,8 +601,16 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     job, _ = _prepare(model, paths, output, settings, overwrite)
     n_shards = -(-len(paths) // shard_size)
     extension = OUTPUT_FORMATS[output_format][1]
-    todo = [s for s in range(n_shards) if not _shard_path(output, s, extension).exists()]
     sizes = {s: min(shard_size, len(paths) - s * shard_size) for s in range(n_shards)}
+    todo = []
+    for shard in range(n_shards):
+        path = _shard_path(output, shard, extension)
+        if path.exists() and not _shard_is_whole(path, output_format, shard * shard_size, sizes[shard]):
+            warnings.warn(f"{path.name} is damaged (unreadable or not its {sizes[shard]} rows); redoing it.",
+                          UserWarning, stacklevel=2)
+            path.unlink()
+        if not path.exists():
+            todo.append(shard)
     resumed = len(paths) - sum(sizes[s] for s in todo)
     counts = {}
     bar = tqdm(total=len(paths), initial=resumed, unit="file", desc="predicting", disable=not progress,
@@ -540,9 +627,9 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     try:
         if engine == "local":
             for shard in todo:
-                done(shard, _run_shard(job, shard, shard_paths(shard)))
+                done(shard, _run_shard(job, output, shard, shard_paths(shard)))
         else:
-            _run_on_dask(job, todo, shard_paths, scheduler, n_workers, done)
+            _run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done)
     finally:
         bar.close()
     return PredictionSummary(output=output, n_inputs=len(paths), n_shards=n_shards, n_resumed=resumed,
@@ -550,7 +637,7 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
                              seconds=time.perf_counter() - start)
 
 
-def _run_on_dask(job, todo, shard_paths, scheduler, n_workers, done):
+def _run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done):
     """Shards as Dask tasks, a bounded number in flight so the scheduler's memory stays flat too."""
     from distributed import Client, LocalCluster, as_completed
 
@@ -566,12 +653,14 @@ def _run_on_dask(job, todo, shard_paths, scheduler, n_workers, done):
         client = scheduler
     try:
         window = 2 * max(sum(client.nthreads().values()), 1)
+        folder = hashlib.sha256(str(output).encode()).hexdigest()[:8]  # copies of a job folder are other tasks
         pending = iter(todo)
 
         def submit(shard):
             # A key per (model, shard): resubmitting the same shard is the same task.
-            key = f"astrospecml-{job['model_checksum'][7:19]}-{job['inputs_sha256'][:12]}-shard-{shard}"
-            return client.submit(_run_shard_on_worker, job, shard, shard_paths(shard), key=key, pure=False)
+            key = f"astrospecml-{job['model_checksum'][7:19]}-{job['inputs_sha256'][:12]}-{folder}-shard-{shard}"
+            return client.submit(_run_shard_on_worker, job, str(output), shard, shard_paths(shard), key=key,
+                                 pure=False)
 
         futures = {}
         for shard in pending:
@@ -609,7 +698,8 @@ def read_predictions(output):
     Raises
     ------
     ValueError
-        When the directory holds no job.
+        When the directory holds no job, or a shard cannot be read (running
+        the job again redoes it).
 
     Examples
     --------
@@ -638,6 +728,13 @@ def read_predictions(output):
     shards = sorted(output.glob(f"predictions-*{extension}"))
     if not shards:
         return Table()
-    table = vstack([_read_table(path, job["output_format"]) for path in shards], join_type="exact")
+    tables = []
+    for path in shards:
+        try:
+            tables.append(_read_table(path, job["output_format"]))
+        except Exception as err:  # noqa: BLE001 - named below with the way out
+            raise ValueError(f"{path} cannot be read ({type(err).__name__}: {err}); run the same predict_files "
+                             "job again: it redoes damaged shards.") from err
+    table = vstack(tables, join_type="exact")
     table.sort("index")
     return table

@@ -329,6 +329,24 @@ def test_bad_input_errors():
         SpectrumClassifier(module="emccnn").fit(X, y)
 
 
+def test_flux_beyond_float32_and_non_finite_outputs_get_clear_errors():
+    X, y = two_class_spectra()
+    clf = DNNClassifier(hidden_units=(8,), **FAST)
+    with pytest.raises(ValueError, match="NaN or inf flux.*BadPixelImputer"):
+        clf.fit(np.where(np.arange(48) == 5, np.nan, X), y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        clf.fit(X * 1e39, y)
+    clf.fit(X * 1e37, y)  # near float32's limit its statistics are taken in float64 and stay finite
+    assert np.isfinite(clf.input_scale_) and np.all(np.isfinite(clf.predict_proba(X * 1e37)))
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        clf.predict(X * 1e39)
+    with torch.no_grad():
+        for weight in clf.net_.module_.parameters():
+            weight.fill_(float("nan"))
+    with pytest.raises(ValueError, match="non-finite probabilities for 60 of 60 inputs"):
+        clf.predict_proba(X * 1e37)
+
+
 def test_networks_report_their_size():
     X, y = two_class_spectra()
     clf = tiny_emccnn(max_epochs=1).fit(X, y)

@@ -211,3 +211,90 @@ def test_other_library_versions_warn_but_load(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_model(path)  # same versions: silent
+
+
+# -- malformed metadata: always ModelFileError, never a raw exception or a huge allocation -----------
+
+def _dnn_file(tmp_path):
+    from astrospecml.classifiers import DNNClassifier
+
+    clf = DNNClassifier(hidden_units=(8,), max_epochs=1, random_state=0).fit(X_SPECTRA, Y_LABELS)
+    path = tmp_path / "dnn.safetensors"
+    save_model(clf, path)
+    metadata, tensors = persistence._read(path)
+    return clf, metadata, tensors
+
+
+def _edited_tree(metadata, edit):
+    tree = json.loads(metadata["model"])
+    edit(tree)
+    return {**metadata, "model": json.dumps(tree)}
+
+
+MALFORMED = {
+    "model missing": lambda m: {k: v for k, v in m.items() if k != "model"},
+    "model not JSON": lambda m: {**m, "model": "{not json"},
+    "model a list": lambda m: {**m, "model": "[1, 2]"},
+    "versions missing": lambda m: {k: v for k, v in m.items() if k != "versions"},
+    "versions a list": lambda m: {**m, "versions": "[1]"},
+    "version a number": lambda m: {**m, "versions": json.dumps({"torch": 2})},
+    "summary not JSON": lambda m: {**m, "summary": "}"},
+    "format_version negative": lambda m: {**m, "format_version": "-5"},
+    "format_version zero": lambda m: {**m, "format_version": "0"},
+    "format_version huge": lambda m: {**m, "format_version": "9" * 5000},
+    "format_version words": lambda m: {**m, "format_version": "one"},
+    "no class": lambda m: _edited_tree(m, lambda t: t.pop("class")),
+    "params a list": lambda m: _edited_tree(m, lambda t: t.update(params=[1])),
+    "state missing": lambda m: _edited_tree(m, lambda t: t.pop("state")),
+    "unknown parameter": lambda m: _edited_tree(m, lambda t: t["params"].update(nonsense=1)),
+    "bad scalar dtype": lambda m: _edited_tree(m, lambda t: t["state"].update(
+        input_offset_={"__scalar__": 1.0, "dtype": "no such dtype"})),
+    "overflowing scalar": lambda m: _edited_tree(m, lambda t: t["state"].update(
+        input_offset_={"__scalar__": 10 ** 400, "dtype": "<i8"})),
+    "missing tensor": lambda m: _edited_tree(m, lambda t: t["state"].update(x_={"__array__": "t999"})),
+    "empty tag": lambda m: _edited_tree(m, lambda t: t["state"].update(x_={})),
+    "unknown tag": lambda m: _edited_tree(m, lambda t: t["state"].update(x_={"__pickle__": "..."})),
+    "bad unit": lambda m: _edited_tree(m, lambda t: t["state"].update(x_={"__unit__": "not a unit"})),
+    "list array of objects": lambda m: _edited_tree(m, lambda t: t["state"].update(
+        classes_={"__list_array__": [1, 2], "dtype": "<U1", "shape": [5, 5]})),
+}
+
+
+@pytest.mark.parametrize("damage", list(MALFORMED), ids=list(MALFORMED))
+def test_every_malformed_field_gives_model_file_error(tmp_path, damage):
+    _, metadata, tensors = _dnn_file(tmp_path)
+    _craft(tmp_path / "bad.safetensors", MALFORMED[damage](metadata), tensors)
+    with pytest.raises(ModelFileError):
+        load_model(tmp_path / "bad.safetensors")
+
+
+@pytest.mark.parametrize("damage", ["versions a list", "summary not JSON", "format_version negative"])
+def test_model_info_refuses_malformed_fields_too(tmp_path, damage):
+    _, metadata, tensors = _dnn_file(tmp_path)
+    _craft(tmp_path / "bad.safetensors", MALFORMED[damage](metadata), tensors)
+    with pytest.raises(ModelFileError):
+        model_info(tmp_path / "bad.safetensors")
+
+
+def test_parameters_implying_a_huge_network_are_refused_before_allocating(tmp_path):
+    import resource
+
+    _, metadata, tensors = _dnn_file(tmp_path)
+    crafted = _edited_tree(metadata, lambda t: t["params"].update(hidden_units={"__tuple__": [2_500_000]}))
+    _craft(tmp_path / "huge.safetensors", crafted, tensors)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ModelFileError, match="does not match the weights it stores"):
+        load_model(tmp_path / "huge.safetensors")
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100  # building it would take 2,500,000 x 32 x 4 bytes = 320 MB for one layer alone
+
+
+@pytest.mark.parametrize("name", ["predict_proba", "__class__", "__dict__", "n_parameters_", "fit", "not an id"])
+def test_state_cannot_shadow_methods_properties_or_the_class(tmp_path, name):
+    _, metadata, tensors = _dnn_file(tmp_path)
+    crafted = _edited_tree(metadata, lambda t: t["state"].update({name: "astrospecml.cli"}))
+    _craft(tmp_path / "shadow.safetensors", crafted, tensors)
+    with pytest.raises(ModelFileError, match="fitted attribute"):
+        load_model(tmp_path / "shadow.safetensors")
+    plain = load_model(tmp_path / "dnn.safetensors")  # the unedited file loads
+    assert callable(plain.predict_proba)

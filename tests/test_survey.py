@@ -283,3 +283,159 @@ def test_console_command_writes_fits_shards(tmp_path, model_file, capsys):
     assert len(Table.read(shards[0])) == 4
     rows = read_predictions(tmp_path / "out")
     assert sorted(rows["status"]) == ["ok"] * 5 + ["unreadable"]
+
+
+# -- jobs that trust nothing they did not write -------------------------------------------------------
+
+def _rows_equal(rows, expected, ignore=("file",)):
+    assert len(rows) == len(expected)
+    for name in expected.colnames:
+        if name not in ignore:
+            np.testing.assert_array_equal(rows[name], expected[name])
+
+
+def test_a_copied_moved_or_edited_job_folder_writes_only_into_itself(tmp_path, model_file):
+    import json
+    import shutil
+
+    pattern = _many_files(tmp_path / "in", 20)
+    kwargs = dict(shard_size=2, reader_format="tabular-fits", progress=False)
+    predict_files(model_file, pattern, tmp_path / "reference", **kwargs)
+    expected = read_predictions(tmp_path / "reference")
+    half = tmp_path / "half"
+    shutil.copytree(tmp_path / "reference", half)
+    for shard in sorted(half.glob("predictions-*.parquet"))[6:]:
+        shard.unlink()  # a half-done job: 6 of 10 shards
+
+    copy = tmp_path / "copy"
+    shutil.copytree(half, copy)
+    summary = predict_files(model_file, pattern, copy, **kwargs)
+    assert summary.n_resumed == 12 and sum(summary.status_counts.values()) == 8
+    assert len(list(half.glob("predictions-*"))) == 6  # the original folder is untouched
+    _rows_equal(read_predictions(copy), expected)
+
+    moved = tmp_path / "moved"
+    shutil.move(half, moved)
+    predict_files(model_file, pattern, moved, **kwargs)
+    _rows_equal(read_predictions(moved), expected)
+
+    edited = tmp_path / "edited"
+    shutil.copytree(copy, edited)
+    for shard in sorted(edited.glob("predictions-*.parquet"))[8:]:
+        shard.unlink()
+    job = json.loads((edited / "job.json").read_text())
+    job["output"] = str(tmp_path / "elsewhere")  # as an attacker or an old version would write it
+    (edited / "job.json").write_text(json.dumps(job))
+    predict_files(model_file, pattern, edited, **kwargs)
+    assert not (tmp_path / "elsewhere").exists()
+    _rows_equal(read_predictions(edited), expected)
+
+
+def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, model_file):
+    import shutil
+
+    from astrospecml import survey
+    from astrospecml.persistence import ModelFileError, load_model
+
+    pattern = _many_files(tmp_path / "in", 12)
+    kwargs = dict(shard_size=4, reader_format="tabular-fits", progress=False)
+    predict_files(model_file, pattern, tmp_path / "reference", **kwargs)
+    expected = read_predictions(tmp_path / "reference")
+
+    other = load_model(model_file)
+    other.steps[-1][1].set_params(random_state=1, max_epochs=2, validation_fraction=None)
+    other.fit([Spectrum(flux=np.ones(64) * u.Jy, spectral_axis=GRID)] * 4, CLASSES[[0, 1, 0, 1]])
+    save_model(other, tmp_path / "other.safetensors")
+
+    out = tmp_path / "job"
+    shutil.copytree(tmp_path / "reference", out)
+    (out / "predictions-000002.parquet").unlink()
+    shutil.copyfile(tmp_path / "other.safetensors", out / "model.safetensors")  # a valid model, not the job's
+    with pytest.raises(ModelFileError, match="not the model of this job"):
+        survey._cached_model(out / "model.safetensors", expected["model_checksum"][0], "cpu")
+    with pytest.warns(UserWarning, match="not the job's model; restoring it"):
+        predict_files(model_file, pattern, out, **kwargs)
+    _rows_equal(read_predictions(out), expected)
+    # The job's own model is still required: another one is refused before any work.
+    with pytest.raises(ValueError, match="holds a job with other model_checksum"):
+        predict_files(tmp_path / "other.safetensors", pattern, out, **kwargs)
+
+
+def test_non_finite_probabilities_are_failed_rows_never_ok(tmp_path, model_file):
+    import torch
+
+    from astrospecml.persistence import load_model
+
+    pattern = _many_files(tmp_path / "in", 4)
+    model = load_model(model_file)
+    with torch.no_grad():
+        for weight in model.steps[-1][1].net_.module_.parameters():
+            weight.fill_(float("nan"))
+    import glob
+
+    rows = predict_paths(model, sorted(glob.glob(pattern)), reader_format="tabular-fits")
+    assert "ok" not in set(rows["status"])
+    readable = rows[rows["status"] != "unreadable"]
+    assert len(readable) == 3 and set(readable["status"]) == {"failed"}
+    assert all("non-finite probabilities" in error for error in readable["error"])
+    assert set(readable["predicted_class"]) == {""}
+
+
+def test_a_file_stored_red_to_blue_is_predicted_like_its_blue_to_red_twin(tmp_path, model_file):
+    from astrospecml.persistence import load_model
+
+    rng = np.random.default_rng(5)
+    wave = np.linspace(4000, 8000, 150)
+    paths = []
+    for i, kind in enumerate(CLASSES):
+        flux = _flux(wave, kind, rng)
+        Spectrum(flux=flux * u.Jy, spectral_axis=wave * u.AA).write(tmp_path / f"up{i}.fits", format="tabular-fits")
+        Spectrum(flux=flux[::-1] * u.Jy, spectral_axis=wave[::-1] * u.AA).write(tmp_path / f"down{i}.fits",
+                                                                                 format="tabular-fits")
+        paths += [str(tmp_path / f"up{i}.fits"), str(tmp_path / f"down{i}.fits")]
+    model = load_model(model_file)
+    rows = predict_paths(model, paths, reader_format="tabular-fits")
+    assert list(rows["status"]) == ["ok"] * 4, list(rows["error"])
+    assert list(rows["predicted_class"]) == [CLASSES[0]] * 2 + [CLASSES[1]] * 2
+    np.testing.assert_allclose(rows["proba_PLAIN"][0::2], rows["proba_PLAIN"][1::2], rtol=1e-6)
+
+
+def test_fits_shards_keep_non_ascii_names_and_labels_and_empty_strings(tmp_path):
+    rng = np.random.default_rng(6)
+    labels = np.array(["Émission", "平坦"])
+    wave = np.linspace(4000, 8000, 120)
+    spectra = [Spectrum(flux=_flux(wave, CLASSES[k % 2], rng) * u.Jy, spectral_axis=wave * u.AA) for k in range(30)]
+    model = make_pipeline(Resample(GRID), FluxNorm(),
+                          DNNClassifier(hidden_units=(8,), max_epochs=5, lr=1e-2, random_state=0))
+    model.fit(spectra, labels[np.arange(30) % 2])
+    folder = tmp_path / "spéctres"
+    folder.mkdir()
+    for k in range(3):
+        spectra[k].write(folder / f"étoile-{k}.fits", format="tabular-fits")
+    (folder / "cassé.fits").write_text("not FITS")
+    summary = predict_files(model, str(folder / "*.fits"), tmp_path / "out", output_format="fits", shard_size=2,
+                            reader_format="tabular-fits", progress=False)
+    assert summary.status_counts == {"ok": 3, "unreadable": 1}
+    rows = read_predictions(tmp_path / "out")
+    assert sorted(rows["id"]) == ["cassé", "étoile-0", "étoile-1", "étoile-2"]
+    assert set(rows["predicted_class"][rows["status"] == "ok"]) <= set(labels)
+    assert "proba_Émission" in rows.colnames
+    assert list(rows["error"][rows["status"] == "ok"]) == ["", "", ""]  # empty, not masked
+    assert not any(getattr(rows[name], "mask", None) is not None and rows[name].mask.any() for name in rows.colnames)
+
+
+@pytest.mark.filterwarnings("ignore:Error validating header")  # astropy on the truncated FITS shard
+@pytest.mark.parametrize("output_format", ["parquet", "fits", "ecsv"])
+def test_a_damaged_shard_is_redone_on_resume(tmp_path, model_file, output_format):
+    pattern = _many_files(tmp_path / "in", 12)
+    kwargs = dict(shard_size=4, reader_format="tabular-fits", output_format=output_format, progress=False)
+    predict_files(model_file, pattern, tmp_path / "job", **kwargs)
+    expected = read_predictions(tmp_path / "job")
+    shard = sorted((tmp_path / "job").glob("predictions-*"))[1]
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])  # truncated, as by a full disk
+    with pytest.raises(ValueError, match="run the same predict_files job again"):
+        read_predictions(tmp_path / "job")
+    with pytest.warns(UserWarning, match="damaged"):
+        summary = predict_files(model_file, pattern, tmp_path / "job", **kwargs)
+    assert summary.n_resumed == 8 and sum(summary.status_counts.values()) == 4
+    _rows_equal(read_predictions(tmp_path / "job"), expected, ignore=())

@@ -35,7 +35,7 @@ from specutils import Spectrum
 
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
-from ..io.convert import is_astropy_batch, same_grid, to_array
+from ..io.convert import check_finite, is_astropy_batch, same_grid, to_array
 from ..model_selection import source_disjoint_split
 
 __all__ = ["SpectrumClassifier"]
@@ -245,6 +245,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                                     "spectral_axis", None)
             if spectral_axis is not None and spectral_axis.ndim > 1:  # SpectrumCollection: one row per spectrum
                 spectral_axis = spectral_axis[0]
+        _check_flux_values(X)
         if reset:
             X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
             self.spectral_axis_ = spectral_axis
@@ -260,8 +261,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was fitted on "
                              f"samples of shape {self.input_shape_}.")
         if reset:
-            self.input_offset_ = float(X.mean())
-            spread = float(X.std())
+            self.input_offset_, spread = _offset_and_spread(X)
             self.input_scale_ = spread if np.isfinite(spread) and spread > 0 else 1.0
         # One offset and scale for all pixels keeps the spectral shape; it puts
         # any flux scale (FluxNorm's l2 norm gives ~1/sqrt(L)) where batch
@@ -291,8 +291,9 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if reset:
             self.spectral_axis_ = axes or None
             self.__dict__.pop("n_features_in_", None)
-            self.input_offset_ = {name: float(batch.mean()) for name, batch in arms.items()}
-            spreads = {name: float(batch.std()) for name, batch in arms.items()}
+            statistics = {name: _offset_and_spread(batch) for name, batch in arms.items()}
+            self.input_offset_ = {name: offset for name, (offset, _) in statistics.items()}
+            spreads = {name: spread for name, (_, spread) in statistics.items()}
             self.input_scale_ = {name: v if np.isfinite(v) and v > 0 else 1.0 for name, v in spreads.items()}
         else:
             fitted = self.input_shape_
@@ -452,7 +453,18 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X, _ = self._validate_input(X, reset=False)
         with torch.inference_mode():
-            return self.net_.predict_proba(X).astype(np.float64)
+            proba = self.net_.predict_proba(X).astype(np.float64)
+        bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+        if len(bad):
+            reach = ""
+            if isinstance(X, np.ndarray):
+                reach = (f"; their standardised input reaches {np.abs(X[bad]).max():.3g}, where the training "
+                         "spectra's is of order 1")
+            raise ValueError(
+                f"the network gave non-finite probabilities for {len(bad)} of {len(proba)} inputs (first: index "
+                f"{bad[0]}){reach}. Normalise the spectra as the training spectra were (FluxNorm), or check the "
+                "model's weights.")
+        return proba
 
     def predict(self, X):
         """Most probable class of each input.
@@ -571,6 +583,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         weights = state.pop("module_state_")
         for name, value in state.items():
             setattr(estimator, name, value)
+        estimator._check_stored_weights(weights, source)
         estimator.device_ = estimator._resolve_device()
         estimator.net_ = estimator._make_net(estimator.input_shape_, len(estimator.classes_), estimator.device_)
         estimator.net_.initialize()
@@ -579,8 +592,59 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         return estimator
 
 
+    def _check_stored_weights(self, weights, source):
+        """Compare the weights the parameters imply with the stored ones, before allocating any.
+
+        The network is built on PyTorch's ``meta`` device, which records
+        shapes without memory, so a file whose parameters ask for a huge
+        network (``hidden_units=(2_500_000,)``) is refused at no cost.
+        """
+        from ..persistence import ModelFileError
+
+        if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
+            raise ModelFileError(f"{source}: the network weights are not a mapping of names to tensors.")
+        shape = self.input_shape_
+        with torch.device("meta"):
+            module = self._module_class()(
+                n_outputs=len(self.classes_),
+                input_shape=dict(shape) if isinstance(shape, dict) else tuple(shape),
+                **self._module_kwargs())
+        implied = {name: tuple(t.shape) for name, t in module.state_dict().items()}
+        stored = {name: tuple(t.shape) for name, t in weights.items()}
+        if implied != stored:
+            differ = sorted(set(implied) ^ set(stored)) or [
+                name for name in implied if implied[name] != stored[name]]
+            name = differ[0]
+            raise ModelFileError(
+                f"{source}: the network its parameters describe does not match the weights it stores (first "
+                f"difference: {name!r}, implied {implied.get(name, 'absent')}, stored {stored.get(name, 'absent')}); "
+                "the file is malformed and is not loaded.")
+
+
 SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(
     "{attributes}", FITTED_ATTRIBUTES)
+
+
+def _offset_and_spread(X):
+    """Mean and standard deviation of all values, in float64 where float32 sums overflow."""
+    with np.errstate(over="ignore"):
+        offset, spread = float(X.mean()), float(X.std())
+    if not (np.isfinite(offset) and np.isfinite(spread)):  # flux near float32's limit
+        offset, spread = float(X.mean(dtype=np.float64)), float(X.std(dtype=np.float64))
+    return offset, spread
+
+
+def _check_flux_values(X):
+    """Clear errors for NaN or infinite flux, and for float64 flux beyond float32, the networks' dtype."""
+    if isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.size:
+        limit = float(np.finfo(np.float32).max)
+        reach = max(abs(float(X.max())), abs(float(X.min())))  # no copy of X
+        if not np.isfinite(reach):
+            check_finite(X if X.ndim > 1 else X[None])
+        if reach > limit:
+            raise ValueError(
+                f"X holds flux up to {reach:.3g}, beyond float32's range ({limit:.3g}) in which "
+                "the networks compute; normalise the spectra first (FluxNorm) or change their flux unit.")
 
 
 def _check_grid(fitted_axis, spectral_axis, prefix=""):
