@@ -31,6 +31,20 @@ def _ragged(X):
     return not all(same_grid(first, s.spectral_axis) for s in X[1:])
 
 
+def _check_float32_range(flux, name):
+    """Refuse output that float32, the dtype of array output, cannot hold (it would become infinite).
+
+    Array input is finite (checked on the way in), so an infinity here is an overflow too.
+    """
+    magnitude = np.abs(flux[~np.isnan(flux)])
+    if np.any(magnitude > np.finfo(np.float32).max):
+        raise ValueError(
+            f"{name} output reaches {magnitude.max():.3g}, beyond float32's range "
+            f"({np.finfo(np.float32).max:.3g}) in which arrays are returned; scale the flux first "
+            "(FluxNorm, or a change of flux unit)."
+        )
+
+
 class SpectralTransformer(TransformerMixin, BaseEstimator):
     """Base class: arrays in, arrays out; astropy objects in, the same objects out.
 
@@ -105,6 +119,8 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
     def _transform_one(self, X, reset):
         arrays = self._check(X, reset=reset)
         result = self._transform_arrays(arrays)
+        if not self._keeps_astropy or result.kind == "array":
+            _check_float32_range(result.flux, type(self).__name__)
         if not self._keeps_astropy:
             return result.flux.astype(np.float32)
         return from_spectral_arrays(result)
@@ -125,7 +141,7 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
                 reset=reset,
                 dtype=[np.float64, np.float32],
                 allow_nd=True,
-                ensure_all_finite=not self._allow_nan,
+                ensure_all_finite=False,  # checked below, with a message that names the fix
                 ensure_min_features=self._min_features if reset else 1,
             )
             arrays = SpectralArrays(flux=np.asarray(flux, dtype=np.float64))

@@ -73,6 +73,8 @@ class Fold2D(SpectralTransformer):
         self.pad_value = pad_value
 
     def _fit_arrays(self, arrays):
+        if not np.isfinite(self.pad_value):
+            raise ValueError(f"pad_value must be finite, got {self.pad_value!r}: the network would see it.")
         n_pixels = arrays.flux.shape[1]
         if self.shape is None:
             self.shape_ = default_fold_shape(n_pixels)

@@ -62,6 +62,8 @@ class BadPixelImputer(SpectralTransformer):
         self.fill_value = fill_value
 
     def _transform_arrays(self, arrays):
+        if not np.isfinite(self.fill_value):
+            raise ValueError(f"fill_value must be finite, got {self.fill_value!r}: filled pixels would stay bad.")
         bad = ~np.isfinite(arrays.flux)
         if arrays.mask is not None:
             bad |= arrays.mask

@@ -17,6 +17,13 @@ def _good_values(arrays):
     return flux.reshape(len(flux), -1)
 
 
+def _peak(values):
+    """Largest absolute good value of each sample; 1 where there is none (or it is 0)."""
+    with np.errstate(all="ignore"):
+        peak = np.max(np.abs(np.where(np.isnan(values), 0.0, values)), axis=1)
+    return np.where(peak > 0, peak, 1.0)
+
+
 def _scaled(arrays, shift, scale):
     """Apply ``(flux - shift) / scale`` per sample, to the uncertainty too."""
     expand = (slice(None),) + (None,) * (arrays.flux.ndim - 1)
@@ -39,7 +46,8 @@ class FluxNorm(SpectralTransformer):
     ----------
     norm : {'l2', 'l1', 'max', 'median'}, default='l2'
         ``'max'`` divides by the largest absolute flux, ``'median'`` by the
-        median flux (robust to a few hot pixels).
+        absolute median flux (robust to a few hot pixels; a spectrum whose
+        median is negative keeps its sign).
 
     Attributes
     ----------
@@ -66,14 +74,19 @@ class FluxNorm(SpectralTransformer):
 
     def _transform_arrays(self, arrays):
         values = _good_values(arrays)
+        # Norms are taken of the flux divided by its largest value, then scaled back:
+        # squaring 1e200 (or 1e-200) would overflow (underflow) float64.
+        peak = _peak(values)
+        ratio = values / peak[:, None]
         if self.norm == "l2":
-            scale = np.sqrt(np.nansum(values**2, axis=1))
+            scale = peak * np.sqrt(np.nansum(ratio**2, axis=1))
         elif self.norm == "l1":
-            scale = np.nansum(np.abs(values), axis=1)
+            scale = peak * np.nansum(np.abs(ratio), axis=1)
         elif self.norm == "max":
-            scale = np.nanmax(np.abs(np.where(np.isnan(values), 0.0, values)), axis=1)
+            scale = peak
         else:
-            scale = np.nanmedian(values, axis=1)
+            # The absolute median: dividing by a negative median would flip the spectrum.
+            scale = np.abs(np.nanmedian(values, axis=1))
         scale = np.where(np.isfinite(scale) & (scale != 0), scale, 1.0)
         return _scaled(arrays, np.zeros(len(scale)), scale)
 
@@ -110,9 +123,13 @@ class ZScore(SpectralTransformer):
         values = _good_values(arrays)
         all_bad = np.isnan(values).all(axis=1)
         values[all_bad] = 0.0
+        # Statistics of the flux divided by its peak: the variance of 1e200 (or the
+        # difference of 1e308 and -1e308) would overflow float64.
+        peak = _peak(values)
+        values = values / peak[:, None]
         mean = np.nanmean(values, axis=1)
         std = np.nanstd(values, axis=1)
-        return _scaled(arrays, mean, np.where(std > 0, std, 1.0))
+        return _scaled(_scaled(arrays, np.zeros(len(peak)), peak), mean, np.where(std > 0, std, 1.0))
 
 
 def flux_norm(X, norm="l2"):

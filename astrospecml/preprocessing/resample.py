@@ -14,7 +14,7 @@ from specutils.manipulation import (
 )
 
 from ..io.convert import _stddev
-from ._base import SpectralTransformer
+from ._base import SpectralTransformer, _check_float32_range
 
 __all__ = ["Resample", "resample"]
 
@@ -175,6 +175,7 @@ class Resample(SpectralTransformer):
                     f"be converted to the grid's {grid_unit!s}."
                 )
             axis = spec.spectral_axis.to(grid_unit, equivalencies=u.spectral())
+            order = _ascending_order(axis.value)
             if axis.max() < self.grid_.min() or axis.min() > self.grid_.max():
                 raise ValueError(
                     f"spectrum {i} ({axis.min():.5g}-{axis.max():.5g}) does not overlap the "
@@ -187,6 +188,10 @@ class Resample(SpectralTransformer):
             # As a standard deviation: specutils' linear and spline resamplers give an
             # InverseVariance the flux's unit, which astropy then refuses (LAMOST files).
             sigma = _stddev(spec.uncertainty)
+            # specutils' resamplers need an increasing axis: a descending one (frequency or
+            # wavenumber against a wavelength grid, or files stored red to blue) is reversed.
+            flux, axis = flux[order], axis[order]
+            sigma = None if sigma is None else np.asarray(sigma)[order]
             clean = Spectrum(
                 flux=flux * spec.flux.unit,
                 spectral_axis=axis,
@@ -210,8 +215,15 @@ class Resample(SpectralTransformer):
                 )
             )
         if is_array:
-            return np.stack([s.flux.value for s in out]).astype(np.float32)
+            flux = np.stack([s.flux.value for s in out])
+            _check_float32_range(flux, type(self).__name__)
+            return flux.astype(np.float32)
         return out
+
+
+def _ascending_order(values):
+    """Pixel order that makes a spectral axis increasing (specutils guarantees it is monotonic)."""
+    return slice(None) if values[-1] > values[0] else slice(None, None, -1)
 
 
 def _stddev_uncertainty(sigma):
