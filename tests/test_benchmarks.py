@@ -76,6 +76,24 @@ def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
     assert "2/2 EMCCNN-2D" in capsys.readouterr().out
 
 
+def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(tmp_path):
+    import astropy.units as u
+
+    tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
+                   svc_folds=2, baseline_grids={
+                       "kNN": {"kneighborsclassifier__n_neighbors": [1, 5]},
+                       "Template": {"templatematchclassifier__band": [None, (0.9 * u.um, 1.4 * u.um)]}})
+    results = run_spex_benchmark(tmp_path, profile=tiny, targets=("opt_type",),
+                                 models=["SVC", "kNN", "Template", "DNN"], verbose=False)["opt_type"]
+    assert results["kNN"]["chosen"]["n_neighbors"] in (1, 5)
+    assert results["Template"]["chosen"]["band"] in (None, (0.9 * u.um, 1.4 * u.um))
+    strongest = max(("SVC", "kNN", "Template"), key=lambda n: results[n]["test_accuracy"])
+    report = (tmp_path / "report.md").read_text()
+    assert f"The best network, DNN, against the strongest baseline, {strongest}:" in report
+    assert "95% paired bootstrap interval" in report and "Per S/N bin:" in report
+    assert "| Template |" in report and "| kNN |" in report
+
+
 def test_benchmark_refuses_unknown_models_and_profiles(tmp_path):
     with pytest.raises(ValueError, match="unknown models"):
         run_spex_benchmark(tmp_path, models=["SVM"])

@@ -16,6 +16,7 @@ from astrospecml.classifiers import (
     ResNet18Classifier,
     SpectrumClassifier,
     SSCNN1DClassifier,
+    TemplateMatchClassifier,
     VGG16Classifier,
 )
 from astrospecml.nn import DNN
@@ -66,4 +67,13 @@ def expected_failed_checks(estimator):
 
 @parametrize_with_checks(TINY_CLASSIFIERS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+#: The classical baselines that share the networks' pipelines.
+BASELINES = [TemplateMatchClassifier(), TemplateMatchClassifier(statistic="median")]
+
+
+@parametrize_with_checks(BASELINES)
+def test_baselines_are_sklearn_compatible(estimator, check):
     check(estimator)

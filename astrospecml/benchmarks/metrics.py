@@ -8,6 +8,8 @@ from sklearn.metrics import (
 )
 from sklearn.utils import check_random_state
 
+from ..metrics import subtype_rms_error, within_one_score
+
 __all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "paired_bootstrap_difference", "subtype_errors"]
 
 #: S/N bins of the report: (label, low, high), low inclusive.
@@ -22,8 +24,7 @@ def subtype_errors(y_true, y_pred):
     >>> subtype_errors([10, 12, 20], [11, 12, 23])
     (0.6666666666666666, 1.8257418583505538)
     """
-    diff = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
-    return float(np.mean(np.abs(diff) <= 1)), float(np.sqrt(np.mean(diff**2)))
+    return within_one_score(y_true, y_pred), subtype_rms_error(y_true, y_pred)
 
 
 def accuracy_by_snr(y_true, y_pred, snr, bins=SNR_BINS):

@@ -15,7 +15,7 @@ from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from ..classifiers._base import SpectrumClassifier  # noqa: E402
 from ..datasets import subtype_to_label  # noqa: E402
-from .metrics import SNR_BINS  # noqa: E402
+from .metrics import SNR_BINS, paired_bootstrap_difference  # noqa: E402
 
 __all__ = ["write_report"]
 
@@ -206,12 +206,32 @@ def _plot_examples(path, data, fold_shape):
     plt.close(fig)
 
 
-def _verdict(target_results):
-    """Sentences comparing EMCCNN with the SVC and the best model, from the numbers."""
+def _verdict(target_results, y_test, snr_test):
+    """Sentences comparing the networks with the strongest baseline and EMCCNN with the SVC, from the numbers."""
+    from .spex import BASELINES
+
     out = []
     ranked = sorted(target_results, key=lambda n: -target_results[n]["test_accuracy"])
     out.append(f"Best test accuracy: **{ranked[0]}** ({target_results[ranked[0]]['test_accuracy']:.3f}); "
                f"ranking: {', '.join(ranked)}.")
+    baselines = [n for n in ranked if n in BASELINES]
+    networks = [n for n in ranked if n not in BASELINES]
+    if baselines and networks:
+        net, base = networks[0], baselines[0]
+        correct = {n: np.asarray(target_results[n]["y_pred"]) == np.asarray(y_test) for n in (net, base)}
+        difference, low, high = paired_bootstrap_difference(correct[net], correct[base])
+        verdict = ("ahead of it" if low > 0 else "behind it" if high < 0
+                   else "not distinguishable from it on this test set")
+        out.append(f"The best network, {net}, against the strongest baseline, {base}: {difference:+.3f} "
+                   f"(95% paired bootstrap interval over test spectra [{low:+.3f}, {high:+.3f}]), {verdict}.")
+        per_bin = []
+        for label, lo, hi in SNR_BINS:
+            inside = (np.asarray(snr_test) >= lo) & (np.asarray(snr_test) < hi)
+            if inside.sum() >= 2:
+                d, a, b = paired_bootstrap_difference(correct[net][inside], correct[base][inside])
+                per_bin.append(f"{label}: {d:+.3f} [{a:+.3f}, {b:+.3f}]")
+        if per_bin:
+            out.append("Per S/N bin: " + "; ".join(per_bin) + ".")
     if "SVC" in target_results:
         svc = target_results["SVC"]["accuracy_by_snr"]
         for name in ("EMCCNN-1D", "EMCCNN-2D"):
@@ -239,8 +259,10 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
     doc.text(
         "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
         "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "
-        "star has spectra on both sides. Hyperparameters: the SVC's C and gamma by source-disjoint "
-        f"{profile.svc_folds}-fold grid search on the training set; the networks stop early on held-out "
+        "star has spectra on both sides. Hyperparameters: the baselines' by source-disjoint "
+        f"{profile.svc_folds}-fold grid search on the training set (SVC: C and gamma; kNN on normalised flux: "
+        "neighbours and weighting; chi-square template matching: wavelength band and template statistic); "
+        "the networks stop early on held-out "
         "training sources" + (f" and their learning rate (EMCCNN: also kernel sizes) is chosen by source-disjoint "
                               f"{profile.net_folds}-fold CV" if profile.net_grids else "")
         + f" (at most {profile.max_epochs} epochs, patience {profile.patience}). The test set is used once. "
@@ -261,7 +283,7 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
                  + (f"; classes with fewer than 6 spectra left out: "
                     f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
                  + ".")
-        doc.text(_verdict(target_results))
+        doc.text(_verdict(target_results, data.y[test], data.snr[test]))
         doc.table(
             ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
              "predict /s"],

@@ -14,6 +14,7 @@ from pathlib import Path
 import astropy.units as u
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -23,6 +24,7 @@ from ..classifiers import (
     DNNClassifier,
     EMCCNNClassifier,
     ResNet18Classifier,
+    TemplateMatchClassifier,
     VGG16Classifier,
 )
 from ..classifiers._base import SpectrumClassifier
@@ -32,13 +34,24 @@ from ..preprocessing import BadPixelImputer, FluxNorm, Fold2D, Resample
 from .metrics import evaluate
 from .report import write_report
 
-__all__ = ["BENCHMARK_MODELS", "PROFILES", "Profile", "on_common_grid", "prepare_spex", "run_spex_benchmark"]
+__all__ = ["BASELINE_GRIDS", "BENCHMARK_MODELS", "PROFILES", "Profile", "on_common_grid", "prepare_spex",
+           "run_spex_benchmark"]
 
 #: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
 SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
 #: 512 pixels fold exactly into 16 x 32 images.
 FOLD_SHAPE = (16, 32)
 TARGETS = {"spex_type": "SpeX subtype (SPEX_TYPE)", "opt_type": "literature optical type (OPT_TYPE)"}
+#: Search grids of the classical baselines besides the SVC (whose grid is the profile's ``svc_grid``):
+#: the neighbour count and weighting of kNN, and the band and template statistic of template matching
+#: (0.9-1.4 um is where near-infrared subtype standards are compared; the others let CV disagree).
+BASELINE_GRIDS = {
+    "kNN": {"kneighborsclassifier__n_neighbors": [1, 3, 5, 9, 15],
+            "kneighborsclassifier__weights": ["uniform", "distance"]},
+    "Template": {"templatematchclassifier__band": [None, (0.90 * u.um, 1.40 * u.um), (0.95 * u.um, 1.35 * u.um),
+                                                   (0.90 * u.um, 1.80 * u.um), (1.40 * u.um, 2.40 * u.um)],
+                 "templatematchclassifier__statistic": ["clipped_mean", "median"]},
+}
 
 
 @dataclass(frozen=True)
@@ -54,12 +67,16 @@ class Profile:
     svc_grid : dict
         Grid of the SVC's search (keys ``svc__C``, ``svc__gamma``).
     svc_folds : int
-        Folds of the SVC's source-disjoint search.
+        Folds of the source-disjoint searches of the SVC and the other
+        classical baselines.
     net_grids : dict
         Grids of the networks' searches by model name (``'*'``: any other
         network); empty trains each network once with its defaults.
     net_folds : int
         Folds of the networks' searches.
+    baseline_grids : dict
+        Grids of the other classical baselines by model name
+        (:data:`BASELINE_GRIDS` by default).
 
     Examples
     --------
@@ -77,6 +94,7 @@ class Profile:
     svc_folds: int
     net_grids: dict = field(default_factory=dict)
     net_folds: int = 3
+    baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
 
 
 PROFILES = {
@@ -112,6 +130,8 @@ def _net(classifier, fold):
 #: name -> (factory of the untrained pipeline, whether it folds to 2D)
 BENCHMARK_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
+    "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
+    "Template": lambda: make_pipeline(FluxNorm(), TemplateMatchClassifier(input_grid=SPEX_GRID)),
     "DNN": lambda: _net(DNNClassifier(), False),
     "CNN-1D": lambda: _net(CNNClassifier(), False),
     "CNN-2D": lambda: _net(CNNClassifier(), True),
@@ -123,6 +143,9 @@ BENCHMARK_MODELS = {
     "EMCCNN-2D": lambda: _net(EMCCNNClassifier(), True),
 }
 
+
+#: The classical baselines: not networks, tuned on the same training sources.
+BASELINES = ("SVC", "kNN", "Template")
 
 #: Spectra already resampled onto SPEX_GRID, by DATA_KEY (the shipped data never change).
 _RESAMPLED = {}
@@ -234,10 +257,11 @@ def _grid_for(name, profile):
 def _fit_model(name, model, X, y, groups, profile, random_state):
     """Fit one model with its hyperparameters chosen on the training sources only."""
     step, estimator = _classifier_step(model)
-    cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name == "SVC" else profile.net_folds, shuffle=True,
+    cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name in BASELINES else profile.net_folds, shuffle=True,
                               random_state=random_state)
-    if name == "SVC":
-        search = GridSearchCV(model, profile.svc_grid, cv=cv, n_jobs=1)
+    if name in BASELINES:
+        grid = profile.svc_grid if name == "SVC" else profile.baseline_grids[name]
+        search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
         search.fit(X, y, groups=groups)
         return search.best_estimator_, search.best_params_
     model.set_params(**{f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience,
@@ -267,8 +291,9 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
 
     For each task (``targets``) the spectra are split 75/25 by source
     (:func:`~astrospecml.model_selection.source_disjoint_split`, stratified).
-    The SVC's C and gamma are chosen by source-disjoint grid search on the
-    training set; the networks train with early stopping on held-out
+    The baselines' settings (the SVC's C and gamma, kNN's neighbour count
+    and weighting, template matching's wavelength band and template
+    statistic) are chosen by source-disjoint grid search on the training set; the networks train with early stopping on held-out
     training sources (``profile='quick'``), and with ``profile='full'``
     their learning rate (and EMCCNN's kernel sizes and reconstruction term)
     is chosen by source-disjoint cross-validation too.  Every model is then

@@ -22,6 +22,7 @@ from .macnet import (
     SSCNN1DClassifier,
 )
 from .racnet import RACNetClassifier
+from .template import TemplateMatchClassifier
 
 __all__ = [
     "CNNClassifier",
@@ -38,5 +39,6 @@ __all__ = [
     "ResNet18Classifier",
     "SSCNN1DClassifier",
     "SpectrumClassifier",
+    "TemplateMatchClassifier",
     "VGG16Classifier",
 ]

@@ -1,0 +1,315 @@
+"""Chi-square template matching: the baseline astronomers classify spectra with.
+
+Each spectrum is compared with one template per class, the template scaled
+by the factor that fits the spectrum best; the class of the template with the
+lowest chi-square wins.  Templates are learned at `fit` as a robust mean of
+each class's training spectra, or given as standards.
+"""
+import warnings
+
+import astropy.units as u
+import numpy as np
+from astropy.stats import sigma_clipped_stats
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from specutils import Spectrum
+
+from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
+from ._base import _check_grid
+
+__all__ = ["TemplateMatchClassifier"]
+
+
+class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
+    """Classify spectra by chi-square against class templates with a free flux scale.
+
+    For a spectrum *f* with weights *w* (inverse variances when the input
+    carries uncertainties, else ones; zero for masked pixels and pixels
+    outside ``band``) and the template *t* of class *k*, the flux scale
+    *a* = Σ w f t / Σ w t² (kept non-negative) minimises
+    χ²_k = Σ w (f − a t)², and the prediction is the class of lowest χ².
+    Probabilities follow the likelihood, exp(−Δχ²_k / 2) normalised over the
+    classes, with the uncertainties rescaled so that the best template has a
+    reduced χ² of one: a common practice that keeps the probabilities
+    meaningful when uncertainties are missing or underestimated.
+
+    Parameters
+    ----------
+    templates : dict or None, default=None
+        Standards by class label, each a 1D array or `~specutils.Spectrum` on
+        the grid of the spectra to classify; None learns one template per
+        class at `fit`.  The classes are then the keys; ``y`` in `fit` must
+        only name them.  Arrays can be saved with
+        `~astrospecml.persistence.save_model`, Spectrum objects cannot.
+    statistic : {'clipped_mean', 'median', 'mean'}, default='clipped_mean'
+        How learned templates combine each class's spectra, each first
+        divided by its mean absolute flux in the band: a 3-sigma clipped
+        mean (astropy's `~astropy.stats.sigma_clipped_stats`), the median or
+        the plain mean.
+    band : tuple of two `~astropy.units.Quantity` or None, default=None
+        ``(low, high)``: only pixels in this wavelength range count, e.g.
+        ``(0.9 * u.um, 1.4 * u.um)``, the band of near-infrared subtype
+        standards.  Needs wavelengths: Spectrum input, or ``input_grid``.
+        A parameter like any other, so that a grid search can choose it.
+    input_grid : `~astropy.units.Quantity` or None, default=None
+        The wavelength of each column when ``X`` is a plain array (only
+        needed with ``band``).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    templates_ : ndarray of shape (n_classes, n_pixels)
+        The templates, in the order of ``classes_``.
+    band_mask_ : ndarray of bool of shape (n_pixels,)
+        The pixels that count.
+    spectral_axis_ : `~astropy.units.Quantity` or None
+        The wavelength grid seen in `fit` (Spectrum input or ``input_grid``).
+    n_features_in_ : int
+        Pixels per spectrum.
+
+    See Also
+    --------
+    sklearn.neighbors.KNeighborsClassifier : The other classical baseline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> slope = np.linspace(-1, 1, 40)
+    >>> X = np.concatenate([1 + 0.3 * slope + rng.normal(0, .05, (20, 40)),
+    ...                     1 - 0.3 * slope + rng.normal(0, .05, (20, 40))])
+    >>> X *= rng.uniform(0.1, 10, (40, 1))  # any flux scale
+    >>> y = np.repeat(["blue", "red"], 20)
+    >>> clf = TemplateMatchClassifier().fit(X, y)
+    >>> clf.predict(X[[0, 39]]), clf.score(X, y)
+    (array(['blue', 'red'], dtype='<U4'), 1.0)
+    """
+
+    _parameter_constraints = {
+        "templates": [dict, None],
+        "statistic": [StrOptions({"clipped_mean", "median", "mean"})],
+        "band": [tuple, list, None],
+        "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
+    }
+
+    def __init__(self, templates=None, *, statistic="clipped_mean", band=None, input_grid=None):
+        self.templates = templates
+        self.statistic = statistic
+        self.band = band
+        self.input_grid = input_grid
+
+    # -- input ---------------------------------------------------------------------------
+
+    def _arrays(self, X, y=None, reset=True):
+        """Flux, weights and grid of ``X`` (and checked ``y``)."""
+        if is_astropy_batch(X):
+            arrays = as_spectral_arrays(X)
+            if arrays.flux.ndim != 2:
+                raise ValueError(f"{type(self).__name__} takes 1D spectra; got samples of shape "
+                                 f"{arrays.flux.shape[1:]}.")
+            validate_data(self, arrays.flux, reset=reset, ensure_all_finite=False)
+            flux, sigma, mask, axis = arrays.flux, arrays.uncertainty, arrays.mask, arrays.spectral_axis
+        else:
+            if y is None:
+                flux = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=False)
+            else:
+                flux, y = validate_data(self, X, y, reset=reset, dtype=np.float64, ensure_all_finite=False)
+            sigma, mask, axis = None, None, None
+        check_finite(flux, mask)
+        bad = ~np.isfinite(flux) if mask is None else (~np.isfinite(flux) | mask)
+        weight = np.ones_like(flux)
+        if sigma is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight = 1.0 / sigma**2
+            bad |= ~(np.isfinite(weight) & (weight > 0))
+        weight = np.where(bad, 0.0, weight)
+        flux = np.where(bad, 0.0, flux)
+        return flux, weight, axis, y
+
+    def _grid(self, axis, n_pixels):
+        if axis is None and self.input_grid is not None:
+            if not isinstance(self.input_grid, u.Quantity) or self.input_grid.shape != (n_pixels,):
+                raise ValueError(f"input_grid must be a Quantity of {n_pixels} wavelengths, one per column of X.")
+            axis = self.input_grid
+        return axis
+
+    def _band_mask(self, axis, n_pixels):
+        if self.band is None:
+            return np.ones(n_pixels, bool)
+        if axis is None:
+            raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
+                             "input_grid for arrays.")
+        if len(self.band) != 2 or not all(isinstance(b, u.Quantity) for b in self.band):
+            raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
+                             f"got {self.band!r}.")
+        low, high = (b.to_value(axis.unit, equivalencies=u.spectral()) for b in self.band)
+        low, high = min(low, high), max(low, high)
+        inside = (axis.value >= low) & (axis.value <= high)
+        if inside.sum() < 2:
+            raise ValueError(f"band {self.band[0]}-{self.band[1]} holds {inside.sum()} pixels of the grid "
+                             f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
+        return inside
+
+    # -- fit -----------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn (or check) the class templates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
+            Training spectra on one grid.  Uncertainties of Spectrum input
+            weight the templates' comparison at prediction; masked pixels
+            are left out.
+        y : array-like of shape (n,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        if y is None:  # the message scikit-learn's checks expect
+            validate_data(self, X, y)
+        flux, weight, axis, y = self._arrays(X, np.asarray(y) if not is_astropy_batch(X) else y)
+        y = np.asarray(y)
+        if len(y) != len(flux):
+            raise ValueError(f"X has {len(flux)} spectra but y has {len(y)} labels.")
+        check_classification_targets(y)
+        self.spectral_axis_ = self._grid(axis, flux.shape[1])
+        self.band_mask_ = self._band_mask(self.spectral_axis_, flux.shape[1])
+        if self.templates is not None:
+            self.classes_, self.templates_ = self._given_templates(flux.shape[1])
+            unknown = sorted(set(y.tolist()) - set(self.classes_.tolist()))
+            if unknown:
+                raise ValueError(f"y holds the classes {unknown}, which have no template.")
+            return self
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
+                             f"{self.classes_[0]!r}.")
+        codes = encoder.transform(y)
+        weight = weight * self.band_mask_
+        # Each spectrum at a common level before combining: the flux scale is free anyway.
+        level = np.sum(np.abs(flux) * (weight > 0), axis=1) / np.maximum(np.sum(weight > 0, axis=1), 1)
+        scaled = np.ma.masked_array(flux / np.where(level > 0, level, 1.0)[:, None], mask=weight == 0)
+        # A pixel no spectrum of some class covers has no template value there: it is
+        # left out for every class, so that no class is judged on pixels others skip.
+        covered = np.ones(flux.shape[1], bool)
+        for k in range(len(self.classes_)):
+            covered &= np.any(weight[codes == k] > 0, axis=0)
+        lost = int(np.sum(self.band_mask_ & ~covered))
+        if lost:
+            warnings.warn(f"{lost} pixels of the band are masked in every training spectrum of some class; "
+                          "they are left out of the comparison.", UserWarning, stacklevel=2)
+        self.band_mask_ = self.band_mask_ & covered
+        used = self.band_mask_
+        templates = np.zeros((len(self.classes_), flux.shape[1]))
+        for k in range(len(self.classes_)):
+            members = scaled[codes == k][:, used]
+            if self.statistic == "clipped_mean":
+                templates[k, used] = np.ma.filled(sigma_clipped_stats(members, sigma=3.0, axis=0)[0], 0.0)
+            elif self.statistic == "median":
+                templates[k, used] = np.ma.filled(np.ma.median(members, axis=0), 0.0)
+            else:
+                templates[k, used] = np.ma.filled(members.mean(axis=0), 0.0)
+        self.templates_ = templates
+        return self
+
+    def _given_templates(self, n_pixels):
+        labels = sorted(self.templates, key=str)
+        rows = []
+        for label in labels:
+            template = self.templates[label]
+            if isinstance(template, Spectrum):
+                _check_grid(self.spectral_axis_, template.spectral_axis, f"the template of {label!r}: ")
+                template = template.flux.value
+            template = np.asarray(template, dtype=float)
+            if template.shape != (n_pixels,) or not np.all(np.isfinite(template)):
+                raise ValueError(f"the template of {label!r} must be {n_pixels} finite values on the grid of X; "
+                                 f"got shape {template.shape}.")
+            rows.append(template)
+        if len(rows) < 2:
+            raise ValueError(f"templates must give at least two classes; got {len(rows)}.")
+        return np.asarray(labels), np.stack(rows)
+
+    # -- prediction -----------------------------------------------------------------------
+
+    def chi_square(self, X):
+        """Chi-square of each spectrum against each template, and the best flux scales.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
+            Spectra on the grid seen in `fit`.
+
+        Returns
+        -------
+        chi2 : ndarray of shape (n, n_classes)
+            Weighted χ² at the best non-negative scale, classes in the order
+            of ``classes_``.
+        scale : ndarray of shape (n, n_classes)
+            The best scales *a*.
+        """
+        check_is_fitted(self)
+        if is_astropy_batch(X):
+            spectra = X if isinstance(X, (list, tuple)) else [X]
+            if isinstance(spectra[0], Spectrum):
+                _check_grid(self.spectral_axis_, spectra[0].spectral_axis)
+        flux, weight, _, _ = self._arrays(X, reset=False)
+        weight = weight * self.band_mask_
+        templates = self.templates_
+        cross = (weight * flux) @ templates.T
+        norm = weight @ (templates**2).T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(norm > 0, np.maximum(cross, 0.0) / norm, 0.0)
+        total = np.sum(weight * flux**2, axis=1, keepdims=True)
+        chi2 = np.maximum(total - 2 * scale * cross + scale**2 * norm, 0.0)
+        return chi2, scale
+
+    def predict_proba(self, X):
+        """Class probabilities from the χ² differences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
+            Spectra on the grid seen in `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n, n_classes)
+            exp(−Δχ²/2) normalised, with uncertainties rescaled so that the
+            best template's reduced χ² is one.
+        """
+        chi2, _ = self.chi_square(X)
+        best = chi2.min(axis=1, keepdims=True)
+        dof = max(int(self.band_mask_.sum()) - 1, 1)
+        reduced = best / dof
+        # A perfect fit (reduced chi-square zero) makes the best template certain.
+        spread = np.where(reduced > 0, reduced, 1.0)
+        log_like = -(chi2 - best) / (2 * spread)
+        log_like = np.where(reduced > 0, log_like, np.where(chi2 == best, 0.0, -np.inf))
+        proba = np.exp(log_like)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """The class of the best-fitting template.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
+            Spectra on the grid seen in `fit`.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+            Labels from ``classes_``.
+        """
+        chi2, _ = self.chi_square(X)
+        return self.classes_[np.argmin(chi2, axis=1)]

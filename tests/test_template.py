@@ -1,0 +1,128 @@
+"""TemplateMatchClassifier: the chi-square baseline, weighted, masked, banded, with learned or given templates."""
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.nddata import StdDevUncertainty
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from specutils import Spectrum
+
+from astrospecml.classifiers import TemplateMatchClassifier
+from astrospecml.persistence import load_model, save_model
+from astrospecml.preprocessing import FluxNorm
+
+GRID = np.linspace(0.9, 2.4, 60) * u.um
+#: The pixels of 0.9-1.4 um, where the two classes below differ.
+BLUE = GRID.value <= 1.4
+
+
+def _two_classes(n=40, seed=0, red_noise=0.0, blue_noise=0.02):
+    """Class 'A' has a dip in the blue band, 'B' none; the red band carries only noise of ``red_noise``."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["A", "B"], n // 2)
+    flux = np.ones((n, GRID.size))
+    flux[y == "A"] -= 0.3 * np.exp(-0.5 * ((GRID.value - 1.15) / 0.08) ** 2)
+    sigma = np.where(BLUE, blue_noise, red_noise or blue_noise) * np.ones((n, 1))
+    flux += rng.normal(size=flux.shape) * sigma
+    scale = rng.uniform(0.5, 5.0, (n, 1))  # any flux scale: the fit scales the template
+    return flux * scale, sigma * scale, y
+
+
+def _spectra(flux, sigma=None, mask=None):
+    return [Spectrum(flux=f * u.Jy, spectral_axis=GRID,
+                     uncertainty=None if sigma is None else StdDevUncertainty(s),
+                     mask=None if mask is None else m)
+            for f, s, m in zip(flux, sigma if sigma is not None else flux, mask if mask is not None else flux)]
+
+
+def test_uncertainties_weight_the_fit():
+    """Where the red band is noisy and the spectra say so, weighting recovers the class from the blue band."""
+    X_train, _, y_train = _two_classes(seed=0)
+    flux, sigma, y = _two_classes(n=200, seed=2, red_noise=2.0)  # a noisy red band, and its uncertainty
+    clf = TemplateMatchClassifier().fit(_spectra(X_train), y_train)
+    weighted = clf.score(_spectra(flux, sigma), y)
+    unweighted = clf.score(_spectra(flux), y)
+    assert weighted > 0.95 and weighted > unweighted + 0.2, (weighted, unweighted)
+
+
+def test_masked_pixels_do_not_count():
+    X, _, y = _two_classes()
+    clf = TemplateMatchClassifier().fit(_spectra(X), y)
+    mask = np.zeros(X.shape, bool)
+    mask[:, 40:45] = True
+    garbage = X.copy()
+    garbage[:, 40:45] = 1e6
+    chi2_clean, _ = clf.chi_square(_spectra(X, mask=mask))
+    chi2_garbage, _ = clf.chi_square(_spectra(garbage, mask=mask))
+    np.testing.assert_allclose(chi2_garbage, chi2_clean)
+    assert clf.score(_spectra(garbage, mask=mask), y) == clf.score(_spectra(X), y)
+
+
+def test_the_band_can_be_chosen_by_cross_validation():
+    X, _, y = _two_classes(n=80, seed=3, red_noise=0.5)
+    whole = TemplateMatchClassifier(input_grid=GRID)
+    search = GridSearchCV(whole, {"band": [None, (0.9 * u.um, 1.4 * u.um), (1.5 * u.um, 2.4 * u.um)]}, cv=3)
+    search.fit(X, y)
+    assert search.best_params_["band"] == (0.9 * u.um, 1.4 * u.um)
+    X_test, _, y_test = _two_classes(n=200, seed=4, red_noise=0.5)
+    assert search.score(X_test, y_test) > whole.fit(X, y).score(X_test, y_test)
+    np.testing.assert_array_equal(search.best_estimator_.band_mask_, BLUE)
+
+
+def test_given_standards_define_the_classes():
+    X, _, y = _two_classes()
+    dip = 1 - 0.3 * np.exp(-0.5 * ((GRID.value - 1.15) / 0.08) ** 2)
+    clf = TemplateMatchClassifier(templates={"A": dip, "B": np.ones(GRID.size)}).fit(X[:4], y[:4])
+    np.testing.assert_array_equal(clf.classes_, ["A", "B"])
+    assert clf.score(X, y) == 1.0
+    with pytest.raises(ValueError, match=r"classes \['C'\], which have no template"):
+        TemplateMatchClassifier(templates={"A": dip, "B": dip}).fit(X[:2], ["A", "C"])
+    with pytest.raises(ValueError, match="must be 60 finite values"):
+        TemplateMatchClassifier(templates={"A": dip[:10], "B": dip}).fit(X, y)
+    standard = Spectrum(flux=dip * u.Jy, spectral_axis=GRID)
+    fitted = TemplateMatchClassifier(templates={"A": standard, "B": np.ones(GRID.size)}).fit(_spectra(X), y)
+    assert fitted.score(_spectra(X), y) == 1.0
+
+
+def test_probabilities_follow_the_chi_square_differences():
+    X, sigma, y = _two_classes(n=60, seed=5, blue_noise=0.1)  # noisy enough that some spectra are ambiguous
+    clf = TemplateMatchClassifier().fit(X, y)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
+    chi2, scale = clf.chi_square(X)
+    assert np.all(scale > 0)
+    # The class with the larger chi-square is the less probable, by exp(-delta/2) in rescaled units.
+    reduced = chi2.min(axis=1) / (GRID.size - 1)
+    ambiguous = np.all(proba > 1e-6, axis=1)
+    assert ambiguous.sum() >= 5
+    expected = -(chi2[:, 0] - chi2[:, 1]) / (2 * reduced)
+    np.testing.assert_allclose(np.log(proba[ambiguous, 0] / proba[ambiguous, 1]), expected[ambiguous], rtol=1e-6)
+
+
+def test_clear_errors():
+    X, _, y = _two_classes()
+    with pytest.raises(ValueError, match="at least two classes"):
+        TemplateMatchClassifier().fit(X, np.repeat("A", len(X)))
+    with pytest.raises(ValueError, match="band needs the wavelength"):
+        TemplateMatchClassifier(band=(0.9 * u.um, 1.4 * u.um)).fit(X, y)
+    with pytest.raises(ValueError, match="holds 0 pixels"):
+        TemplateMatchClassifier(band=(3 * u.um, 4 * u.um), input_grid=GRID).fit(X, y)
+    clf = TemplateMatchClassifier().fit(_spectra(X), y)
+    other = [Spectrum(flux=f * u.Jy, spectral_axis=GRID * 1.1) for f in X[:2]]
+    with pytest.raises(ValueError, match="different wavelength grid"):
+        clf.predict(other)
+    nan = X.copy()
+    nan[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf flux.*BadPixelImputer"):
+        clf.predict(nan)
+
+
+def test_a_pipeline_with_a_band_saves_and_predicts_identically(tmp_path):
+    X, sigma, y = _two_classes()
+    model = make_pipeline(FluxNorm(), TemplateMatchClassifier(band=(0.9 * u.um, 1.4 * u.um)))
+    model.fit(_spectra(X, sigma), y)
+    save_model(model, tmp_path / "template.safetensors")
+    loaded = load_model(tmp_path / "template.safetensors")
+    np.testing.assert_array_equal(loaded.predict_proba(_spectra(X, sigma)), model.predict_proba(_spectra(X, sigma)))
+    assert loaded[-1].band == model[-1].band
