@@ -5,7 +5,7 @@ networks with their knobs as parameters.  All of them accept arrays, lists
 of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
 scikit-learn's estimator checks.
 """
-from ._base import SpectrumClassifier
+from ._base import SpectrumClassifier, ordinal_targets
 from .drcnet import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
 from .emccnn import (
     CNNClassifier,
@@ -41,4 +41,5 @@ __all__ = [
     "SpectrumClassifier",
     "TemplateMatchClassifier",
     "VGG16Classifier",
+    "ordinal_targets",
 ]

@@ -36,9 +36,10 @@ from specutils import Spectrum
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import check_finite, is_astropy_batch, same_grid, to_array
+from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
 
-__all__ = ["SpectrumClassifier"]
+__all__ = ["SpectrumClassifier", "ordinal_targets"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
               "adagrad": torch.optim.Adagrad}
@@ -49,18 +50,65 @@ class ClassificationLoss(torch.nn.Module):
     """Cross-entropy on logits, plus any auxiliary losses the network returns.
 
     A network may return ``(logits, extra_loss, ...)`` while training (EMCCNN's
-    reconstruction term); the extra terms, already weighted, are added.
+    reconstruction term); the extra terms, already weighted, are added.  With
+    ``soft_targets`` (row *k*: the target distribution of class *k*) the
+    cross-entropy is taken against that distribution instead of a one-hot
+    label, class weights applied per sample as `torch.nn.CrossEntropyLoss`
+    does.
     """
 
-    def __init__(self, weight=None):
+    def __init__(self, weight=None, soft_targets=None):
         super().__init__()
         self.cross_entropy = torch.nn.CrossEntropyLoss(weight=weight)
+        self.register_buffer("weight", weight)
+        self.register_buffer("soft_targets", soft_targets)
+
+    def _cross_entropy(self, logits, target):
+        if self.soft_targets is None:
+            return self.cross_entropy(logits, target)
+        per_sample = -(self.soft_targets[target] * torch.log_softmax(logits, dim=-1)).sum(dim=-1)
+        if self.weight is None:
+            return per_sample.mean()
+        weights = self.weight[target]
+        return (weights * per_sample).sum() / weights.sum()
 
     def forward(self, output, target):
         if isinstance(output, tuple):
             logits, *extra = output
-            return self.cross_entropy(logits, target) + sum(extra)
-        return self.cross_entropy(output, target)
+            return self._cross_entropy(logits, target) + sum(extra)
+        return self._cross_entropy(output, target)
+
+
+def ordinal_targets(subtypes, width=1.0):
+    """Target distributions that spread each class over its neighbouring subtypes.
+
+    Row *k* is a Gaussian of ``width`` subtypes centred on class *k*, over
+    the classes' subtypes, normalised: training against it teaches the
+    network that an M5 called M6 is nearly right and one called L5 is not,
+    while ``predict_proba`` still gives one probability per class.
+
+    Parameters
+    ----------
+    subtypes : array-like of float
+        The numeric subtype of each class, in the order of ``classes_``.
+    width : float, default=1.0
+        Standard deviation of the spread, in subtypes.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+
+    Examples
+    --------
+    >>> ordinal_targets([10, 11, 20]).round(3)
+    array([[0.622, 0.378, 0.   ],
+           [0.378, 0.622, 0.   ],
+           [0.   , 0.   , 1.   ]])
+    """
+    subtypes = np.asarray(subtypes, dtype=float)
+    distance = (subtypes[:, None] - subtypes[None, :]) / width
+    targets = np.exp(-0.5 * distance**2)
+    return targets / targets.sum(axis=1, keepdims=True)
 
 
 def softmax(logits):
@@ -101,7 +149,13 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         0 is silent; 1 prints a table of losses per epoch; 2 also shows a
         progress bar over the batches of each epoch.
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra callbacks, e.g. a learning-rate scheduler."""
+        Extra callbacks, e.g. a learning-rate scheduler.
+    objective : {'nominal', 'ordinal'}, default='nominal'
+        ``'nominal'`` trains with the cross-entropy of one-hot labels;
+        ``'ordinal'``, for ordered classes (numeric subtypes or types such as
+        ``'M5'``), against labels spread over the neighbouring subtypes
+        (:func:`~astrospecml.classifiers.ordinal_targets`, one subtype wide), so that near misses cost less
+        than far ones.  ``classes_`` and ``predict_proba`` are the same."""
 
 
 FITTED_ATTRIBUTES = """classes_ : ndarray
@@ -190,6 +244,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         "device": [StrOptions({"cpu", "cuda", "auto"}), torch.device],
         "verbose": ["verbose"],
         "callbacks": [list, None],
+        "objective": [StrOptions({"nominal", "ordinal"})],
     }
 
     # Whether the network may take several arms (a dict of inputs); a custom
@@ -200,14 +255,16 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None):
+                 random_state=None, device="cpu", verbose=0, callbacks=None,
+                 objective="nominal"):
         self.module = module
         self.module_params = module_params
         self._set_training_params(locals())
 
     def _set_training_params(self, values):
         for name in ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "class_weight",
-                     "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks"):
+                     "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks",
+                     "objective"):
             setattr(self, name, values[name])
 
     def __init_subclass__(cls, **kwargs):
@@ -355,7 +412,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             splitter = ShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
         return next(splitter.split(everything, y))
 
-    def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None):
+    def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None, soft_targets=None):
         optimizer = OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
         callbacks = list(self.callbacks or [])
         if self.patience is not None:
@@ -372,6 +429,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             **module_kwargs,
             criterion=ClassificationLoss,
             criterion__weight=class_weights,
+            criterion__soft_targets=soft_targets,
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
@@ -421,6 +479,15 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             class_weights = torch.as_tensor(weights, dtype=torch.float32)
 
+        soft_targets = None
+        if self.objective == "ordinal":
+            try:
+                subtypes = subtype_number(self.classes_)
+            except ValueError as err:
+                raise ValueError(f"objective='ordinal' needs ordered classes (numeric subtypes or spectral types "
+                                 f"such as 'M5'); {err}") from None
+            soft_targets = torch.as_tensor(ordinal_targets(subtypes), dtype=torch.float32)
+
         seed = self._seed()
         train, valid = self._validation_split(y_encoded, groups, seed)
         self.validation_indices_ = valid
@@ -428,7 +495,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if valid is not None:
             train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))
             X, y_encoded = X[train], y_encoded[train]
-        self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights)
+        self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights,
+                                   soft_targets)
         with forked_torch_rng(self.device_, seed):
             self.net_.fit(X, y_encoded)
         self.history_ = self.net_.history
