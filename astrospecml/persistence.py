@@ -436,7 +436,7 @@ def _check_state_name(cls, name, path):
         found = inspect.getattr_static(cls, name)
     except AttributeError:
         return
-    if callable(found) or hasattr(found, "__get__") or isinstance(found, (classmethod, staticmethod)):
+    if callable(found) or hasattr(found, "__get__"):  # methods, properties, class- and staticmethods
         raise ModelFileError(f"{path} holds a fitted attribute {name!r} that would shadow "
                              f"{cls.__name__}.{name}; the file is not loaded.")
 

@@ -90,6 +90,20 @@ def _fmt(value, digits=3):
     return f"{value:.{digits}f}"
 
 
+def _setting(value):
+    """A chosen hyperparameter as text; a band of two Quantities reads '0.9-1.4 um'.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> _setting((0.9 * u.um, 1.4 * u.um)), _setting(0.003)
+    ('0.9-1.4 um', '0.003')
+    """
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(hasattr(v, "unit") for v in value):
+        return f"{value[0].value:g}-{value[1].to_value(value[0].unit):g} {value[0].unit}"
+    return str(value)
+
+
 def _size(metrics):
     if metrics["n_parameters"] is not None:
         return f"{metrics['n_parameters']:,}"
@@ -308,7 +322,8 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
         chosen = [(n, m["chosen"]) for n, m in target_results.items() if m["chosen"]]
         if chosen:
             doc.heading("Hyperparameters chosen by cross-validation on the training sources", 3)
-            doc.table(["model", "chosen"], [[n, ", ".join(f"{k}={v}" for k, v in c.items())] for n, c in chosen])
+            doc.table(["model", "chosen"], [[n, ", ".join(f"{k}={_setting(v)}" for k, v in c.items())]
+                                            for n, c in chosen])
         doc.heading("Figures", 3)
         _plot_confusions(output / f"confusion_{target}.png", target_results, title)
         _plot_snr(output / f"accuracy_vs_snr_{target}.png", target_results, title)
