@@ -152,10 +152,11 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         Extra callbacks, e.g. a learning-rate scheduler.
     objective : {'nominal', 'ordinal'}, default='nominal'
         ``'nominal'`` trains with the cross-entropy of one-hot labels;
-        ``'ordinal'``, for ordered classes (numeric subtypes or types such as
-        ``'M5'``), against labels spread over the neighbouring subtypes
-        (:func:`~astrospecml.classifiers.ordinal_targets`, one subtype wide), so that near misses cost less
-        than far ones.  ``classes_`` and ``predict_proba`` are the same."""
+        ``'ordinal'``, for ordered classes (numeric subtypes or types such
+        as ``'M5'``), against labels spread over the neighbouring subtypes
+        (:func:`~astrospecml.classifiers.ordinal_targets`, one subtype
+        wide), so that near misses cost less than far ones.  ``classes_``
+        and ``predict_proba`` are the same."""
 
 
 FITTED_ATTRIBUTES = """classes_ : ndarray
