@@ -31,6 +31,18 @@ def _ragged(X):
     return not all(same_grid(first, s.spectral_axis) for s in X[1:])
 
 
+def _rescaling(values, axis=1):
+    """Per-sample divisor that keeps squares and sums of ``values`` inside float64.
+
+    The largest absolute good value where it lies outside 1e-150...1e150
+    (squaring 1e200 would overflow, 1e-200 underflow), else exactly 1, so
+    that ordinary flux is computed bit for bit as without it.
+    """
+    with np.errstate(all="ignore"):
+        peak = np.max(np.abs(np.where(np.isnan(values), 0.0, values)), axis=axis, keepdims=True)
+    return np.where((peak > 0) & ((peak < 1e-150) | (peak > 1e150)), peak, 1.0)
+
+
 def _check_float32_range(flux, name):
     """Refuse output that float32, the dtype of array output, cannot hold (it would become infinite).
 

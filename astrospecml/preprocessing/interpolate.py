@@ -5,7 +5,7 @@ import numpy as np
 from scipy.interpolate import interp1d
 from sklearn.utils._param_validation import Interval
 
-from ._base import SpectralTransformer
+from ._base import SpectralTransformer, _rescaling
 
 __all__ = ["QuadraticInterpolate", "quadratic_interpolate"]
 
@@ -61,12 +61,11 @@ class QuadraticInterpolate(SpectralTransformer):
         else:
             # A quadratic needs three pixels; two can only be joined by a line.
             kind = "quadratic" if length >= 3 else "linear"
-            # Interpolated as a fraction of each sample's peak: the spline's sums of
-            # values near 1.8e308 would overflow float64 and give NaN.
-            peak = np.max(np.abs(arrays.flux), axis=-1, keepdims=True)
-            peak = np.where(peak > 0, peak, 1.0)
+            # Extreme flux is interpolated as a fraction of its peak: the spline's sums
+            # of values near 1.8e308 would overflow float64 and give NaN.
+            factor = _rescaling(arrays.flux, axis=-1)
             with np.errstate(over="ignore"):  # a result beyond float64 is refused downstream
-                flux = interp1d(old, arrays.flux / peak, kind=kind, axis=-1)(new) * peak
+                flux = interp1d(old, arrays.flux / factor, kind=kind, axis=-1)(new) * factor
         changes = {"flux": flux}
         if arrays.uncertainty is not None:
             changes["uncertainty"] = np.apply_along_axis(lambda e: np.interp(new, old, e), -1, arrays.uncertainty)

@@ -4,7 +4,7 @@ import astropy.units as u
 import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import SpectralTransformer
+from ._base import SpectralTransformer, _rescaling
 
 __all__ = ["FluxNorm", "ZScore", "flux_norm", "zscore"]
 
@@ -15,13 +15,6 @@ def _good_values(arrays):
     if arrays.mask is not None:
         flux[arrays.mask] = np.nan
     return flux.reshape(len(flux), -1)
-
-
-def _peak(values):
-    """Largest absolute good value of each sample; 1 where there is none (or it is 0)."""
-    with np.errstate(all="ignore"):
-        peak = np.max(np.abs(np.where(np.isnan(values), 0.0, values)), axis=1)
-    return np.where(peak > 0, peak, 1.0)
 
 
 def _scaled(arrays, shift, scale):
@@ -74,16 +67,17 @@ class FluxNorm(SpectralTransformer):
 
     def _transform_arrays(self, arrays):
         values = _good_values(arrays)
-        # Norms are taken of the flux divided by its largest value, then scaled back:
-        # squaring 1e200 (or 1e-200) would overflow (underflow) float64.
-        peak = _peak(values)
-        ratio = values / peak[:, None]
+        # Norms of extreme flux are taken of the flux divided by its largest value,
+        # then scaled back: squaring 1e200 (or 1e-200) would overflow (underflow).
+        factor = _rescaling(values)
+        ratio = values / factor
+        factor = factor[:, 0]
         if self.norm == "l2":
-            scale = peak * np.sqrt(np.nansum(ratio**2, axis=1))
+            scale = factor * np.sqrt(np.nansum(ratio**2, axis=1))
         elif self.norm == "l1":
-            scale = peak * np.nansum(np.abs(ratio), axis=1)
+            scale = factor * np.nansum(np.abs(ratio), axis=1)
         elif self.norm == "max":
-            scale = peak
+            scale = np.nanmax(np.abs(np.where(np.isnan(values), 0.0, values)), axis=1)
         else:
             # The absolute median: dividing by a negative median would flip the spectrum.
             scale = np.abs(np.nanmedian(values, axis=1))
@@ -123,13 +117,13 @@ class ZScore(SpectralTransformer):
         values = _good_values(arrays)
         all_bad = np.isnan(values).all(axis=1)
         values[all_bad] = 0.0
-        # Statistics of the flux divided by its peak: the variance of 1e200 (or the
+        # Statistics of extreme flux divided by its peak: the variance of 1e200 (or the
         # difference of 1e308 and -1e308) would overflow float64.
-        peak = _peak(values)
-        values = values / peak[:, None]
+        factor = _rescaling(values)
+        values = values / factor
         mean = np.nanmean(values, axis=1)
         std = np.nanstd(values, axis=1)
-        return _scaled(_scaled(arrays, np.zeros(len(peak)), peak), mean, np.where(std > 0, std, 1.0))
+        return _scaled(_scaled(arrays, np.zeros(len(factor)), factor[:, 0]), mean, np.where(std > 0, std, 1.0))
 
 
 def flux_norm(X, norm="l2"):
