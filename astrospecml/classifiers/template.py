@@ -256,6 +256,16 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
             of ``classes_``.
         scale : ndarray of shape (n, n_classes)
             The best scales *a*.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> flat, slope = np.ones(20), np.linspace(0.5, 1.5, 20)
+        >>> clf = TemplateMatchClassifier(templates={"flat": flat, "slope": slope}).fit([flat, slope],
+        ...                                                                           ["flat", "slope"])
+        >>> chi2, scale = clf.chi_square([3 * slope])
+        >>> chi2.round(2), scale.round(3)  # the slope fits exactly at three times its template
+        (array([[16.58,  0.  ]]), array([[3., 3.]]))
         """
         check_is_fitted(self)
         if is_astropy_batch(X):
