@@ -1,5 +1,8 @@
 """predict_files: readers, one row per input whatever goes wrong, resumption after kill -9, and Dask."""
+import glob
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,15 +13,16 @@ import time
 import astropy.units as u
 import numpy as np
 import pytest
+import torch
 from astropy.io import fits
 from astropy.table import Table
 from sklearn.pipeline import make_pipeline
 from specutils import Spectrum
 
-from astrospecml import cli
+from astrospecml import cli, survey
 from astrospecml.classifiers import DNNClassifier
 from astrospecml.io import write_lamost_lrs, write_spex_prism
-from astrospecml.persistence import save_model
+from astrospecml.persistence import ModelFileError, load_model, save_model
 from astrospecml.preprocessing import FluxNorm, Resample
 from astrospecml.survey import (
     STATUSES,
@@ -295,9 +299,6 @@ def _rows_equal(rows, expected, ignore=("file",)):
 
 
 def test_a_copied_moved_or_edited_job_folder_writes_only_into_itself(tmp_path, model_file):
-    import json
-    import shutil
-
     pattern = _many_files(tmp_path / "in", 20)
     kwargs = dict(shard_size=2, reader_format="tabular-fits", progress=False)
     predict_files(model_file, pattern, tmp_path / "reference", **kwargs)
@@ -332,11 +333,6 @@ def test_a_copied_moved_or_edited_job_folder_writes_only_into_itself(tmp_path, m
 
 
 def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, model_file):
-    import shutil
-
-    from astrospecml import survey
-    from astrospecml.persistence import ModelFileError, load_model
-
     pattern = _many_files(tmp_path / "in", 12)
     kwargs = dict(shard_size=4, reader_format="tabular-fits", progress=False)
     predict_files(model_file, pattern, tmp_path / "reference", **kwargs)
@@ -362,17 +358,11 @@ def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, mo
 
 
 def test_non_finite_probabilities_are_failed_rows_never_ok(tmp_path, model_file):
-    import torch
-
-    from astrospecml.persistence import load_model
-
     pattern = _many_files(tmp_path / "in", 4)
     model = load_model(model_file)
     with torch.no_grad():
         for weight in model.steps[-1][1].net_.module_.parameters():
             weight.fill_(float("nan"))
-    import glob
-
     rows = predict_paths(model, sorted(glob.glob(pattern)), reader_format="tabular-fits")
     assert "ok" not in set(rows["status"])
     readable = rows[rows["status"] != "unreadable"]
@@ -382,8 +372,6 @@ def test_non_finite_probabilities_are_failed_rows_never_ok(tmp_path, model_file)
 
 
 def test_a_file_stored_red_to_blue_is_predicted_like_its_blue_to_red_twin(tmp_path, model_file):
-    from astrospecml.persistence import load_model
-
     rng = np.random.default_rng(5)
     wave = np.linspace(4000, 8000, 150)
     paths = []
