@@ -62,6 +62,13 @@ def expected_failed_checks(estimator):
         # pass by the luck of their weights; these four of five did not.
         return {"check_methods_subset_invariance": "float32 convolution kernels chosen by batch size change "
                                                    "probabilities by ~1e-7, the check's tolerance"}
+    if isinstance(estimator, RACNetClassifier):
+        # Measured in a clean-clone CI run (one torch thread per xdist worker): one of 60
+        # probabilities moved by 3.0e-8 (relative 1.06e-7) when the rows were permuted, just over
+        # the check's rtol of 1e-7; other runs of the same code pass.  float32 matrix products
+        # are not bitwise invariant to a row's position in the batch.
+        return {"check_methods_sample_order_invariance": "float32 products differ by ~1e-7 with a row's "
+                                                         "position in the batch, the check's tolerance"}
     return {}
 
 
