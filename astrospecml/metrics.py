@@ -65,6 +65,10 @@ def subtype_number(labels):
     return out
 
 
+def _subtype_error(y_true, y_pred):
+    return subtype_number(y_pred) - subtype_number(y_true)
+
+
 def within_one_score(y_true, y_pred, *, tolerance=1.0):
     """Fraction of predictions within ``tolerance`` subtypes of the truth.
 
@@ -86,8 +90,7 @@ def within_one_score(y_true, y_pred, *, tolerance=1.0):
     >>> within_one_score(["M5", "L1"], ["M6", "M8"])
     0.5
     """
-    error = subtype_number(y_pred) - subtype_number(y_true)
-    return float(np.mean(np.abs(error) <= tolerance))
+    return float(np.mean(np.abs(_subtype_error(y_true, y_pred)) <= tolerance))
 
 
 def subtype_rms_error(y_true, y_pred):
@@ -107,8 +110,7 @@ def subtype_rms_error(y_true, y_pred):
     >>> subtype_rms_error([10, 12, 20], [11, 12, 23])
     1.8257418583505538
     """
-    error = subtype_number(y_pred) - subtype_number(y_true)
-    return float(np.sqrt(np.mean(error**2)))
+    return float(np.sqrt(np.mean(_subtype_error(y_true, y_pred) ** 2)))
 
 
 #: ``within_one_score`` as a scorer (greater is better) for ``scoring=`` in scikit-learn.

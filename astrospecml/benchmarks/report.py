@@ -220,24 +220,24 @@ def _plot_examples(path, data, fold_shape):
     plt.close(fig)
 
 
-def _verdict(target_results, y_test, snr_test):
-    """Sentences comparing the networks with the strongest baseline and EMCCNN with the SVC, from the numbers."""
-    from .spex import BASELINES
-
+def _verdict(target_results, y_test, snr_test, baselines):
+    """Sentences comparing the best network with the strongest of ``baselines`` and EMCCNN with the SVC."""
     out = []
     ranked = sorted(target_results, key=lambda n: -target_results[n]["test_accuracy"])
     out.append(f"Best test accuracy: **{ranked[0]}** ({target_results[ranked[0]]['test_accuracy']:.3f}); "
                f"ranking: {', '.join(ranked)}.")
-    baselines = [n for n in ranked if n in BASELINES]
-    networks = [n for n in ranked if n not in BASELINES]
-    if baselines and networks:
-        net, base = networks[0], baselines[0]
+    networks = [n for n in ranked if n not in baselines]
+    classical = [n for n in ranked if n in baselines]
+    if classical and networks:
+        net, base = networks[0], classical[0]
         correct = {n: np.asarray(target_results[n]["y_pred"]) == np.asarray(y_test) for n in (net, base)}
         difference, low, high = paired_bootstrap_difference(correct[net], correct[base])
         verdict = ("ahead of it" if low > 0 else "behind it" if high < 0
                    else "not distinguishable from it on this test set")
         out.append(f"The best network, {net}, against the strongest baseline, {base}: {difference:+.3f} "
-                   f"(95% paired bootstrap interval over test spectra [{low:+.3f}, {high:+.3f}]), {verdict}.")
+                   f"(95% paired bootstrap interval over test spectra [{low:+.3f}, {high:+.3f}]), {verdict}; "
+                   "one split and one training run per model, so the interval does not cover the spread "
+                   "between splits or trainings.")
         per_bin = []
         for label, lo, hi in SNR_BINS:
             inside = (np.asarray(snr_test) >= lo) & (np.asarray(snr_test) < hi)
@@ -259,7 +259,7 @@ def _verdict(target_results, y_test, snr_test):
     return " ".join(out)
 
 
-def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state):
+def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state, baselines=()):
     """Write ``report.md``, ``report.rst``, ``results.json``, per-class CSVs and figures to ``output``."""
     from .spex import TARGETS
 
@@ -297,7 +297,7 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
                  + (f"; classes with fewer than 6 spectra left out: "
                     f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
                  + ".")
-        doc.text(_verdict(target_results, data.y[test], data.snr[test]))
+        doc.text(_verdict(target_results, data.y[test], data.snr[test], baselines))
         doc.table(
             ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
              "predict /s"],

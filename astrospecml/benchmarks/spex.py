@@ -380,6 +380,6 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
                 f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
                 f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s", flush=True)
     write_report(output, results, fitted, splits, profile=settings, fold_shape=FOLD_SHAPE,
-                 seconds=time.perf_counter() - started, random_state=random_state)
+                 seconds=time.perf_counter() - started, random_state=random_state, baselines=BASELINES)
     say(f"[{time.perf_counter() - started:6.0f} s] report written to {output / 'report.md'}", flush=True)
     return results

@@ -105,7 +105,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
     # -- input ---------------------------------------------------------------------------
 
     def _arrays(self, X, y=None, reset=True):
-        """Flux, weights and grid of ``X`` (and checked ``y``)."""
+        """Flux, weights and grid of ``X`` (and checked ``y``); at prediction, spectra must be on the fitted grid."""
         if is_astropy_batch(X):
             arrays = as_spectral_arrays(X)
             if arrays.flux.ndim != 2:
@@ -113,6 +113,8 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
                                  f"{arrays.flux.shape[1:]}.")
             validate_data(self, arrays.flux, reset=reset, ensure_all_finite=False)
             flux, sigma, mask, axis = arrays.flux, arrays.uncertainty, arrays.mask, arrays.spectral_axis
+            if not reset:
+                _check_grid(self.spectral_axis_, axis)
         else:
             if y is None:
                 flux = validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite=False)
@@ -176,7 +178,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         """
         if y is None:  # the message scikit-learn's checks expect
             validate_data(self, X, y)
-        flux, weight, axis, y = self._arrays(X, np.asarray(y) if not is_astropy_batch(X) else y)
+        flux, weight, axis, y = self._arrays(X, y)
         y = np.asarray(y)
         if len(y) != len(flux):
             raise ValueError(f"X has {len(flux)} spectra but y has {len(y)} labels.")
@@ -268,10 +270,6 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         (array([[16.58,  0.  ]]), array([[3., 3.]]))
         """
         check_is_fitted(self)
-        if is_astropy_batch(X):
-            spectra = X if isinstance(X, (list, tuple)) else [X]
-            if isinstance(spectra[0], Spectrum):
-                _check_grid(self.spectral_axis_, spectra[0].spectral_axis)
         flux, weight, _, _ = self._arrays(X, reset=False)
         weight = weight * self.band_mask_
         templates = self.templates_
