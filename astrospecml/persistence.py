@@ -49,6 +49,8 @@ TRUSTED_PACKAGES = ("astrospecml", "sklearn", "imblearn")
 #: torch sub-packages whose classes a model file may name (network layers, optimizers).
 TRUSTED_TORCH = ("torch.nn", "torch.optim")
 #: Libraries whose versions are recorded; a different major.minor on loading warns.
+#: Packages whose compiled objects are written and read through skops.io.
+SKOPS_PACKAGES = ("sklearn", "numpy", "scipy")
 RECORDED_LIBRARIES = ("astrospecml", "torch", "numpy", "scikit-learn", "skorch", "astropy", "specutils")
 
 
@@ -73,6 +75,38 @@ class ModelFileError(ValueError):
 
 def _class_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _module_root(cls):
+    return cls.__module__.split(".")[0]
+
+
+def _is_trusted_function(value):
+    """A module-level function (or numpy ufunc) of a package a model file may name."""
+    import types
+
+    if not isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+        return False
+    module = getattr(value, "__module__", None) or ("numpy" if isinstance(value, np.ufunc) else "")
+    qualname = getattr(value, "__qualname__", getattr(value, "__name__", ""))
+    return (module.split(".")[0] in TRUSTED_PACKAGES + ("numpy",) and "<" not in qualname
+            and _resolve_function(f"{module}.{qualname}") is value)
+
+
+def _resolve_function(name):
+    module, _, qualname = name.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), qualname)
+    except (ImportError, AttributeError, ValueError):
+        return None
+
+
+def _is_plain_trusted_object(value):
+    """A pure-Python object of a trusted package whose whole state is its ``__dict__``."""
+    cls = type(value)
+    return (_module_root(cls) in TRUSTED_PACKAGES and hasattr(value, "__dict__")
+            and cls.__reduce_ex__ is object.__reduce_ex__ and cls.__getstate__ is object.__getstate__
+            and not isinstance(value, (torch.nn.Module, torch.optim.Optimizer)))
 
 
 def _versions():
@@ -132,6 +166,25 @@ class _Writer:
             return {"__dtype__": value.str}
         if isinstance(value, torch.device):
             return {"__device__": str(value)}
+        if isinstance(value, np.random.Generator):  # HistGradientBoosting keeps one
+            return {"__generator__": type(value.bit_generator).__name__,
+                    "state": self.value(value.bit_generator.state, where)}
+        if _is_trusted_function(value):  # FunctionTransformer(func=to_array), np.log1p: by name
+            return {"__function__": f"{value.__module__}.{value.__qualname__}"}
+        if _is_plain_trusted_object(value):  # CalibratedClassifierCV's calibrated classifiers
+            return {"__object__": _class_name(type(value)),
+                    "state": {k: self.value(v, f"{where}.{k}") for k, v in vars(value).items()}}
+        if _module_root(type(value)) in SKOPS_PACKAGES:
+            # Compiled scikit-learn objects (decision trees' Tree, structured node arrays):
+            # skops writes them without pickle; the bytes are one more tensor.
+            import skops.io
+
+            try:
+                data = skops.io.dumps(value)
+            except Exception as err:  # noqa: BLE001 - reported with the attribute below
+                raise ModelFileError(f"{where} = {value!r} ({type(value).__name__}) cannot be saved without "
+                                     f"pickle ({err}).") from err
+            return {"__skops__": self._tensor(torch.frombuffer(bytearray(data), dtype=torch.uint8))}
         raise ModelFileError(f"{where} = {value!r} ({type(value).__name__}) cannot be saved without pickle; "
                              "pickle the model instead (only for files you trust).")
 
@@ -373,7 +426,7 @@ class _Reader:
         if not value:
             raise ModelFileError(f"{self.path} holds an empty tagged value.")
         (key, content), *_ = value.items()
-        if key in ("__array__", "__tensor__") and content not in self.tensors:
+        if key in ("__array__", "__tensor__", "__skops__") and content not in self.tensors:
             raise ModelFileError(f"{self.path} refers to the tensor {content!r}, which it does not hold.")
         if key == "__scalar__":
             return np.dtype(value["dtype"]).type(content)
@@ -402,7 +455,43 @@ class _Reader:
             return np.dtype(content)
         if key == "__device__":
             return torch.device(content)
+        if key == "__generator__":
+            if content not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
+                raise ModelFileError(f"{self.path} names the random generator {content!r}, which numpy lacks.")
+            bit_generator = getattr(np.random, content)()
+            bit_generator.state = self.value(value["state"])
+            return np.random.Generator(bit_generator)
+        if key == "__function__":
+            module = content.rpartition(".")[0]
+            function = _resolve_function(content) if module.split(".")[0] in TRUSTED_PACKAGES + ("numpy",) else None
+            if function is None or not _is_trusted_function(function):
+                raise ModelFileError(f"{self.path} names the function {content}, which is not a function of "
+                                     "astrospecml, scikit-learn, imbalanced-learn or numpy here.")
+            return function
+        if key == "__object__":
+            cls = self.resolve(content, object)
+            instance = cls.__new__(cls)
+            if not _is_plain_trusted_object(instance):
+                raise ModelFileError(f"{self.path} names {content}, which is not a plain Python class.")
+            for name, item in value["state"].items():
+                _check_state_name(cls, name, self.path)
+                setattr(instance, name, self.value(item))
+            return instance
+        if key == "__skops__":
+            return self._skops(content)
         raise ModelFileError(f"{self.path} holds an unknown value tag {key!r}.")
+
+    def _skops(self, name):
+        """A compiled scikit-learn/numpy object from its skops bytes, refusing types of other packages."""
+        import skops.io
+
+        data = self.tensors[name].numpy().tobytes()
+        untrusted = skops.io.get_untrusted_types(data=data)
+        foreign = [t for t in untrusted if t.split(".")[0] not in SKOPS_PACKAGES + ("builtins",)]
+        if foreign:
+            raise ModelFileError(f"{self.path} holds objects of {', '.join(foreign)}, which are not rebuilt "
+                                 "from a model file.")
+        return skops.io.loads(data, trusted=untrusted)
 
     def estimator(self, tree):
         if not (isinstance(tree, dict) and isinstance(tree.get("class"), str)

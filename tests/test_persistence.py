@@ -111,10 +111,65 @@ def test_multi_arm_pipeline_and_sklearn_baselines_round_trip(tmp_path):
 def test_unsavable_parameters_get_a_clear_error(tmp_path):
     from sklearn.preprocessing import FunctionTransformer
 
-    model = make_pipeline(FunctionTransformer(np.log1p), SVC()).fit(np.abs(X_SPECTRA), Y_LABELS)
+    model = make_pipeline(FunctionTransformer(lambda X: X + 1), SVC()).fit(np.abs(X_SPECTRA), Y_LABELS)
     with pytest.raises(ModelFileError, match="FunctionTransformer.func .* cannot be saved without pickle"):
         save_model(model, tmp_path / "f.safetensors")
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_the_scikit_learn_models_users_combine_with_ours_round_trip(tmp_path):
+    """Forests, boosted trees, calibrated classifiers and function steps: all saved without pickle."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.preprocessing import FunctionTransformer
+
+    from astrospecml.io import to_array
+    from astrospecml.preprocessing import ToArray
+
+    X = np.abs(X_SPECTRA) + 0.5
+    models = [make_pipeline(ToArray(), SVC()), make_pipeline(FunctionTransformer(to_array), SVC()),
+              make_pipeline(FunctionTransformer(np.log1p), SVC(probability=True, random_state=0)),
+              RandomForestClassifier(n_estimators=3, random_state=0),
+              HistGradientBoostingClassifier(max_iter=3, random_state=0),
+              CalibratedClassifierCV(SVC(), cv=2),
+              CalibratedClassifierCV(clone(TINY_CLASSIFIERS[1]).set_params(max_epochs=1), cv=2)]
+    for k, model in enumerate(models):
+        model.fit(X, Y_LABELS)
+        save_model(model, tmp_path / f"m{k}")
+        loaded = load_model(tmp_path / f"m{k}")
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X), err_msg=repr(model))
+        if k > 1:  # all but the plain SVCs give probabilities
+            np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), rtol=1e-6, err_msg=repr(model))
+
+
+@pytest.mark.parametrize("value", [{"__function__": "os.system"}, {"__function__": "builtins.eval"},
+                                   {"__function__": "numpy.load.__globals__"},
+                                   {"__object__": "os._wrap_close", "state": {}},
+                                   {"__generator__": "os", "state": {}}])
+def test_functions_objects_and_generators_from_outside_trusted_packages_are_refused(tmp_path, value):
+    clf, path = _fitted_file(tmp_path)
+    metadata, tensors = persistence._read(path)
+    tree = json.loads(metadata["model"])
+    tree["params"]["module__spam"] = value
+    metadata["model"] = json.dumps(tree)
+    _craft(tmp_path / "bad.safetensors", metadata, tensors)
+    with pytest.raises(ModelFileError):
+        load_model(tmp_path / "bad.safetensors")
+
+
+def test_skops_objects_of_other_packages_are_refused(tmp_path):
+    import skops.io
+
+    clf, path = _fitted_file(tmp_path)
+    metadata, tensors = persistence._read(path)
+    tree = json.loads(metadata["model"])
+    data = skops.io.dumps(__import__("collections").Counter("ab"))  # a type from outside the trusted packages
+    tensors["evil"] = torch.frombuffer(bytearray(data), dtype=torch.uint8)
+    tree["state"]["spam_"] = {"__skops__": "evil"}
+    metadata["model"] = json.dumps(tree)
+    _craft(tmp_path / "bad.safetensors", metadata, tensors)
+    with pytest.raises(ModelFileError, match="collections"):
+        load_model(tmp_path / "bad.safetensors")
 
 
 # -- files that must not load ---------------------------------------------------------------------

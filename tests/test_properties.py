@@ -21,6 +21,8 @@ from specutils import Spectrum
 from astrospecml.preprocessing import (
     BadPixelImputer,
     ConcatenateArms,
+    ContinuumNormalize,
+    ConvertMedium,
     FluxNorm,
     Fold2D,
     PerArm,
@@ -47,7 +49,8 @@ def _batches(ndim):
 
 TRANSFORMERS_1D = [FluxNorm(), FluxNorm(norm="l1"), FluxNorm(norm="max"), FluxNorm(norm="median"), ZScore(),
                    QuadraticInterpolate(n_pixels=7), Fold2D(), Resample(), BadPixelImputer(),
-                   BadPixelImputer(strategy="median"), StripeSlicer(window=(0, 2)), PerArm(ZScore())]
+                   BadPixelImputer(strategy="median"), StripeSlicer(window=(0, 2)), PerArm(ZScore()),
+                   ContinuumNormalize(degree=2, median_window=3), ConvertMedium()]
 TRANSFORMERS_2D = [FluxNorm(), ZScore(), StripeSlicer(n_rows=3), StripeExtractor(trace="flat"),
                    BadPixelImputer(), ConcatenateArms(), PerArm(FluxNorm())]
 

@@ -7,8 +7,8 @@ from astropy.nddata import StdDevUncertainty
 from specutils import Spectrum
 
 import astrospecml  # noqa: F401  (registers the LAMOST format)
-from astrospecml.io import read_lamost_lrs, to_array, write_lamost_lrs
-from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Resample
+from astrospecml.io import read_lamost_lrs, to_array, wavelength_medium, write_lamost_lrs
+from astrospecml.preprocessing import BadPixelImputer, ContinuumNormalize, ConvertMedium, FluxNorm, Resample
 
 
 def log_linear_spectrum(n=300, coeff0=3.5682, coeff1=1e-4, seed=0):
@@ -84,6 +84,8 @@ def write_sdss_spec(path, loglam, flux, ivar, and_mask):
     """A minimal SDSS-III/IV ``spec`` file: coadd table in HDU 1."""
     primary = fits.PrimaryHDU()
     primary.header["TELESCOP"] = "SDSS 2.5-M"
+    primary.header["AIRORVAC"] = "vac"  # as SDSS writes it
+    primary.header["VERS2D"], primary.header["FIBERID"] = "v5_13_0", 1
     coadd = fits.BinTableHDU.from_columns([
         fits.Column(name="flux", format="E", array=flux),
         fits.Column(name="loglam", format="E", array=loglam),
@@ -130,3 +132,115 @@ def test_lamost_spectra_resample_with_every_method_keeping_their_uncertainty(tmp
     assert np.all(np.isfinite(resampled_sigma))
     if method != "flux_conserving":  # interpolation keeps the per-pixel sigma
         np.testing.assert_allclose(resampled_sigma, 0.5, rtol=1e-6)
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+@pytest.mark.parametrize("layout", ["image", "table"])
+def test_both_lamost_layouts_read_alike_identified_without_a_format(tmp_path, layout, gzipped):
+    """Data releases 1-7 (5-row image) and 8+ (one-row COADD table), gzipped or not: the same spectrum."""
+    spectrum = log_linear_spectrum()
+    header = {"OBSID": 101, "DESIG": "J000000.00+000000.0", "RA": 1.5, "DEC": -2.25, "CLASS": "STAR",
+              "SUBCLASS": "K5", "Z": 1e-4, "SNRR": 33.0}
+    path = tmp_path / "spec.fits"
+    write_lamost_lrs(spectrum, path, header=header, layout=layout)
+    with fits.open(path, mode="update") as hdul:  # one andmask pixel, one without inverse variance
+        if layout == "image":
+            hdul[0].data[3, 10], hdul[0].data[1, 20] = 4, 0
+        else:
+            hdul[1].data["ANDMASK"][0, 10], hdul[1].data["IVAR"][0, 20] = 4, 0
+    if gzipped:  # as LAMOST serves them: spec-....fits.gz
+        import gzip
+        import shutil
+
+        with open(path, "rb") as plain, gzip.open(tmp_path / "spec.fits.gz", "wb") as packed:
+            shutil.copyfileobj(plain, packed)
+        path.unlink()
+        path = tmp_path / "spec.fits.gz"
+    out = Spectrum.read(path)
+    assert u.allclose(out.spectral_axis, spectrum.spectral_axis, rtol=1e-6)
+    assert u.allclose(out.flux, spectrum.flux, rtol=1e-5)
+    assert out.mask[10] and out.mask[20] and out.mask.sum() == 2
+    assert {key: out.meta[key] for key in header} == header
+    assert out.meta["wavelength_medium"] == wavelength_medium(out) == "vacuum"
+
+
+def test_a_lamost_header_saying_air_is_believed(tmp_path):
+    path = tmp_path / "spec.fits"
+    write_lamost_lrs(log_linear_spectrum(), path, header={"VACUUM": False}, layout="table")
+    assert Spectrum.read(path).meta["wavelength_medium"] == "air"
+
+
+def test_sdss_files_say_vacuum_and_mixed_media_are_refused_until_converted(tmp_path):
+    loglam = 3.5797 + 1e-4 * np.arange(200)
+    write_sdss_spec(tmp_path / "sdss.fits", loglam, np.full(200, 10.0), np.full(200, 4.0), np.zeros(200, int))
+    sdss = Spectrum.read(tmp_path / "sdss.fits")  # identified by specutils itself
+    assert wavelength_medium(sdss) == "vacuum"
+    air = Spectrum(flux=sdss.flux, spectral_axis=sdss.spectral_axis, meta={"wavelength_medium": "air"})
+    grid = np.linspace(3900, 4500, 50) * u.AA
+    with pytest.raises(ValueError, match=r"spectrum 1 has air .* ConvertMedium"):
+        Resample(grid).fit([sdss, air])
+    fitted = Resample(grid).fit([sdss])
+    with pytest.raises(ValueError, match=r"air wavelengths but Resample was fitted on vacuum"):
+        fitted.transform([air])
+    converted = ConvertMedium("vacuum").fit_transform([sdss, air])
+    assert converted[0].spectral_axis is sdss.spectral_axis or u.allclose(converted[0].spectral_axis,
+                                                                          sdss.spectral_axis)
+    # Morton (2000): at 3800 Angstrom in air the vacuum wavelength is 1.08 Angstrom longer, at 4000 1.13.
+    shift = (converted[1].spectral_axis - air.spectral_axis).to_value(u.AA)
+    assert shift[0] == pytest.approx(1.08, abs=0.01) and np.all(shift > 1.07)
+    assert len(fitted.transform(converted)) == 2  # converted: accepted
+    back = ConvertMedium("air").fit_transform(converted[1:])[0]
+    assert u.allclose(back.spectral_axis, air.spectral_axis, rtol=1e-8)  # 4e-5 Angstrom
+    with pytest.raises(ValueError, match="assume='air'"):
+        ConvertMedium().fit_transform([Spectrum(flux=sdss.flux, spectral_axis=sdss.spectral_axis)])
+
+
+def test_desi_coadd_files_read_through_specutils_own_reader(tmp_path):
+    """A DESI coadd file written from the DESI data model: three arms, each a Spectrum of every target."""
+    from specutils import SpectrumList
+
+    n_targets = 2
+    hdus = [fits.PrimaryHDU()]
+    hdus[0].header["INFIL000"] = "cframe.fits"  # what marks a coadd (not a spectra) file
+    fibermap = fits.BinTableHDU.from_columns([fits.Column(name="TARGETID", format="K", array=np.arange(n_targets))],
+                                             name="FIBERMAP")
+    hdus.append(fibermap)
+    for band, (low, high) in {"B": (3600, 5900), "R": (5660, 7720), "Z": (7520, 9824)}.items():
+        wave = np.arange(low, high, 0.8)
+        for kind, data, unit in (("WAVELENGTH", wave, "Angstrom"),
+                                 ("FLUX", np.ones((n_targets, len(wave)), np.float32), "1e-17 erg/(s cm2 Angstrom)"),
+                                 ("IVAR", np.ones((n_targets, len(wave)), np.float32),
+                                  "1e+34 cm4 Angstrom2 s2 / erg2"),
+                                 ("MASK", np.zeros((n_targets, len(wave)), np.int32), None)):
+            hdu = fits.ImageHDU(data, name=f"{band}_{kind}")
+            if unit:
+                hdu.header["BUNIT"] = unit
+            hdus.append(hdu)
+    hdus.append(fits.BinTableHDU.from_columns([fits.Column(name="TARGETID", format="K",
+                                                           array=np.arange(n_targets))], name="SCORES"))
+    fits.HDUList(hdus).writeto(tmp_path / "coadd-main-dark-1234.fits")
+    arms = SpectrumList.read(tmp_path / "coadd-main-dark-1234.fits", format="DESI coadd")
+    assert [s.meta["band"] for s in arms] == ["b", "r", "z"]
+    assert arms[0].flux.shape == (n_targets, len(np.arange(3600, 5900, 0.8)))
+    # DESI headers do not state the medium (the data model: vacuum); the user says so.
+    assert wavelength_medium(arms[0]) is None
+    vacuum = ConvertMedium(assume="vacuum").fit_transform([arms[0]])[0]
+    assert vacuum.meta["wavelength_medium"] == "vacuum"
+
+
+def test_continuum_normalize_flattens_a_red_star_keeping_its_lines_and_masks():
+    wave = np.linspace(3800, 9000, 3000) * u.AA
+    blackbody = (wave.value / 9000) ** 3  # a red continuum, faint in the blue
+    line = 1 - 0.6 * np.exp(-0.5 * ((wave.value - 6563) / 4) ** 2)
+    mask = np.zeros(3000, bool)
+    mask[:300] = True  # a masked blue end
+    spectrum = Spectrum(flux=(blackbody * line) * u.Jy, spectral_axis=wave, mask=mask,
+                        uncertainty=StdDevUncertainty(0.01 * blackbody))
+    flat = ContinuumNormalize().fit_transform([spectrum])[0]
+    good = ~mask & (np.abs(wave.value - 6563) > 30)
+    np.testing.assert_allclose(flat.flux.value[good], 1, atol=0.02)
+    assert flat.flux.value[np.argmin(np.abs(wave.value - 6563))] == pytest.approx(0.4, abs=0.05)
+    np.testing.assert_array_equal(flat.mask, mask)
+    np.testing.assert_allclose(flat.uncertainty.array[good], 0.01, rtol=0.03)
+    with pytest.raises(ValueError, match="Negative values in data: the fitted continuum of spectrum 0"):
+        ContinuumNormalize().fit_transform(-np.ones((1, 50)))

@@ -636,7 +636,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                           UserWarning, stacklevel=4)
             params = {**params, "callbacks": None}
         state = {k: v for k, v in vars(self).items() if k not in params and k not in ("net_", "history_", "device_")}
-        state["module_state_"] = {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()}
+        if hasattr(self, "net_"):  # unfitted (the template inside CalibratedClassifierCV): parameters only
+            state["module_state_"] = {k: v.detach().cpu() for k, v in self.net_.module_.state_dict().items()}
         return params, state
 
     @classmethod
@@ -649,6 +650,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                               UserWarning, stacklevel=4)
                 device = "cpu"
         estimator = cls(**{**params, "device": device})
+        if "module_state_" not in state:  # saved unfitted
+            for name, value in state.items():
+                setattr(estimator, name, value)
+            return estimator
         weights = state.pop("module_state_")
         for name, value in state.items():
             setattr(estimator, name, value)

@@ -8,9 +8,11 @@ from .convert import (
     to_array,
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
+from .medium import MEDIA, wavelength_medium
 from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [
+    "MEDIA",
     "SpectralArrays",
     "arms_to_arrays",
     "as_spectral_arrays",
@@ -21,6 +23,7 @@ __all__ = [
     "read_spex_prism",
     "split_arms",
     "to_array",
+    "wavelength_medium",
     "write_lamost_lrs",
     "write_spex_prism",
 ]

@@ -1,10 +1,22 @@
 """A specutils reader (and a writer, for tests and simulations) for LAMOST
-low-resolution 1D spectra.
+low-resolution 1D spectra, in both layouts LAMOST has published.
 
 specutils ships readers for SDSS, APOGEE and generic FITS layouts but none for
-LAMOST.  Importing :mod:`astrospecml` registers ``format="LAMOST-LRS"``::
+LAMOST.  Importing :mod:`astrospecml` registers ``format="LAMOST-LRS"``, which
+specutils also finds on its own (``Spectrum.read(path)``)::
 
-    Spectrum.read("spec-55859-F5902_sp01-001.fits", format="LAMOST-LRS")
+    Spectrum.read("spec-55859-F5902_sp01-001.fits.gz", format="LAMOST-LRS")
+
+* **Image layout** (data releases 1-7): the primary HDU is a 5-row image of
+  flux, inverse variance, normalised flux (in the first releases: the
+  wavelength), ``ANDMASK`` and ``ORMASK``; the log-linear wavelength grid is
+  given by the ``COEFF0``/``COEFF1`` keywords.
+* **Table layout** (data release 8 on): the primary HDU holds the header only;
+  HDU 1 (``COADD``) is a one-row binary table with array columns ``FLUX``,
+  ``IVAR``, ``WAVELENGTH``, ``ANDMASK``, ``ORMASK`` and ``NORMALIZATION``.
+
+LAMOST wavelengths are in vacuum (the pipeline writes ``VACUUM = T``): the
+spectra carry ``meta['wavelength_medium'] = 'vacuum'``.
 """
 import astropy.units as u
 import numpy as np
@@ -16,6 +28,9 @@ from specutils.io.registers import custom_writer, data_loader
 
 __all__ = ["read_lamost_lrs", "write_lamost_lrs", "LAMOST_FORMAT"]
 
+#: The one-row binary table of the data-release-8+ layout: columns read, in this order.
+TABLE_COLUMNS = ("FLUX", "IVAR", "WAVELENGTH", "ANDMASK", "ORMASK")
+
 LAMOST_FORMAT = "LAMOST-LRS"
 #: LAMOST's relative flux unit (the pipeline calibrates only the spectral shape).
 LAMOST_FLUX_UNIT = u.Unit("1e-17 erg / (s cm2 Angstrom)")
@@ -23,18 +38,27 @@ HEADER_KEYS = ("OBSID", "DESIG", "RA", "DEC", "CLASS", "SUBCLASS", "Z", "Z_ERR",
                "SN_U", "SN_G", "SN_R", "SN_I", "SN_Z", "SNRU", "SNRG", "SNRR", "SNRI", "SNRZ")
 
 
+def _layout(hdulist):
+    """'image', 'table' or None for an open LAMOST-or-not FITS file (headers only are read)."""
+    header = hdulist[0].header
+    if not str(header.get("TELESCOP", "")).upper().startswith("LAMOST"):
+        return None
+    if header.get("NAXIS") == 2 and header.get("NAXIS2") == 5:
+        return "image"
+    if len(hdulist) > 1 and isinstance(hdulist[1], fits.BinTableHDU):
+        names = {name.upper() for name in hdulist[1].columns.names}
+        if {"FLUX", "IVAR", "WAVELENGTH"} <= names:
+            return "table"
+    return None
+
+
 def identify_lamost_lrs(origin, *args, **kwargs):
-    """True for a FITS file whose primary HDU is a 5-row LAMOST LRS image."""
+    """True for a LAMOST LRS file of either layout (5-row image or one-row COADD table)."""
     if origin == "write":
         return False
     try:
         with read_fileobj_or_hdulist(*args, **kwargs) as hdulist:
-            header = hdulist[0].header
-            return (
-                str(header.get("TELESCOP", "")).upper().startswith("LAMOST")
-                and header.get("NAXIS") == 2
-                and header.get("NAXIS2") == 5
-            )
+            return _layout(hdulist) is not None
     except (OSError, TypeError, ValueError):
         return False
 
@@ -44,11 +68,13 @@ def identify_lamost_lrs(origin, *args, **kwargs):
 def read_lamost_lrs(file_obj, **kwargs):
     """Read a LAMOST low-resolution spectrum.
 
-    The primary HDU holds five rows: flux, inverse variance, normalised flux,
-    ``andmask`` and ``ormask``.  The vacuum wavelength grid is log-linear,
-    λ_i = 10^(COEFF0 + i COEFF1) Angstrom.
-    Files of the first data releases store the wavelength itself in the third
-    row and have no COEFF keywords: those are read too.
+    Both layouts are read (see the module's description).  In the image
+    layout the primary HDU holds five rows: flux, inverse variance,
+    normalised flux, ``andmask`` and ``ormask``, on the log-linear vacuum grid
+    λ_i = 10^(COEFF0 + i COEFF1) Angstrom; files of the first data releases
+    store the wavelength itself in the third row and have no COEFF keywords.
+    In the table layout the same arrays are columns of the one-row ``COADD``
+    table, with the wavelength as a column.  Gzipped files are read as they are.
 
     A pixel is masked when its ``andmask`` is non-zero (bad in every exposure)
     or its inverse variance is not positive.  ``CLASS``, ``SUBCLASS``, ``Z``,
@@ -72,8 +98,8 @@ def read_lamost_lrs(file_obj, **kwargs):
     Raises
     ------
     ValueError
-        When the primary HDU is not a 5-row image or no wavelength solution
-        can be found.
+        When the file has neither layout, or no wavelength solution can be
+        found.
 
     Examples
     --------
@@ -84,30 +110,29 @@ def read_lamost_lrs(file_obj, **kwargs):
     >>> write_lamost_lrs(Spectrum(flux=np.ones(100) * u.Jy, spectral_axis=wave), path,
     ...                  header={"CLASS": "STAR", "SUBCLASS": "K5"})
     >>> spec = Spectrum.read(path, format="LAMOST-LRS")
-    >>> spec.meta["SUBCLASS"], len(spec.flux)
-    ('K5', 100)
+    >>> spec.meta["SUBCLASS"], len(spec.flux), spec.meta["wavelength_medium"]
+    ('K5', 100, 'vacuum')
+
+    The table layout of data release 8 on, gzipped, is identified without a format:
+
+    >>> write_lamost_lrs(spec, path + ".gz", layout="table")
+    >>> bool(np.allclose(Spectrum.read(path + ".gz").flux, spec.flux))
+    True
     """
     with read_fileobj_or_hdulist(file_obj, **kwargs) as hdulist:
         header = hdulist[0].header.copy()
-        data = hdulist[0].data
-        if data is None or data.ndim != 2 or data.shape[0] != 5:
-            shape = None if data is None else data.shape
-            raise ValueError(f"not a LAMOST LRS file: the primary HDU should be a 5-row image, got {shape}.")
-        data = np.asarray(data, dtype=np.float64)
-    flux, ivar, third, andmask, ormask = data
-    pixels = np.arange(data.shape[1])
-    if "COEFF0" in header and "COEFF1" in header:
-        wavelength = 10 ** (header["COEFF0"] + header["COEFF1"] * pixels)
-        normalized = third
-    elif np.all(np.diff(third) > 0) and 2000 < third[0] < 12000:
-        wavelength, normalized = third, None
-    else:
-        raise ValueError("no wavelength solution: neither COEFF0/COEFF1 keywords nor a wavelength row.")
+        unit_name = header.get("BUNIT")
+        if _layout(hdulist) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
+            (wavelength, flux, ivar, normalized, andmask, ormask), unit_name = _read_table_layout(hdulist)
+        else:
+            wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
     try:
-        unit = u.Unit(header["BUNIT"]) if "BUNIT" in header else LAMOST_FLUX_UNIT
+        unit = u.Unit(unit_name) if unit_name else LAMOST_FLUX_UNIT
     except ValueError:
         unit = LAMOST_FLUX_UNIT
     meta = {key: header[key] for key in HEADER_KEYS if key in header}
+    # LAMOST calibrates in vacuum; a header saying otherwise is believed.
+    meta["wavelength_medium"] = "air" if header.get("VACUUM", True) is False else "vacuum"
     meta.update(header=header, ormask=ormask.astype(np.int64))
     if normalized is not None:
         meta["normalized_flux"] = normalized
@@ -120,9 +145,48 @@ def read_lamost_lrs(file_obj, **kwargs):
     )
 
 
+def _read_image_layout(hdu):
+    """Wavelength, flux, ivar, normalised flux (or None), andmask, ormask from the 5-row image."""
+    header, data = hdu.header, hdu.data
+    if data is None or data.ndim != 2 or data.shape[0] != 5:
+        shape = None if data is None else data.shape
+        raise ValueError(f"not a LAMOST LRS file: the primary HDU should be a 5-row image (data releases 1-7) "
+                         f"or hold no data with a COADD table in HDU 1 (8 on), got {shape}.")
+    data = np.asarray(data, dtype=np.float64)
+    flux, ivar, third, andmask, ormask = data
+    pixels = np.arange(data.shape[1])
+    if "COEFF0" in header and "COEFF1" in header:
+        return 10 ** (header["COEFF0"] + header["COEFF1"] * pixels), flux, ivar, third, andmask, ormask
+    if np.all(np.diff(third) > 0) and 2000 < third[0] < 12000:
+        return third, flux, ivar, None, andmask, ormask
+    raise ValueError("no wavelength solution: neither COEFF0/COEFF1 keywords nor a wavelength row.")
+
+
+def _read_table_layout(hdulist):
+    """The same from the one-row binary table of data release 8 on, and the flux column's unit."""
+    hdu = hdulist["COADD"] if "COADD" in hdulist else hdulist[1]
+    if not isinstance(hdu, fits.BinTableHDU) or len(hdu.data) != 1:
+        raise ValueError(f"not a LAMOST LRS file: HDU {hdu.name or 1} should be a one-row binary table.")
+    names = {name.upper(): name for name in hdu.columns.names}
+    missing = [column for column in TABLE_COLUMNS[:3] if column not in names]
+    if missing:
+        raise ValueError(f"not a LAMOST LRS file: its table lacks the column(s) {', '.join(missing)}.")
+    row = hdu.data[0]
+
+    def column(name):
+        return np.asarray(row[names[name]], dtype=np.float64).ravel() if name in names else None
+
+    flux = column("FLUX")
+    zeros = np.zeros_like(flux)
+    andmask, ormask = column("ANDMASK"), column("ORMASK")
+    arrays = (column("WAVELENGTH"), flux, column("IVAR"), column("NORMALIZATION"),
+              zeros if andmask is None else andmask, zeros if ormask is None else ormask)
+    return arrays, hdu.columns[names["FLUX"]].unit
+
+
 @custom_writer(LAMOST_FORMAT)
-def write_lamost_lrs(spectrum, file_name, header=None, overwrite=True, **kwargs):
-    """Write a spectrum in the LAMOST LRS layout read by :func:`read_lamost_lrs`.
+def write_lamost_lrs(spectrum, file_name, header=None, overwrite=True, layout="image", **kwargs):
+    """Write a spectrum in a LAMOST LRS layout read by :func:`read_lamost_lrs`.
 
     The spectrum must be on a log-linear grid (as LAMOST's are); its flux is
     written in LAMOST's relative unit when convertible, else as is.  Useful for
@@ -138,6 +202,9 @@ def write_lamost_lrs(spectrum, file_name, header=None, overwrite=True, **kwargs)
         Extra header cards, e.g. ``CLASS``, ``SUBCLASS``, ``SN_R``.
     overwrite : bool, default=True
         Replace an existing file.
+    layout : {'image', 'table'}, default='image'
+        The 5-row primary image of data releases 1-7, or the header-only
+        primary HDU with a one-row ``COADD`` table of data release 8 on.
     **kwargs
         Ignored (the specutils writer interface passes some).
 
@@ -172,12 +239,25 @@ def write_lamost_lrs(spectrum, file_name, header=None, overwrite=True, **kwargs)
     mask = np.zeros(len(flux)) if spectrum.mask is None else np.asarray(spectrum.mask, dtype=float)
     median = np.nanmedian(flux.value)
     normalized = flux.value / median if median else flux.value
-    hdu = fits.PrimaryHDU(np.vstack([flux.value, ivar, normalized, mask, np.zeros(len(flux))]).astype(np.float32))
-    hdu.header["TELESCOP"] = "LAMOST"
-    hdu.header["COEFF0"] = float(log_wave[0])
-    hdu.header["COEFF1"] = float(step.mean())
-    hdu.header["BUNIT"] = flux.unit.to_string()
-    hdu.header["VACUUM"] = True
+    if layout not in ("image", "table"):
+        raise ValueError(f"layout must be 'image' or 'table', got {layout!r}.")
+    rows = np.vstack([flux.value, ivar, normalized, mask, np.zeros(len(flux))]).astype(np.float32)
+    primary = fits.PrimaryHDU(rows if layout == "image" else None)
+    primary.header["TELESCOP"] = "LAMOST"
+    primary.header["VACUUM"] = (True, "wavelengths are in vacuum")
+    if layout == "image":
+        primary.header["COEFF0"] = float(log_wave[0])
+        primary.header["COEFF1"] = float(step.mean())
+        primary.header["BUNIT"] = flux.unit.to_string()
     for key, value in (header or {}).items():
-        hdu.header[key] = value
-    hdu.writeto(file_name, overwrite=overwrite)
+        primary.header[key] = value
+    hdus = [primary]
+    if layout == "table":
+        n = len(flux)
+        columns = [fits.Column(name=name, format=f"{n}{code}", array=values[None])
+                   for name, code, values in (("FLUX", "E", rows[0]), ("IVAR", "E", rows[1]),
+                                              ("WAVELENGTH", "D", 10 ** log_wave), ("ANDMASK", "E", rows[3]),
+                                              ("ORMASK", "E", rows[4]), ("NORMALIZATION", "E", rows[2]))]
+        hdus.append(fits.BinTableHDU.from_columns(columns, name="COADD"))
+        hdus[1].header["TUNIT1"] = flux.unit.to_string()
+    fits.HDUList(hdus).writeto(file_name, overwrite=overwrite)

@@ -7,18 +7,23 @@ images are plain arrays, and `StripeExtractor`, which turns stripes into
 spectra.  `StripeCutter` cuts whole frames into stripes before any of them.
 """
 from .arms import ConcatenateArms, PerArm, SelectArm
+from .continuum import ContinuumNormalize
 from .extract import StripeExtractor, extract_stripes, stripe_wavelength
 from .fold import Fold2D, default_fold_shape, fold_2d
 from .frames import StripeCutter, cut_stripes, find_traces
 from .impute import BadPixelImputer, impute_bad_pixels
 from .interpolate import QuadraticInterpolate, quadratic_interpolate
+from .medium import ConvertMedium
 from .normalize import FluxNorm, ZScore, flux_norm, zscore
 from .resample import Resample, resample
 from .stripes import StripeSlicer, slice_stripes
+from .to_array import ToArray
 
 __all__ = [
     "BadPixelImputer",
     "ConcatenateArms",
+    "ContinuumNormalize",
+    "ConvertMedium",
     "Fold2D",
     "FluxNorm",
     "PerArm",
@@ -28,6 +33,7 @@ __all__ = [
     "StripeCutter",
     "StripeExtractor",
     "StripeSlicer",
+    "ToArray",
     "ZScore",
     "cut_stripes",
     "default_fold_shape",

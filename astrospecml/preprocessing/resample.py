@@ -14,6 +14,7 @@ from specutils.manipulation import (
 )
 
 from ..io.convert import _stddev
+from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
 __all__ = ["Resample", "resample"]
@@ -68,6 +69,11 @@ class Resample(SpectralTransformer):
     ----------
     grid_ : `~astropy.units.Quantity`
         The grid spectra are resampled onto.
+    medium_ : {'air', 'vacuum'} or None
+        The wavelength medium of the training spectra (see
+        `~astrospecml.io.wavelength_medium`); None when they do not say.
+        Spectra of the other medium are refused, as are batches that mix
+        media: put `ConvertMedium` first.
 
     See Also
     --------
@@ -119,6 +125,7 @@ class Resample(SpectralTransformer):
         # Only array input has a feature count; none from an earlier fit may linger.
         self.__dict__.pop("n_features_in_", None)
         spectra = self._spectra(X, reset=True)
+        self.medium_ = _common_medium(spectra)
         if self.grid is not None:
             self.grid_ = _as_grid(self.grid, "grid")
             return self
@@ -164,6 +171,11 @@ class Resample(SpectralTransformer):
         """
         check_is_fitted(self, "grid_")
         spectra = self._spectra(X, reset=False)
+        medium = _common_medium(spectra)
+        fitted_medium = getattr(self, "medium_", None)
+        if medium and fitted_medium and medium != fitted_medium:
+            raise ValueError(f"these spectra have {medium} wavelengths but Resample was fitted on {fitted_medium} "
+                             f"ones; put ConvertMedium('{fitted_medium}') before Resample.")
         is_array = not (isinstance(X, (list, tuple)) and isinstance(X[0], Spectrum))
         resampler = RESAMPLERS[self.method](extrapolation_treatment="nan_fill")
         out = []
@@ -219,6 +231,20 @@ class Resample(SpectralTransformer):
             _check_float32_range(flux, type(self).__name__)
             return flux.astype(np.float32)
         return out
+
+
+def _common_medium(spectra):
+    """The one wavelength medium the spectra that say theirs share; mixing media is an error."""
+    media = {}
+    for i, spectrum in enumerate(spectra):
+        medium = wavelength_medium(spectrum)
+        if medium is not None:
+            media.setdefault(medium, i)
+    if len(media) > 1:
+        raise ValueError(f"spectrum {media['air']} has air wavelengths and spectrum {media['vacuum']} vacuum ones; "
+                         "resampling them together would shift one by about a pixel. Put "
+                         "ConvertMedium('vacuum') (or 'air') before Resample.")
+    return next(iter(media), None)
 
 
 def _ascending_order(values):
