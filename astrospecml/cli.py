@@ -1,5 +1,6 @@
 """The ``astrospecml`` command line."""
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -63,29 +64,83 @@ def data_summary(file=None):
     return {"n_spectra": len(spex.data), "n_sources": len(np.unique(spex.groups)), "per_class": per_class}
 
 
+DESCRIPTION = """Deep-learning spectral classifiers as scikit-learn estimators: classify survey
+spectrum files into a catalogue, inspect model files, and reproduce the source
+papers' benchmarks on the shipped SpeX spectra."""
+
 PREDICT_HELP = """\
 Classify spectrum files with a model saved by astrospecml.persistence.save_model.
-Each file becomes one row (id, file, predicted class, class probabilities,
-status, error, model checksum) in numbered shards under --output; a file that
-cannot be read or used becomes a row with its status and reason.  Running the
-same command again after an interruption (even kill -9) resumes the job: no
-file is lost or written twice.  Read the rows with
-astrospecml.survey.read_predictions(OUTPUT).
+Each file becomes one row (id, file, OBSID/DESIG/RA/DEC from its header,
+predicted class, class probabilities, coverage, status, error, model checksum)
+in numbered Parquet shards under --output, which pandas, pyarrow and dask read
+as one table; a file that cannot be read or used becomes a row with its status
+and reason.  Running the same command again after an interruption (even
+kill -9) resumes the job: no file is lost or written twice.  Write one
+catalogue file with 'astrospecml merge OUTPUT catalogue.fits'.  The exit
+status is 1 when no file could be classified.
 """
+
+MERGE_HELP = """\
+Write the rows of a predict job as one catalogue: FITS (TOPCAT opens it; units
+in TUNIT, descriptions in TCOMM), Parquet or ECSV, chosen by the extension."""
+
+INFO_HELP = """\
+Describe a model file without loading it: estimator, pipeline steps, classes,
+training wavelength grid, checksum and the library versions that wrote it."""
 
 
 def _predict(args):
-    from .survey import predict_files
+    from .survey import predict_files, read_predictions
 
     summary = predict_files(args.model, args.inputs, args.output, shard_size=args.shard_size,
                             output_format=args.output_format, reader_format=args.reader,
-                            min_coverage=args.min_coverage, engine=args.engine, scheduler=args.scheduler,
-                            n_workers=args.workers, device=args.device, overwrite=args.overwrite,
-                            progress=not args.no_progress)
+                            min_coverage=args.min_coverage, meta_columns=args.meta_columns, engine=args.engine,
+                            scheduler=args.scheduler, n_workers=args.workers, device=args.device,
+                            overwrite=args.overwrite, progress=not args.no_progress)
     counts = ", ".join(f"{status} {n}" for status, n in summary.status_counts.items()) or "nothing left to do"
     print(f"{summary.n_inputs} files ({summary.n_resumed} done by an earlier run); this run: {counts}; "
           f"{summary.files_per_second:.1f} files/s.\nRows in {summary.output} (model {summary.model_checksum}).")
+    if summary.status_counts.get("ok", 0) == 0:
+        done = read_predictions(args.output)  # a resumed job may have succeeded earlier
+        if not len(done) or not (done["status"] == "ok").any():
+            print("no file could be classified: see the 'error' column.", file=sys.stderr)
+            return 1
     return 0
+
+
+def _merge(args):
+    from .survey import merge_predictions
+
+    table = merge_predictions(args.output, args.catalogue, overwrite=args.overwrite)
+    print(f"{len(table)} rows written to {args.catalogue}.")
+    return 0
+
+
+def _info(args):
+    from .persistence import model_info
+
+    info = model_info(args.model)
+    summary = info["summary"]
+    print(f"{args.model}: {summary.get('estimator')}")
+    if summary.get("steps"):
+        print("steps: " + " -> ".join(summary["steps"]))
+    if "classes" in summary:
+        print(f"classes ({len(summary['classes'])}): " + ", ".join(str(c) for c in summary["classes"]))
+    grid = summary.get("grid")
+    if grid:
+        print(f"training grid: {grid['n_pixels']} pixels, {grid['min']:.6g}-{grid['max']:.6g} {grid['unit']}")
+    print(f"checksum: {info['checksum']}")
+    print("written with: " + ", ".join(f"{name} {v}" for name, v in info["versions"].items()))
+    return 0
+
+
+def _version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("astrospecml")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+        return "unknown"
 
 
 def main(argv=None):
@@ -109,7 +164,8 @@ def main(argv=None):
     >>> status, out.getvalue().startswith("SpeX Prism Library")
     (0, True)
     """
-    parser = argparse.ArgumentParser(prog="astrospecml", description=__doc__)
+    parser = argparse.ArgumentParser(prog="astrospecml", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"astrospecml {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
     bench = sub.add_parser("benchmark", help="run the papers' comparisons on the SpeX spectra",
@@ -136,8 +192,11 @@ def main(argv=None):
                          help="specutils format of every file, e.g. 'SDSS-III/IV spec', 'LAMOST-LRS', 'SpeX-prism', "
                               "'wcs1d-fits', 'tabular-fits' (default: identify each file, slower)")
     predict.add_argument("--shard-size", type=int, default=256, help="files per shard (default: %(default)s)")
-    predict.add_argument("--min-coverage", type=float, default=0.95,
-                         help="fraction of the training grid a spectrum must cover (default: %(default)s)")
+    predict.add_argument("--min-coverage", type=float, default=0.5,
+                         help="fraction of the training grid a spectrum must cover; the ends of those covering "
+                              "less than 0.95 are filled and the rows flagged low_coverage (default: %(default)s)")
+    predict.add_argument("--meta-columns", nargs="+", default=["OBSID", "DESIG", "RA", "DEC"],
+                         help="header keys copied into columns (default: %(default)s)")
     predict.add_argument("--engine", choices=["local", "dask"], default="local",
                          help="run here, or on Dask (default: %(default)s)")
     predict.add_argument("--scheduler", default=None,
@@ -146,9 +205,16 @@ def main(argv=None):
     predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help="(default: %(default)s)")
     predict.add_argument("--overwrite", action="store_true", help="start again in a directory holding another job")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
+    merge = sub.add_parser("merge", help="write a predict job's rows as one catalogue file", description=MERGE_HELP)
+    merge.add_argument("output", help="the --output directory of 'astrospecml predict'")
+    merge.add_argument("catalogue", help="catalogue file: .fits, .parquet or .ecsv")
+    merge.add_argument("--overwrite", action="store_true", help="replace an existing catalogue file")
+    info = sub.add_parser("info", help="describe a model file", description=INFO_HELP)
+    info.add_argument("model", help="a model file written by astrospecml.persistence.save_model")
     args = parser.parse_args(argv)
-    if args.command == "predict":
-        return _predict(args)
+    commands = {"predict": _predict, "merge": _merge, "info": _info}
+    if args.command in commands:
+        return _run_reporting_user_errors(commands[args.command], args)
     if args.command == "summary":
         data_summary()
     elif args.command == "benchmark":
@@ -172,6 +238,19 @@ def main(argv=None):
         if args.experiment in ("macnet", "all"):
             run_macnet_benchmark(Path(args.output) / "macnet", profile=profile, random_state=args.random_state)
     return 0
+
+
+def _run_reporting_user_errors(command, args):
+    """Run a command; a mistake of the user's (missing file, bad value) is one line on stderr, exit status 2."""
+    from .persistence import ModelFileError
+
+    try:
+        return command(args)
+    except (FileNotFoundError, IsADirectoryError, ModelFileError, ValueError, ImportError) as err:
+        message = str(err) if not isinstance(err, OSError) or not err.filename else (
+            f"{err.strerror}: {os.fspath(err.filename)}")
+        print(f"astrospecml {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ Problems with single files never stop a job: each becomes a row whose
 """
 import glob
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -35,15 +36,25 @@ from tqdm.auto import tqdm
 
 from .persistence import ModelFileError, load_model, model_info, save_model
 
-__all__ = ["PredictionSummary", "STATUSES", "predict_files", "read_predictions", "training_grid"]
+__all__ = ["PredictionSummary", "STATUSES", "merge_predictions", "predict_files", "read_predictions",
+           "training_grid"]
 
 #: Values of the ``status`` column, from best to worst.
 STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
 OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
+#: Header keys copied into identifier columns (lower-cased) by default: LAMOST's and SDSS's names.
+DEFAULT_META_COLUMNS = ("OBSID", "DESIG", "RA", "DEC")
+#: Fraction of the training grid above which a row is not flagged ``low_coverage``.
+FULL_COVERAGE = 0.95
+#: Subfolder of the job's bookkeeping (job.json, inputs.txt, the model copy, shards being written).
+#: pyarrow, pandas and dask skip names starting with "_", so the output folder reads as one dataset.
+JOB_DIR = "_job"
 JOB_FILE = "job.json"
 INPUTS_FILE = "inputs.txt"
 MODEL_FILE = "model.safetensors"
 PARTIAL = ".partial"
+#: How to start a job folder again, in the words of both interfaces.
+OVERWRITE_HINT = "overwrite=True (--overwrite on the command line)"
 _GLOB_CHARACTERS = set("*?[")
 
 
@@ -124,40 +135,83 @@ def _identifier(path):
 # -- one shard ------------------------------------------------------------------------------------
 
 def _read_spectrum(path, reader_format, grid, min_coverage):
-    """(spectrum, None) when usable, else (None, (status, reason))."""
+    """(spectrum, coverage, None) when usable, else (None, coverage, (status, reason))."""
     try:
         spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
     except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem, reported in its row
-        return None, ("unreadable", f"{type(err).__name__}: {err}".strip())
+        return None, 0.0, ("unreadable", f"{type(err).__name__}: {err}".strip())
     if not isinstance(spectrum, Spectrum) or spectrum.flux.ndim != 1:
-        return None, ("unreadable", "the file holds no single 1D spectrum "
+        return None, 0.0, ("unreadable", "the file holds no single 1D spectrum "
                       f"(got {type(spectrum).__name__} with flux shape {getattr(spectrum, 'flux', np.empty(0)).shape})")
     flux = np.asarray(spectrum.flux.value, dtype=float)
     good = np.isfinite(flux)
     if spectrum.mask is not None:
         good &= ~np.asarray(spectrum.mask, dtype=bool)
     if not good.any():
-        return None, ("all_nan", f"all {flux.size} flux values are NaN, infinite or masked")
+        return None, 0.0, ("all_nan", f"all {flux.size} flux values are NaN, infinite or masked")
     try:
         wave = spectrum.spectral_axis.to_value(grid.unit, equivalencies=u.spectral())
     except u.UnitConversionError as err:
-        return None, ("no_overlap", f"spectral axis in {spectrum.spectral_axis.unit}, which cannot be compared "
+        return None, 0.0, ("no_overlap", f"spectral axis in {spectrum.spectral_axis.unit}, which cannot be compared "
                       f"with the training grid's {grid.unit} ({err})")
     low, high = wave[good].min(), wave[good].max()
-    coverage = np.mean((grid.value >= low) & (grid.value <= high))
+    coverage = float(np.mean((grid.value >= low) & (grid.value <= high)))
     if coverage == 0:
-        return None, ("no_overlap", f"its good pixels span {low:.6g}-{high:.6g} {grid.unit}, outside the training "
+        return None, coverage, ("no_overlap", f"its good pixels span {low:.6g}-{high:.6g} {grid.unit}, outside the training "
                       f"grid {grid.value[0]:.6g}-{grid.value[-1]:.6g} {grid.unit}")
     if coverage < min_coverage:
-        return None, ("no_overlap", f"its good pixels cover {coverage:.1%} of the training grid, less than "
-                      f"min_coverage={min_coverage:.0%}")
-    return spectrum, None
+        return None, coverage, ("no_overlap", f"its good pixels cover {coverage:.1%} of the training grid, less "
+                                f"than min_coverage={min_coverage:.0%}")
+    return spectrum, coverage, None
+
+
+def _fill_edges(spectrum):
+    """The spectrum (on the training grid) with its uncovered or masked ends set to the nearest good flux.
+
+    Red stars' blue ends often carry no inverse variance; refusing them would
+    drop M stars from a catalogue by type.  Only the ends are filled, and only
+    down to ``min_coverage``: gaps inside stay for the model's own imputer.
+    """
+    flux = np.array(spectrum.flux.value, dtype=float)
+    bad = ~np.isfinite(flux) if spectrum.mask is None else ~np.isfinite(flux) | np.asarray(spectrum.mask, bool)
+    good = np.flatnonzero(~bad)
+    first, last = good[0], good[-1]
+    if first == 0 and last == len(flux) - 1:
+        return spectrum
+    flux[:first], flux[last + 1:] = flux[first], flux[last]
+    mask = bad.copy()
+    mask[:first] = mask[last + 1:] = False
+    return Spectrum(flux=flux * spectrum.flux.unit, spectral_axis=spectrum.spectral_axis,
+                    uncertainty=spectrum.uncertainty, mask=mask,
+                    meta={**spectrum.meta, "n_edge_pixels_filled": int(first + len(flux) - 1 - last)})
+
+
+def _meta_value(spectrum, key):
+    meta = spectrum.meta if spectrum is not None else {}
+    header = meta.get("header") or {}
+    return meta.get(key, header.get(key) if hasattr(header, "get") else None)
+
+
+def _is_numeric_key(key):
+    """Header values stored as numbers (NaN when absent); the others as strings."""
+    return key.upper() in ("RA", "DEC", "Z", "Z_ERR") or key.upper().startswith(("SN", "SNR"))
 
 
 def _predict_batch(model, spectra):
-    """Probabilities for a batch; on failure, spectrum by spectrum, so one bad spectrum fails alone."""
+    """Probabilities (or, for a model without them, class indices) for a batch.
+
+    On failure, spectrum by spectrum, so one bad spectrum fails alone.
+    """
+    if hasattr(model, "predict_proba"):
+        def predict(batch):
+            return np.asarray(model.predict_proba(batch), dtype=float)
+    else:
+        index = {c: i for i, c in enumerate(np.asarray(model.classes_).tolist())}
+
+        def predict(batch):
+            return np.array([[index[c]] for c in np.asarray(model.predict(batch)).tolist()], dtype=float)
     try:
-        batch = np.asarray(model.predict_proba(spectra), dtype=float)
+        batch = predict(spectra)
         if np.all(np.isfinite(batch)):
             return [(p, None) for p in batch]
     except Exception:  # noqa: BLE001 - isolate the culprit below
@@ -165,13 +219,14 @@ def _predict_batch(model, spectra):
     results = []
     for spectrum in spectra:
         try:
-            results.append((model.predict_proba([spectrum])[0], None))
+            results.append((predict([spectrum])[0], None))
         except Exception as err:  # noqa: BLE001 - reported in the file's row
             results.append((None, f"{type(err).__name__}: {err}"))
     return results
 
 
-def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0.95, checksum=""):
+def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0.5, checksum="",
+                  meta_columns=DEFAULT_META_COLUMNS):
     """Predict a list of files with a loaded model: one row per file, never an exception per file.
 
     This is the work of one shard of `predict_files`, in memory; use it
@@ -180,45 +235,57 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     Parameters
     ----------
     model : estimator or `~sklearn.pipeline.Pipeline`
-        A fitted model with ``predict_proba`` and ``classes_``.
+        A fitted model with ``classes_`` and ``predict_proba`` (or only
+        ``predict``: then the rows hold the class without probabilities).
     paths : list of str
         Spectrum files.
     grid : `~astropy.units.Quantity` or None, default=None
         The training grid; None takes `training_grid` of the model.
     reader_format : str or None, default=None
         A specutils format name; None lets specutils identify each file.
-    min_coverage : float, default=0.95
-        The fraction of the training grid a spectrum's good pixels must cover.
+    min_coverage : float, default=0.5
+        The fraction of the training grid a spectrum's good pixels must
+        cover; the uncovered ends of those that do are filled with the
+        nearest good flux and the row is flagged ``low_coverage`` below
+        `FULL_COVERAGE`.
     checksum : str, default=''
         Written in the ``model_checksum`` column.
+    meta_columns : sequence of str, default=('OBSID', 'DESIG', 'RA', 'DEC')
+        Header (or ``meta``) keys copied into lower-case columns; ``RA``,
+        ``DEC``, ``Z`` and ``SN*`` as numbers, the others as strings.
 
     Returns
     -------
     `~astropy.table.Table`
-        Columns ``id``, ``file``, ``predicted_class``, ``proba_<class>``...,
-        ``status``, ``error``, ``model_checksum``.
+        The rows, with units and descriptions (see `predict_files`).
     """
     from .preprocessing import resample
 
     grid = training_grid(model) if grid is None else grid
     classes = [str(c) for c in model.classes_]
+    has_proba = hasattr(model, "predict_proba")
     status = ["ok"] * len(paths)
     errors = [""] * len(paths)
-    proba = np.full((len(paths), len(classes)), np.nan)
+    coverage = np.zeros(len(paths))
+    proba = np.full((len(paths), len(classes) if has_proba else 1), np.nan)
+    read = {}
     usable = {}
     for i, path in enumerate(paths):
-        spectrum, problem = _read_spectrum(path, reader_format, grid, min_coverage)
+        spectrum, coverage[i], problem = _read_spectrum(path, reader_format, grid, min_coverage)
+        read[i] = spectrum
         if problem:
             status[i], errors[i] = problem
+            read[i] = None if problem[0] == "unreadable" else spectrum
         else:
             usable[i] = spectrum
-    if not _starts_with_resample(model):  # bring each spectrum onto the training grid, failing alone
-        for i, spectrum in list(usable.items()):
-            try:
-                usable[i] = resample([spectrum], grid)[0]
-            except Exception as err:  # noqa: BLE001 - reported in the file's row
-                status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
-                del usable[i]
+    # Every spectrum onto the training grid here, each failing alone, with its ends filled; a model
+    # that starts with Resample resamples it again onto the same grid, which changes nothing.
+    for i, spectrum in list(usable.items()):
+        try:
+            usable[i] = _fill_edges(resample([spectrum], grid)[0])
+        except Exception as err:  # noqa: BLE001 - reported in the file's row
+            status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
+            del usable[i]
     if usable:
         indices = list(usable)
         spectra = [usable[i] for i in indices]
@@ -230,13 +297,69 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
                 proba[i] = p
             else:
                 status[i], errors[i] = "failed", error
-    predicted = [classes[int(np.argmax(p))] if s == "ok" else "" for p, s in zip(proba, status)]
-    table = Table({"id": [_identifier(p) for p in paths], "file": list(paths), "predicted_class": predicted})
-    for j, name in enumerate(classes):
-        table[f"proba_{name}"] = proba[:, j]
-    table["status"] = status
-    table["error"] = errors
+    ok = np.array([s == "ok" for s in status])
+    if has_proba:
+        predicted = [classes[int(np.argmax(p))] if good else "" for p, good in zip(proba, ok)]
+    else:
+        predicted = [classes[int(p[0])] if good else "" for p, good in zip(proba, ok)]
+    table = Table({"id": [_identifier(p) for p in paths], "file": list(paths)})
+    for key in meta_columns:
+        values = [_meta_value(read.get(i), key) for i in range(len(paths))]
+        if _is_numeric_key(key):
+            table[key.lower()] = np.array([_as_float(v) for v in values], dtype=float)
+        else:
+            table[key.lower()] = np.array(["" if v is None else str(v) for v in values], dtype=str)
+    table["predicted_class"] = np.array(predicted, dtype=str)
+    if has_proba:
+        for j, name in enumerate(classes):
+            table[f"proba_{name}"] = proba[:, j]
+        table["max_proba"] = np.where(ok, np.max(np.where(ok[:, None], proba, 0.0), axis=1), np.nan)
+    table["coverage"] = coverage
+    table["low_coverage"] = ok & (coverage < FULL_COVERAGE)
+    table["status"] = np.array(status, dtype=str)
+    table["error"] = np.array(errors, dtype=str)
     table["model_checksum"] = [checksum] * len(paths)
+    return describe_columns(table)
+
+
+def _as_float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+#: Units and descriptions of the catalogue's columns (``proba_<class>`` share one).
+COLUMNS = {
+    "index": (None, "position of the file in the job's input list (_job/inputs.txt)"),
+    "id": (None, "file name without directory and extension"),
+    "file": (None, "absolute path of the spectrum file"),
+    "obsid": (None, "observation identifier (header OBSID)"),
+    "desig": (None, "object designation (header DESIG)"),
+    "ra": (u.deg, "right ascension from the file header"),
+    "dec": (u.deg, "declination from the file header"),
+    "predicted_class": (None, "most probable class; empty unless status is ok"),
+    "proba_": (None, "probability of the class named after proba_"),
+    "max_proba": (None, "probability of the predicted class"),
+    "ood_score": (None, "distance to the training spectra in the model's feature space, in units of the "
+                        "training set's 99th percentile"),
+    "ood_flag": (None, "ood_score above 1: the spectrum is unlike the training data"),
+    "coverage": (None, "fraction of the training grid covered by the spectrum's good pixels"),
+    "low_coverage": (None, "classified with coverage below 0.95 (ends filled with the nearest good flux)"),
+    "status": (None, "ok, unreadable, all_nan, no_overlap or failed"),
+    "error": (None, "why the row is not ok"),
+    "model_checksum": (None, "SHA-256 checksum of the model file"),
+}
+
+
+def describe_columns(table):
+    """Set the units and descriptions of the catalogue columns `COLUMNS` knows (in place; returns the table)."""
+    for name in table.colnames:
+        unit, description = COLUMNS.get("proba_" if name.startswith("proba_") else name, (None, None))
+        if unit is not None:
+            table[name].unit = unit
+        if description is not None:
+            table[name].description = description
     return table
 
 
@@ -275,18 +398,37 @@ def _run_shard(job, output, shard, paths, threads=None):
 
         torch.set_num_threads(threads)
     output = Path(output)
-    model = _cached_model(output / MODEL_FILE, job["model_checksum"], job["device"])
+    model = _cached_model(output / JOB_DIR / MODEL_FILE, job["model_checksum"], job["device"])
     grid = training_grid(model)
     table = predict_paths(model, paths, grid=grid, reader_format=job["reader_format"],
-                          min_coverage=job["min_coverage"], checksum=job["model_checksum"])
+                          min_coverage=job["min_coverage"], checksum=job["model_checksum"],
+                          meta_columns=job.get("meta_columns", DEFAULT_META_COLUMNS))
     table.add_column(np.arange(shard * job["shard_size"], shard * job["shard_size"] + len(paths)), index=0,
                      name="index")
+    describe_columns(table)
+    table.meta.update(_table_meta(job))
     final = _shard_path(output, shard, OUTPUT_FORMATS[job["output_format"]][1])
-    partial = final.with_name(final.name + PARTIAL)
+    partial = output / JOB_DIR / (final.name + PARTIAL)  # out of the dataset's sight until whole
     _write_table(table, partial, job["output_format"])
     os.replace(partial, final)  # atomic: the shard is whole or absent
     values, counts = np.unique(np.asarray(table["status"]), return_counts=True)
     return dict(zip(values.tolist(), counts.tolist()))
+
+
+def _table_meta(job):
+    """What a catalogue says about itself: the model, the software, the date."""
+    from .persistence import _versions
+
+    versions = _versions()
+    return {"model_checksum": job["model_checksum"], "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "software": ", ".join(f"{name} {versions[name]}" for name in ("astrospecml", "torch", "scikit-learn",
+                                                                        "astropy", "specutils")),
+            "min_coverage": job["min_coverage"], "reader_format": job["reader_format"] or ""}
+
+
+#: FITS keywords of the table metadata (8 characters at most).
+FITS_KEYWORDS = {"model_checksum": "MODELSUM", "date": "DATE", "software": "SOFTWARE", "min_coverage": "MINCOVER",
+                 "reader_format": "READER"}
 
 
 def _write_table(table, path, output_format):
@@ -294,14 +436,38 @@ def _write_table(table, path, output_format):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}), path)
+        fields = []
+        for name in table.colnames:
+            column = table[name]
+            info = {"description": column.description or ""}
+            if column.unit is not None:
+                info["unit"] = column.unit.to_string()
+            fields.append(pa.field(name, pa.array(np.asarray(column)).type, metadata=info))
+        from astropy.table.meta import get_yaml_from_table
+
+        # Astropy's own header too, so that Table.read(format="parquet") restores units and descriptions.
+        metadata = {"astrospecml": json.dumps(dict(table.meta)),
+                    "table_meta_yaml": "\n".join(get_yaml_from_table(table))}
+        for name in table.colnames:  # astropy's reader sizes fixed-width strings from these
+            if table[name].dtype.kind == "U":
+                metadata[f"table::len::{name}"] = str(max(table[name].dtype.itemsize // 4, 1))
+        schema = pa.schema(fields, metadata=metadata)
+        pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}, schema=schema), path)
     elif output_format == "fits":
+        from astropy.io import fits
+
         # FITS strings are bytes: values are stored as UTF-8, so any file name or class label
         # survives; column names must be ASCII, so a non-ASCII class in ``proba_<class>`` is
         # written in Punycode with IDNA's "xn--" prefix and decoded on reading.
         encoded = Table({_fits_column_name(name): np.char.encode(np.asarray(table[name]), "utf-8")
                          if table[name].dtype.kind == "U" else table[name] for name in table.colnames})
-        encoded.write(path, format="fits", overwrite=True)
+        hdu = fits.table_to_hdu(encoded)
+        for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
+            if table[name].description:
+                hdu.header[f"TCOMM{k}"] = table[name].description
+        for key, value in table.meta.items():
+            hdu.header[FITS_KEYWORDS.get(key, key[:8].upper())] = value
+        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
     else:
         table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
 
@@ -319,15 +485,22 @@ def _read_table(path, output_format):
         import pyarrow.parquet as pq
 
         data = pq.read_table(path)
-        return Table({name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names})
+        columns = {name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names}
+        table = Table({name: values.astype(str) if values.dtype == object else values  # strings: not objects
+                       for name, values in columns.items()})
+        table.meta.update(json.loads((data.schema.metadata or {}).get(b"astrospecml", b"{}")))
+        return describe_columns(table)
     if output_format == "fits":
         # mask_invalid=False: an empty error message is an empty string, a missing probability NaN.
         table = Table.read(path, format="fits", mask_invalid=False, character_as_bytes=True)
-        return Table({_column_name_from_fits(name): np.char.decode(np.asarray(table[name]), "utf-8")
-                      if table[name].dtype.kind == "S" else np.asarray(table[name]) for name in table.colnames})
+        decoded = Table({_column_name_from_fits(name): np.char.decode(np.asarray(table[name]), "utf-8")
+                         if table[name].dtype.kind == "S" else np.asarray(table[name]) for name in table.colnames})
+        decoded.meta.update({key: table.meta[word] for key, word in FITS_KEYWORDS.items() if word in table.meta})
+        return describe_columns(decoded)
     table = Table.read(path, format=OUTPUT_FORMATS[output_format][0])
-    return Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
-                  and table[name].dtype.kind == "U" else table[name] for name in table.colnames})
+    plain = Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
+                   and table[name].dtype.kind == "U" else table[name] for name in table.colnames}, meta=table.meta)
+    return describe_columns(plain)
 
 
 def _shard_is_whole(path, output_format, first_index, n_rows):
@@ -441,30 +614,37 @@ def _prepare(model, paths, output, settings, overwrite):
     resumption the model copy is checked against the job's checksum (and
     restored from ``model`` when it differs), as is every finished shard.
     """
-    output.mkdir(parents=True, exist_ok=True)
-    for leftover in output.glob(f"*{PARTIAL}"):  # from a run killed while writing
-        leftover.unlink()
+    jobdir = output / JOB_DIR
+    jobdir.mkdir(parents=True, exist_ok=True)
+    if (output / JOB_FILE).exists() and not (jobdir / JOB_FILE).exists():
+        # A job of astrospecml before 0.1.0 kept its bookkeeping beside the shards: moved aside.
+        for name in (MODEL_FILE, INPUTS_FILE, JOB_FILE):  # job.json last: its presence means "set up"
+            if (output / name).exists():
+                os.replace(output / name, jobdir / name)
+    for folder in (output, jobdir):
+        for leftover in folder.glob(f"*{PARTIAL}"):  # from a run killed while writing
+            leftover.unlink()
     inputs_hash = hashlib.sha256("\n".join(paths).encode()).hexdigest()
-    job_path = output / JOB_FILE
+    job_path = jobdir / JOB_FILE
     if job_path.exists() and overwrite:
         for name in output.glob("predictions-*"):
             name.unlink()
         job_path.unlink()
-    model_path = output / MODEL_FILE
+    model_path = jobdir / MODEL_FILE
     if job_path.exists():
         try:
             job = json.loads(job_path.read_text())
             if not isinstance(job, dict) or job.get("format") != "astrospecml-predictions":
                 raise ValueError("not a job description")
         except ValueError as err:
-            raise ValueError(f"{job_path} is damaged ({err}); predict into a new directory, or pass "
-                             "overwrite=True to start this one again.") from None
+            raise ValueError(f"{job_path} is damaged ({err}); predict into a new directory, or start this one "
+                             f"again with {OVERWRITE_HINT}.") from None
         wanted = {"inputs_sha256": inputs_hash, **settings}
-        wanted["model_checksum"] = _checksum_of(model, output)
+        wanted["model_checksum"] = _checksum_of(model, jobdir)
         differ = [k for k, v in wanted.items() if job.get(k) != v and k != "device"]
         if differ:
             raise ValueError(f"{output} holds a job with other {', '.join(differ)}; predict into a new "
-                             "directory, or pass overwrite=True to start this one again.")
+                             f"directory, or start this one again with {OVERWRITE_HINT}.")
         if _copy_checksum(model_path) != job["model_checksum"]:
             warnings.warn(f"{model_path} is missing, damaged or not the job's model; restoring it from the model "
                           "given.", UserWarning, stacklevel=3)
@@ -476,7 +656,7 @@ def _prepare(model, paths, output, settings, overwrite):
         raise ValueError(f"{output} holds prediction shards but no {JOB_FILE}; it is not a job directory "
                          "this function wrote. Use another directory.")
     checksum = _install_model(model, model_path)
-    _write_atomically(output / INPUTS_FILE, "\n".join(paths) + "\n")
+    _write_atomically(jobdir / INPUTS_FILE, "\n".join(paths) + "\n")
     job = {"format": "astrospecml-predictions", "n_inputs": len(paths), "inputs_sha256": inputs_hash,
            "model_checksum": checksum, **settings}
     _write_atomically(job_path, json.dumps(job, indent=1))  # last: its presence means the job is set up
@@ -484,8 +664,8 @@ def _prepare(model, paths, output, settings, overwrite):
 
 
 def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format="parquet", reader_format=None,
-                  min_coverage=0.95, engine="local", scheduler=None, n_workers=2, device="cpu",
-                  overwrite=False, progress=True):
+                  min_coverage=0.5, meta_columns=DEFAULT_META_COLUMNS, engine="local", scheduler=None,
+                  n_workers=2, device="cpu", overwrite=False, progress=True):
     """Classify spectrum files, one output row per file, resumable and optionally on Dask.
 
     Parameters
@@ -500,8 +680,11 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         absolute, sorted by pattern and de-duplicated; a path that does not
         exist gets an ``unreadable`` row.
     output : str or path-like
-        Directory for the shards, the model copy, the input list and
-        ``job.json``.  On a cluster it must be on a file system all workers
+        Directory of the catalogue: its shards ``predictions-NNNNNN.parquet``
+        read as one dataset with pyarrow, pandas, dask or
+        `merge_predictions`; the job's bookkeeping (``job.json``, the input
+        list, the model copy) lives in its ``_job`` subfolder, which those
+        readers skip.  On a cluster it must be on a file system all workers
         share.  Running again with the same directory resumes the job.
     shard_size : int, default=256
         Files per shard: the unit of work, of memory (one shard's spectra
@@ -513,11 +696,18 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         ``'LAMOST-LRS'``, ``'SpeX-prism'``, ``'wcs1d-fits'``,
         ``'tabular-fits'``...).  None lets specutils identify each file,
         which opens it several times: name the format on large jobs.
-    min_coverage : float, default=0.95
+    min_coverage : float, default=0.5
         Fraction of the training grid a spectrum's good pixels must cover;
-        below it the row says ``no_overlap``.  Uncovered pixels are NaN,
-        which the model must handle (with a ``BadPixelImputer``) or the row
-        says ``failed``.
+        below it the row says ``no_overlap``.  Above it the uncovered ends
+        (masked blue ends of red stars, say) are filled with the nearest good
+        flux, and rows below `FULL_COVERAGE` (0.95) are classified and
+        flagged ``low_coverage``: a fixed threshold near 1 would drop cool
+        stars by type.  Masked pixels *inside* the spectrum stay masked for
+        the model's ``BadPixelImputer`` (without one the row says ``failed``).
+    meta_columns : sequence of str, default=('OBSID', 'DESIG', 'RA', 'DEC')
+        Header keys copied into lower-case identifier columns (LAMOST's and
+        SDSS's names; ``'CLASS'``, ``'SUBCLASS'``, ``'Z'``, ``'SNRR'`` are
+        other useful ones).
     engine : {'local', 'dask'}, default='local'
         Run shards one after another here, or as Dask tasks.
     scheduler : str, `distributed.Client` or None, default=None
@@ -551,11 +741,15 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
 
     Notes
     -----
-    Each row holds ``index`` (the file's position in ``inputs.txt``),
-    ``id`` (the file name without extension), ``file``,
+    Each row holds ``index`` (the file's position in ``_job/inputs.txt``),
+    ``id`` (the file name without extension), ``file``, the
+    ``meta_columns`` (``obsid``, ``desig``, ``ra``, ``dec``),
     ``predicted_class`` (as a string; empty unless ``status`` is ``ok``),
-    one ``proba_<class>`` column per class, ``status`` (one of `STATUSES`),
-    ``error`` and ``model_checksum``.
+    one ``proba_<class>`` column per class and ``max_proba`` (for models
+    with ``predict_proba``), ``coverage``, ``low_coverage``, ``status`` (one
+    of `STATUSES`), ``error`` and ``model_checksum``.  Columns carry units and
+    descriptions (`COLUMNS`); each shard's metadata holds the model checksum,
+    the software versions and the date.
 
     Examples
     --------
@@ -576,8 +770,11 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     >>> summary.status_counts
     {'ok': 5, 'unreadable': 1}
     >>> rows = read_predictions(os.path.join(folder, "out"))
-    >>> list(rows["id"]), list(rows["status"])[:2]
+    >>> rows["id"].tolist(), rows["status"].tolist()[:2]
     (['broken', 's0', 's1', 's2', 's3', 's4'], ['unreadable', 'ok'])
+    >>> import pandas as pd  # the folder is one Parquet dataset
+    >>> len(pd.read_parquet(os.path.join(folder, "out")))
+    6
     """
     start = time.perf_counter()
     if output_format not in OUTPUT_FORMATS:
@@ -588,16 +785,24 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}.")
     if not 0 < min_coverage <= 1:
         raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage!r}.")
+    _check_can_run(output_format, engine)
+    if isinstance(model, (str, os.PathLike)) and not os.path.isfile(model):
+        raise FileNotFoundError(f"no model file {os.fspath(model)!r}.")
     fitted = load_model(model, device="cpu") if isinstance(model, (str, os.PathLike)) else model
-    if not hasattr(fitted, "classes_") or not hasattr(fitted, "predict_proba"):
-        raise ValueError("the model must be a fitted classifier (or pipeline) with predict_proba and classes_.")
+    if not hasattr(fitted, "classes_") or not (hasattr(fitted, "predict_proba") or hasattr(fitted, "predict")):
+        raise ValueError("the model must be a fitted classifier (or pipeline) with classes_ and predict_proba "
+                         "or predict.")
+    if not hasattr(fitted, "predict_proba"):  # said once, before any file is read
+        warnings.warn(f"{type(fitted).__name__} has no predict_proba (wrap an SVC in scikit-learn's "
+                      "CalibratedClassifierCV for them): the rows hold the predicted class without probabilities.",
+                      UserWarning, stacklevel=2)
     if training_grid(fitted) is None:
         raise ValueError("the model does not know the wavelength grid it was trained on: start the pipeline "
                          "with astrospecml.preprocessing.Resample(grid), or fit it on Spectrum objects.")
     paths = _expand(paths_or_glob)
     output = Path(output).resolve()
     settings = {"shard_size": shard_size, "output_format": output_format, "reader_format": reader_format,
-                "min_coverage": min_coverage, "device": device}
+                "min_coverage": min_coverage, "meta_columns": list(meta_columns), "device": device}
     job, _ = _prepare(model, paths, output, settings, overwrite)
     n_shards = -(-len(paths) // shard_size)
     extension = OUTPUT_FORMATS[output_format][1]
@@ -635,6 +840,19 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     return PredictionSummary(output=output, n_inputs=len(paths), n_shards=n_shards, n_resumed=resumed,
                              status_counts=dict(sorted(counts.items())), model_checksum=job["model_checksum"],
                              seconds=time.perf_counter() - start)
+
+
+def _check_can_run(output_format, engine):
+    """Refuse, before any work, a job whose output or engine needs a library that is missing."""
+    needs = [("pyarrow", "output_format='parquet'")] if output_format == "parquet" else []
+    if engine == "dask":
+        needs.append(("distributed", "engine='dask'"))
+    for module, what in needs:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise ImportError(f"{what} needs {module}, which is not installed: pip install 'astrospecml[survey]', "
+                              "or choose output_format='fits' (--format fits) / the local engine.") from None
 
 
 def _run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done):
@@ -717,13 +935,18 @@ def read_predictions(output):
     >>> _ = predict_files(clf, os.path.join(folder, "*.fits"), os.path.join(folder, "out"), shard_size=4,
     ...                   reader_format="tabular-fits", progress=False)
     >>> rows = read_predictions(os.path.join(folder, "out"))  # two shards, one table
-    >>> len(rows), rows.colnames
-    (6, ['index', 'id', 'file', 'predicted_class', 'proba_0', 'proba_1', 'status', 'error', 'model_checksum'])
+    >>> len(rows), rows.colnames[:4], rows.colnames[7:]
+    (6, ['index', 'id', 'file', 'obsid'], ['predicted_class', 'proba_0', 'proba_1', 'max_proba', 'coverage', 'low_coverage', 'status', 'error', 'model_checksum'])
+    >>> rows["ra"].unit, rows.meta["model_checksum"] == rows["model_checksum"][0]
+    (Unit("deg"), True)
     """
     output = Path(output)
-    if not (output / JOB_FILE).exists():
-        raise ValueError(f"{output} holds no predict_files job ({JOB_FILE} is missing).")
-    job = json.loads((output / JOB_FILE).read_text())
+    job_path = output / JOB_DIR / JOB_FILE
+    if not job_path.exists():
+        job_path = output / JOB_FILE  # a job of astrospecml before 0.1.0
+    if not job_path.exists():
+        raise ValueError(f"{output} holds no predict_files job ({JOB_DIR}/{JOB_FILE} is missing).")
+    job = json.loads(job_path.read_text())
     extension = OUTPUT_FORMATS[job["output_format"]][1]
     shards = sorted(output.glob(f"predictions-*{extension}"))
     if not shards:
@@ -735,6 +958,76 @@ def read_predictions(output):
         except Exception as err:  # noqa: BLE001 - named below with the way out
             raise ValueError(f"{path} cannot be read ({type(err).__name__}: {err}); run the same predict_files "
                              "job again: it redoes damaged shards.") from err
-    table = vstack(tables, join_type="exact")
+    table = vstack(tables, join_type="exact", metadata_conflicts="silent")  # shards differ in their date only
     table.sort("index")
+    return describe_columns(table)
+
+
+#: Catalogue formats `merge_predictions` writes, by file extension.
+CATALOGUE_FORMATS = {".fits": "fits", ".fit": "fits", ".parquet": "parquet", ".ecsv": "ecsv"}
+
+
+def merge_predictions(output, catalogue, *, overwrite=False):
+    """Write all rows of a `predict_files` job as one catalogue file (FITS, Parquet or ECSV).
+
+    The catalogue keeps the columns' units and descriptions (FITS ``TUNIT``
+    and ``TCOMM``, which TOPCAT shows) and the model checksum, software
+    versions and date in its metadata (FITS header keywords ``MODELSUM``,
+    ``SOFTWARE``, ``DATE``).
+
+    Parameters
+    ----------
+    output : str or path-like
+        The job's output directory.
+    catalogue : str or path-like
+        The file to write; its extension (``.fits``, ``.parquet``,
+        ``.ecsv``) chooses the format.
+    overwrite : bool, default=False
+        Replace an existing file.
+
+    Returns
+    -------
+    `~astropy.table.Table`
+        The catalogue written.
+
+    Raises
+    ------
+    ValueError
+        For an unknown extension, an existing file without ``overwrite``, or
+        a directory that holds no job.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, astropy.units as u
+    >>> from astropy.table import Table
+    >>> from specutils import Spectrum
+    >>> from astrospecml.classifiers import DNNClassifier
+    >>> wave = np.linspace(4000, 8000, 32) * u.AA
+    >>> spectra = [Spectrum(flux=(1 + (k % 2) * np.linspace(0, 1, 32)) * u.Jy, spectral_axis=wave)
+    ...            for k in range(20)]
+    >>> clf = DNNClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(spectra, np.arange(20) % 2)
+    >>> folder = tempfile.mkdtemp()
+    >>> for k, spectrum in enumerate(spectra[:4]):
+    ...     spectrum.write(os.path.join(folder, f"s{k}.fits"), format="tabular-fits")
+    >>> _ = predict_files(clf, os.path.join(folder, "s*.fits"), os.path.join(folder, "out"),
+    ...                   reader_format="tabular-fits", progress=False)
+    >>> _ = merge_predictions(os.path.join(folder, "out"), os.path.join(folder, "catalogue.fits"))
+    >>> catalogue = Table.read(os.path.join(folder, "catalogue.fits"))
+    >>> len(catalogue), catalogue["ra"].unit
+    (4, Unit("deg"))
+    """
+    path = Path(catalogue)
+    suffix = path.suffix.lower()
+    if suffix not in CATALOGUE_FORMATS:
+        raise ValueError(f"the catalogue's extension must be one of {', '.join(CATALOGUE_FORMATS)}, got "
+                         f"{path.name!r}.")
+    if path.exists() and not overwrite:
+        raise ValueError(f"{path} exists; choose another name or pass overwrite=True (--overwrite).")
+    table = read_predictions(output)
+    output_format = CATALOGUE_FORMATS[suffix]
+    _check_can_run(output_format, "local")
+    partial = path.with_name(path.name + PARTIAL)
+    _write_table(table, partial, output_format)
+    os.replace(partial, path)
     return table

@@ -128,7 +128,7 @@ def test_the_scikit_learn_models_users_combine_with_ours_round_trip(tmp_path):
 
     X = np.abs(X_SPECTRA) + 0.5
     models = [make_pipeline(ToArray(), SVC()), make_pipeline(FunctionTransformer(to_array), SVC()),
-              make_pipeline(FunctionTransformer(np.log1p), SVC(probability=True, random_state=0)),
+              make_pipeline(FunctionTransformer(np.log1p), CalibratedClassifierCV(SVC(), cv=2, ensemble=False)),
               RandomForestClassifier(n_estimators=3, random_state=0),
               HistGradientBoostingClassifier(max_iter=3, random_state=0),
               CalibratedClassifierCV(SVC(), cv=2),

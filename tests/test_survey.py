@@ -115,7 +115,7 @@ def _write_faulty(folder):
     red = np.linspace(9000, 12000, 150)
     Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=red * u.AA).write(folder / "red.fits", format="tabular-fits")
     faults[folder / "red.fits"] = "no_overlap"
-    half = np.linspace(6000, 9000, 150)
+    half = np.linspace(7000, 9000, 150)  # 25% of the grid: below min_coverage
     Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=half * u.AA).write(folder / "half.fits", format="tabular-fits")
     faults[folder / "half.fits"] = "no_overlap"
     Spectrum(flux=np.full(150, np.nan) * u.Jy, spectral_axis=wave * u.AA).write(folder / "nan.fits",
@@ -155,10 +155,12 @@ def test_a_spectrum_the_model_cannot_take_fails_alone(tmp_path):
     rng = np.random.default_rng(2)
     wave = np.linspace(4000, 8000, 150)
     spectra = [Spectrum(flux=_flux(wave, k, rng) * u.Jy, spectral_axis=wave * u.AA) for k in CLASSES[[0, 1] * 10]]
-    # No Resample step and no imputer: a spectrum covering 96% of the grid leaves masked pixels the network refuses.
+    # No imputer: masked pixels inside a spectrum (the ends are filled) are refused by the network.
     clf = DNNClassifier(hidden_units=(8,), max_epochs=2, random_state=0).fit(spectra, CLASSES[[0, 1] * 10])
     assert training_grid(clf)[0] == 4000 * u.AA
-    short = Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=np.linspace(4150, 8000, 150) * u.AA)
+    gap = np.zeros(150, bool)
+    gap[70:75] = True
+    short = Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=wave * u.AA, mask=gap)
     for i, spectrum in enumerate([spectra[0], short, spectra[1]]):
         spectrum.write(tmp_path / f"s{i}.fits", format="tabular-fits")
     rows = predict_paths(clf, [str(tmp_path / f"s{i}.fits") for i in range(3)], reader_format="tabular-fits")
@@ -324,9 +326,9 @@ def test_a_copied_moved_or_edited_job_folder_writes_only_into_itself(tmp_path, m
     shutil.copytree(copy, edited)
     for shard in sorted(edited.glob("predictions-*.parquet"))[8:]:
         shard.unlink()
-    job = json.loads((edited / "job.json").read_text())
+    job = json.loads((edited / "_job" / "job.json").read_text())
     job["output"] = str(tmp_path / "elsewhere")  # as an attacker or an old version would write it
-    (edited / "job.json").write_text(json.dumps(job))
+    (edited / "_job" / "job.json").write_text(json.dumps(job))
     predict_files(model_file, pattern, edited, **kwargs)
     assert not (tmp_path / "elsewhere").exists()
     _rows_equal(read_predictions(edited), expected)
@@ -346,9 +348,9 @@ def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, mo
     out = tmp_path / "job"
     shutil.copytree(tmp_path / "reference", out)
     (out / "predictions-000002.parquet").unlink()
-    shutil.copyfile(tmp_path / "other.safetensors", out / "model.safetensors")  # a valid model, not the job's
+    shutil.copyfile(tmp_path / "other.safetensors", out / "_job" / "model.safetensors")  # valid, not the job's
     with pytest.raises(ModelFileError, match="not the model of this job"):
-        survey._cached_model(out / "model.safetensors", expected["model_checksum"][0], "cpu")
+        survey._cached_model(out / "_job" / "model.safetensors", expected["model_checksum"][0], "cpu")
     with pytest.warns(UserWarning, match="not the job's model; restoring it"):
         predict_files(model_file, pattern, out, **kwargs)
     _rows_equal(read_predictions(out), expected)
