@@ -85,18 +85,14 @@ def training_grid(model):
     """
     from .preprocessing import Resample
 
+    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
+        model = model.estimator_
     steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
     for step in steps:
         if isinstance(step, Resample) and hasattr(step, "grid_"):
             return step.grid_
     axis = getattr(steps[-1], "spectral_axis_", None)
     return axis if isinstance(axis, u.Quantity) else None
-
-
-def _starts_with_resample(model):
-    from .preprocessing import Resample
-
-    return hasattr(model, "steps") and isinstance(model.steps[0][1], Resample)
 
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -197,6 +193,20 @@ def _is_numeric_key(key):
     return key.upper() in ("RA", "DEC", "Z", "Z_ERR") or key.upper().startswith(("SN", "SNR"))
 
 
+def _ood_scores(model, spectra):
+    """Out-of-distribution scores of a batch, NaN for a spectrum that cannot be scored."""
+    try:
+        return np.asarray(model.ood_score(spectra), dtype=float)
+    except Exception:  # noqa: BLE001 - scored one by one below
+        scores = []
+        for spectrum in spectra:
+            try:
+                scores.append(float(model.ood_score([spectrum])[0]))
+            except Exception:  # noqa: BLE001 - the row says NaN; its prediction reports its own failure
+                scores.append(np.nan)
+        return np.array(scores)
+
+
 def _predict_batch(model, spectra):
     """Probabilities (or, for a model without them, class indices) for a batch.
 
@@ -286,9 +296,13 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
         except Exception as err:  # noqa: BLE001 - reported in the file's row
             status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
             del usable[i]
+    has_ood = hasattr(model, "ood_score")
+    ood = np.full(len(paths), np.nan)
     if usable:
         indices = list(usable)
         spectra = [usable[i] for i in indices]
+        if has_ood:
+            ood[indices] = _ood_scores(model, spectra)
         for i, (p, error) in zip(indices, _predict_batch(model, spectra)):
             if error is None and not np.all(np.isfinite(p)):
                 error = ("the model gave non-finite probabilities (flux far outside the training range, or a "
@@ -314,6 +328,9 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
         for j, name in enumerate(classes):
             table[f"proba_{name}"] = proba[:, j]
         table["max_proba"] = np.where(ok, np.max(np.where(ok[:, None], proba, 0.0), axis=1), np.nan)
+    if has_ood:
+        table["ood_score"] = np.where(ok, ood, np.nan)
+        table["ood_flag"] = ok & (np.nan_to_num(ood, nan=0.0) > 1)
     table["coverage"] = coverage
     table["low_coverage"] = ok & (coverage < FULL_COVERAGE)
     table["status"] = np.array(status, dtype=str)
@@ -342,7 +359,7 @@ COLUMNS = {
     "proba_": (None, "probability of the class named after proba_"),
     "max_proba": (None, "probability of the predicted class"),
     "ood_score": (None, "distance to the training spectra in the model's feature space, in units of the "
-                        "training set's 99th percentile"),
+                        "training spectra's own (95th percentile by default)"),
     "ood_flag": (None, "ood_score above 1: the spectrum is unlike the training data"),
     "coverage": (None, "fraction of the training grid covered by the spectrum's good pixels"),
     "low_coverage": (None, "classified with coverage below 0.95 (ends filled with the nearest good flux)"),
@@ -746,7 +763,8 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     ``meta_columns`` (``obsid``, ``desig``, ``ra``, ``dec``),
     ``predicted_class`` (as a string; empty unless ``status`` is ``ok``),
     one ``proba_<class>`` column per class and ``max_proba`` (for models
-    with ``predict_proba``), ``coverage``, ``low_coverage``, ``status`` (one
+    with ``predict_proba``), ``ood_score`` and ``ood_flag`` (for models
+    wrapped in `~astrospecml.novelty.DistanceToTraining`), ``coverage``, ``low_coverage``, ``status`` (one
     of `STATUSES`), ``error`` and ``model_checksum``.  Columns carry units and
     descriptions (`COLUMNS`); each shard's metadata holds the model checksum,
     the software versions and the date.

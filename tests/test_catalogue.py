@@ -212,3 +212,34 @@ def test_an_old_job_folder_is_tidied_into_its_job_subfolder(tmp_path):
     assert summary.n_resumed == 2 and not (out / "job.json").exists()
     assert json.loads((out / "_job" / "job.json").read_text())["n_inputs"] == 4
     assert list(read_predictions(out)["predicted_class"]) == list(expected["predicted_class"])
+
+
+def test_spectra_of_a_class_the_model_never_saw_are_flagged_out_of_distribution(tmp_path):
+    """An M+L model calls a T dwarf M or L; its out-of-distribution score says not to trust that."""
+    from astrospecml.novelty import DistanceToTraining
+
+    spex = load_spex_prism(target="spectral_class")
+    sources = np.unique(spex.groups)
+    is_test = np.isin(spex.groups, sources[::4])
+    known = np.flatnonzero(~is_test & np.isin(spex.target, ["M", "L"]))
+    model = DistanceToTraining(make_pipeline(Resample(NIR_GRID), BadPixelImputer(), FluxNorm(), ToArray(),
+                                             KNeighborsClassifier(5)), random_state=0)
+    model.fit([spex.data[i] for i in known], spex.target[known])
+    held_out = np.flatnonzero(is_test & np.isin(spex.target, ["M", "L"]))
+    unseen = np.flatnonzero(is_test & (spex.target == "T"))
+    assert np.mean(model.ood_score([spex.data[i] for i in held_out]) > 1) < 0.12  # ~5% by construction
+    assert np.mean(model.ood_score([spex.data[i] for i in unseen]) > 1) > 0.7
+    save_model(model, tmp_path / "model.safetensors")
+    paths = []
+    for i in list(held_out[:5]) + list(unseen[:5]):
+        spectrum = spex.data[i]
+        Spectrum(flux=spectrum.flux.value * u.Jy, spectral_axis=spectrum.spectral_axis).write(
+            tmp_path / f"s{i:04d}.fits", format="tabular-fits")
+        paths.append(str(tmp_path / f"s{i:04d}.fits"))
+    predict_files(tmp_path / "model.safetensors", paths, tmp_path / "out", reader_format="tabular-fits",
+                  progress=False)
+    rows = read_predictions(tmp_path / "out")
+    assert set(rows["predicted_class"]) <= {"M", "L"}  # the classifier cannot say T
+    assert rows["ood_flag"][5:].sum() >= 3 and rows["ood_flag"][:5].sum() <= 1
+    np.testing.assert_array_equal(rows["ood_flag"], rows["ood_score"] > 1)
+    assert "distance to the training spectra" in rows["ood_score"].description

@@ -6,7 +6,10 @@ has no arms to select from, so every check would test only its error), and
 transformer); both have their own tests in ``test_multi_arm.py`` and
 ``test_simulate.py``.
 """
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from astrospecml.novelty import DistanceToTraining
 
 from astrospecml.preprocessing import (
     BadPixelImputer,
@@ -53,4 +56,9 @@ def expected_failed_checks(estimator):
 
 @parametrize_with_checks(TRANSFORMERS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([DistanceToTraining(LogisticRegression(), n_neighbors=2, n_components=3)])
+def test_distance_to_training_is_a_scikit_learn_classifier(estimator, check):
     check(estimator)
