@@ -323,6 +323,8 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
             table[key.lower()] = np.array([_as_float(v) for v in values], dtype=float)
         else:
             table[key.lower()] = np.array(["" if v is None else str(v) for v in values], dtype=str)
+        if key.lower() not in COLUMNS:
+            table[key.lower()].description = f"header keyword {key}"
     table["predicted_class"] = np.array(predicted, dtype=str)
     if has_proba:
         for j, name in enumerate(classes):
@@ -370,12 +372,12 @@ COLUMNS = {
 
 
 def describe_columns(table):
-    """Set the units and descriptions of the catalogue columns `COLUMNS` knows (in place; returns the table)."""
+    """Set the units and descriptions `COLUMNS` gives, where a column has none (in place; returns the table)."""
     for name in table.colnames:
         unit, description = COLUMNS.get("proba_" if name.startswith("proba_") else name, (None, None))
         if unit is not None:
             table[name].unit = unit
-        if description is not None:
+        if description is not None and not table[name].description:
             table[name].description = description
     return table
 
@@ -505,6 +507,11 @@ def _read_table(path, output_format):
         columns = {name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names}
         table = Table({name: values.astype(str) if values.dtype == object else values  # strings: not objects
                        for name, values in columns.items()})
+        for field in data.schema:
+            info = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
+            table[field.name].description = info.get("description") or None
+            if info.get("unit"):
+                table[field.name].unit = info["unit"]
         table.meta.update(json.loads((data.schema.metadata or {}).get(b"astrospecml", b"{}")))
         return describe_columns(table)
     if output_format == "fits":

@@ -68,7 +68,8 @@ def _stddev(uncertainty):
         return None
     if not isinstance(uncertainty, NDUncertainty):
         raise TypeError(f"unsupported uncertainty of type {type(uncertainty).__name__}")
-    return np.asarray(uncertainty.represent_as(StdDevUncertainty).array, dtype=np.float64)
+    with np.errstate(divide="ignore"):  # zero inverse variance (LAMOST, SDSS: no data) is an infinite sigma
+        return np.asarray(uncertainty.represent_as(StdDevUncertainty).array, dtype=np.float64)
 
 
 def is_astropy_batch(X):
