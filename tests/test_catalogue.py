@@ -106,6 +106,8 @@ def test_lamost_files_of_both_layouts_become_a_catalogue_every_reader_opens(tmp_
     np.testing.assert_allclose(rows["max_proba"], np.max([rows["proba_GALAXY"], rows["proba_STAR"]], axis=0))
     assert rows.meta["model_checksum"] == summary.model_checksum and "astrospecml" in rows.meta["software"]
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("_")) == ["_job"]
+    whole = Table.read(out)  # astropy, through the format astrospecml registers
+    assert len(whole) == 12 and whole["ra"].unit == u.deg and list(whole["obsid"]) == list(rows["obsid"])
     if output_format == "parquet":  # the folder itself is one dataset
         import dask.dataframe as dd
         import pandas as pd
@@ -129,8 +131,10 @@ def test_lamost_files_of_both_layouts_become_a_catalogue_every_reader_opens(tmp_
         ra = list(hdul[1].columns.names).index("ra") + 1
         assert header[f"TUNIT{ra}"] == "deg" and "right ascension" in header[f"TCOMM{ra}"]
     import pandas as pd
+    import pyarrow.parquet as pq
 
     assert len(pd.read_parquet(tmp_path / "catalogue.parquet")) == 12
+    assert pq.read_table(tmp_path / "catalogue.parquet").num_rows == 12
     with pytest.raises(ValueError, match="exists"):
         merge_predictions(out, tmp_path / "catalogue.fits")
 

@@ -9,10 +9,12 @@ from .convert import (
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
 from .medium import MEDIA, wavelength_medium
+from .predictions import PREDICTIONS_FORMAT
 from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [
     "MEDIA",
+    "PREDICTIONS_FORMAT",
     "SpectralArrays",
     "arms_to_arrays",
     "as_spectral_arrays",
