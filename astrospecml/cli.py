@@ -181,6 +181,9 @@ def main(argv=None):
     bench.add_argument("--models", nargs="+", default=None,
                        help="model names of the 'emccnn' experiment (default: all)")
     bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
+    bench.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                       help="where the 'emccnn' experiment's networks train ('auto': the GPU when there is one; "
+                            "the other experiments run on the CPU) (default: %(default)s)")
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
     predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model")
@@ -230,7 +233,7 @@ def main(argv=None):
         profile = "quick" if args.quick else "full"
         if args.experiment in ("emccnn", "all"):
             run_spex_benchmark(args.output, profile=profile, targets=tuple(args.targets), models=args.models,
-                               random_state=args.random_state)
+                               random_state=args.random_state, device=args.device)
         if args.experiment in ("stripes", "all"):
             run_stripe_benchmark(Path(args.output) / "stripes", profile=profile, random_state=args.random_state)
         if args.experiment in ("rare", "all"):

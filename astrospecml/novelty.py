@@ -43,7 +43,7 @@ class DistanceToTraining(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     estimator : estimator or `~sklearn.pipeline.Pipeline`
-        The classifier, fitted again (a clone) in `fit`.
+        The classifier, fitted again (a clone) in ``fit``.
     n_neighbors : int, default=5
         Training spectra the distance is averaged over.
     n_components : int, default=5
@@ -52,17 +52,6 @@ class DistanceToTraining(ClassifierMixin, BaseEstimator):
     quantile : float, default=0.95
         Quantile of the training spectra's own scores that maps to 1: about
         5 % of spectra like the training data score above 1.
-
-    Notes
-    -----
-    Measured on the shipped SpeX spectra (a source-disjoint quarter held out;
-    a k-nearest-neighbour pipeline trained on two of the classes M, L, T and
-    the third kept unseen), the defaults flag 5-7 % of held-out spectra of
-    the known classes and 72-86 % of the unseen class; ``quantile=0.99``
-    flags under 1 % of known spectra but only 42-75 % of unseen ones, and
-    20 components instead of 5 flag fewer unseen ones either way.  The
-    score is a distance in flux space: it catches spectra unlike the
-    training set, not subtle differences (an L0 dwarf looks much like an M9).
     max_reference : int, default=5000
         Training spectra kept as the reference (a random subset beyond it),
         which bounds the model file's size and the scoring time.
@@ -79,6 +68,18 @@ class DistanceToTraining(ClassifierMixin, BaseEstimator):
         The training spectra in the score's feature space.
     threshold_ : float
         The training spectra's ``quantile`` distance, the unit of the score.
+
+    Notes
+    -----
+    Measured on the shipped SpeX spectra (a source-disjoint quarter held out;
+    a k-nearest-neighbour pipeline trained on two of the classes M, L, T and
+    the third kept unseen), the defaults flag 5-7 % of held-out spectra of
+    the known classes and 72-86 % of the unseen class; ``quantile=0.99``
+    flags under 1 % of known spectra but only 42-75 % of unseen ones, and
+    20 components instead of 5 flag fewer unseen spectra in five of the six
+    comparisons.  The
+    score is a distance in flux space: it catches spectra unlike the
+    training set, not subtle differences (an L0 dwarf looks much like an M9).
 
     Examples
     --------

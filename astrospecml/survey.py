@@ -36,8 +36,8 @@ from tqdm.auto import tqdm
 
 from .persistence import ModelFileError, load_model, model_info, save_model
 
-__all__ = ["PredictionSummary", "STATUSES", "merge_predictions", "predict_files", "read_predictions",
-           "training_grid"]
+__all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describe_columns", "merge_predictions",
+           "predict_files", "predict_paths", "read_predictions", "training_grid"]
 
 #: Values of the ``status`` column, from best to worst.
 STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
@@ -268,6 +268,23 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     -------
     `~astropy.table.Table`
         The rows, with units and descriptions (see `predict_files`).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from astrospecml.preprocessing import Resample, ToArray
+    >>> wave = np.linspace(4000, 8000, 50) * u.AA
+    >>> spectra = [Spectrum(flux=(1 + k % 2 * np.linspace(0, 1, 50)) * u.Jy, spectral_axis=wave) for k in range(6)]
+    >>> model = make_pipeline(Resample(wave), ToArray(), KNeighborsClassifier(1)).fit(spectra, np.arange(6) % 2)
+    >>> folder = tempfile.mkdtemp()
+    >>> spectra[1].write(os.path.join(folder, "red.fits"), format="tabular-fits")
+    >>> rows = predict_paths(model, [os.path.join(folder, "red.fits"), "missing.fits"], reader_format="tabular-fits")
+    >>> rows["predicted_class"].tolist(), rows["status"].tolist()
+    (['1', ''], ['ok', 'unreadable'])
     """
     from .preprocessing import resample
 
@@ -372,7 +389,24 @@ COLUMNS = {
 
 
 def describe_columns(table):
-    """Set the units and descriptions `COLUMNS` gives, where a column has none (in place; returns the table)."""
+    """Set the units and descriptions `COLUMNS` gives, where a column has none (in place; returns the table).
+
+    Parameters
+    ----------
+    table : `~astropy.table.Table`
+        Rows of `predict_files` (read back by any means).
+
+    Returns
+    -------
+    `~astropy.table.Table`
+        The same table.
+
+    Examples
+    --------
+    >>> from astropy.table import Table
+    >>> describe_columns(Table({"ra": [10.5], "proba_STAR": [0.9]}))["ra"].unit
+    Unit("deg")
+    """
     for name in table.colnames:
         unit, description = COLUMNS.get("proba_" if name.startswith("proba_") else name, (None, None))
         if unit is not None:

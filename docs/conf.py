@@ -1,7 +1,13 @@
 """Sphinx configuration of the astrospecml documentation."""
 import datetime
+from pathlib import Path
 
 import astrospecml
+from astrospecml.benchmarks.choosing import write_choosing_page
+
+# "Choosing a model" is written from the benchmark result files at every build.
+_HERE = Path(__file__).parent
+write_choosing_page(_HERE / "benchmark_results", _HERE / "choosing_a_model.rst")
 
 project = "astrospecml"
 author = "The astrospecml developers"
@@ -23,12 +29,31 @@ automodapi_toctreedirnm = "api"
 automodsumm_inherited_members = False
 default_role = "obj"
 exclude_patterns = ["_build", "api_generated"]
-html_theme = "alabaster"
-html_static_path = []
+# The PyData theme of scikit-learn, Astropy and specutils; everything it needs is in the
+# package (no font or script from the web), so the site works offline.
+html_theme = "pydata_sphinx_theme"
+html_theme_options = {
+    "navbar_align": "left",
+    "header_links_before_dropdown": 6,
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_title = f"astrospecml {release}"
+# Pages without sub-pages need no left sidebar.
+html_sidebars = {page: [] for page in ("index", "getting_started", "choosing_a_model", "references", "citing",
+                                         "changelog")}
+html_static_path = ["_static"]
+html_css_files = ["astrospecml.css"]  # long names and signatures wrap instead of widening the page
+python_maximum_signature_line_length = 88  # one parameter per line beyond this
 plot_include_source = True
 plot_html_show_source_link = False
 plot_formats = [("png", 100)]
-nitpicky = False
+# Every reference to the project's own API must resolve; names of other packages
+# (which cannot be linked offline) are exempt by pattern below.
+nitpicky = True
 
 # The gallery and the tutorials are scripts under examples/, run at every
 # build, so their figures and printed numbers are those of the current code;
@@ -51,7 +76,21 @@ sphinx_gallery_conf = {
 # Offline builds: intersphinx inventories cannot be fetched, so none are listed;
 # references to numpy, astropy, specutils and sklearn names render as text.
 intersphinx_mapping = {}
-# ref.term: scikit-learn's generated set_*_request docstrings cite its glossary,
-# which offline builds cannot link to.
-suppress_warnings = ["ref.obj", "ref.ref", "ref.term"]
+# Names outside astrospecml (numpy, astropy, specutils, scikit-learn, torch...) and
+# numpydoc's type words cannot be linked offline: exempt by pattern, so that a broken
+# reference to astrospecml's own API still fails the build.
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|np|scipy|astropy|specutils|specreduce|sklearn|skorch|torch|imblearn|dask|distributed"
+               r"|pandas|pyarrow|matplotlib|safetensors|skops)(\..*)?"),
+    (r"py:.*", r"(~)?(u|units)\..*"),
+    (r"py:.*", r"(pathlib|dataclasses|typing|collections|os)\..*"),
+    # Inherited from torch.nn.Module.forward and scikit-learn's mixins, which name their own
+    # base class and arguments.
+    (r"py:.*", r"Module|X|y"),
+    # Private modules of astrospecml (base classes such as SpectralTransformer) are not in the API.
+    (r"py:.*", r"astrospecml(\.\w+)*\._\w+(\..*)?"),
+    # scikit-learn's generated docstrings cite its glossary and user guide.
+    (r"std:term", r".*"),
+    (r"std:ref", r"metadata_routing|accuracy_score"),
+]
 

@@ -9,7 +9,9 @@ Chromium (Debian: ``apt-get install chromium``); no browser is downloaded.
 Each page is loaded from disk.  A page fails when the browser could not load
 one of its images (``naturalWidth`` 0 once loaded), a stylesheet or script
 (failed request), or when a link inside the site points to a missing file or
-to an anchor that the target page does not have.  Links that leave the site
+to an anchor that the target page does not have, or when an element runs
+past the right edge of the page's content area (a wide table or figure that
+does not scroll inside the page), at a 1280 x 900 window.  Links that leave the site
 (``http``, ``https``, ``mailto``) are counted, not followed: the check runs
 offline.  Exits 1 if anything is broken.
 """
@@ -27,19 +29,45 @@ COLLECT = """() => ({
 })"""
 
 
+# Elements whose right edge lies beyond the content column, unless a horizontally scrolling
+# ancestor inside that column clips them (the theme's scrollable table containers).
+TOO_WIDE = """() => {
+  const content = document.querySelector('article.bd-article') || document.querySelector('main')
+      || document.body;
+  const limit = content.getBoundingClientRect().right + 1;
+  const wide = [];
+  for (const el of content.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= limit) continue;
+    let parent = el.parentElement, clipped = false;
+    while (parent && parent !== content) {
+      const overflow = getComputedStyle(parent).overflowX;
+      if (['auto', 'scroll', 'hidden'].includes(overflow) && parent.getBoundingClientRect().right <= limit) {
+        clipped = true;
+        break;
+      }
+      parent = parent.parentElement;
+    }
+    if (!clipped) wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}`
+                            + ` ${Math.round(box.right - limit)} px too wide`);
+  }
+  return wide;
+}"""
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="the built HTML folder (docs/_build/html)")
     parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium executable")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    pages = sorted(root.rglob("*.html"))
+    pages = sorted(p for p in root.rglob("*.html") if "_static" not in p.relative_to(root).parts)  # theme templates
     if not pages:
         sys.exit(f"no HTML pages under {root}")
     found, problems, external = {}, [], set()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=["--allow-file-access-from-files"])
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         failed = []
         page.on("requestfailed", lambda request: failed.append(request.url))
         for path in pages:
@@ -50,6 +78,10 @@ def main(argv=None):
             where = path.relative_to(root)
             problems += [f"{where}: image not loaded: {image['src']}" for image in info["images"] if not image["ok"]]
             problems += [f"{where}: request failed: {url}" for url in failed]
+            wide = page.evaluate(TOO_WIDE)
+            if wide:  # the outermost offender is enough to find it
+                problems.append(f"{where}: wider than the content area: {wide[0]}"
+                                + (f" (and {len(wide) - 1} elements inside or beside it)" if len(wide) > 1 else ""))
         browser.close()
     ids = {path: set(info["ids"]) for path, info in found.items()}
     n_links = 0

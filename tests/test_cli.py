@@ -45,9 +45,26 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     calls.clear()
     main(["benchmark", "--experiment", "all", "--output", str(tmp_path)])
     assert [c[0] for c in calls] == ["emccnn", "stripes", "rare", "macnet"] and calls[0][2]["profile"] == "full"
+    assert calls[0][2]["device"] == "cpu"
+    calls.clear()
+    main(["benchmark", "--quick", "--device", "auto", "--output", str(tmp_path)])
+    assert calls[0][2]["device"] == "auto"
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "rare", "--output", str(tmp_path), "--random-state", "3"])
     assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3})]
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "macnet", "--output", str(tmp_path)])
     assert calls == [("macnet", tmp_path / "macnet", {"profile": "quick", "random_state": 0})]
+
+
+def test_benchmark_on_a_missing_gpu_stops_before_any_training(tmp_path):
+    import pytest
+    import torch
+
+    from astrospecml.benchmarks import run_spex_benchmark
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="finds no CUDA GPU"):
+        run_spex_benchmark(tmp_path, models=["SVC"], device="cuda", verbose=False)
+    assert not list(tmp_path.iterdir())

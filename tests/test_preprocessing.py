@@ -282,3 +282,32 @@ def test_refitting_on_spectra_of_other_lengths_forgets_the_old_feature_count():
     norm = FluxNorm().fit(np.ones((2, 3)))
     out = norm.fit_transform([make_spectrum(60), make_spectrum(40)])
     assert [len(s.flux) for s in out] == [60, 40] and not hasattr(norm, "n_features_in_")
+
+
+def test_masked_edges_left_by_resample_name_an_imputer_after_resample():
+    """An imputer before Resample cannot fill what Resample masks: the error says where the imputer goes."""
+    import astropy.units as u
+    from sklearn.pipeline import make_pipeline
+    from specutils import Spectrum
+
+    from astrospecml.classifiers import DNNClassifier
+    from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Resample, ToArray
+
+    rng = np.random.default_rng(0)
+    training = [Spectrum(flux=(1 + rng.normal(0, 0.1, 100)) * u.Jy, spectral_axis=np.linspace(1, 2, 100) * u.um)
+                for _ in range(10)]
+    labels = np.arange(10) % 2
+    short = Spectrum(flux=np.ones(80) * u.Jy, spectral_axis=np.linspace(1.2, 2, 80) * u.um)
+    for final in (DNNClassifier(hidden_units=(4,), max_epochs=1, random_state=0), ToArray()):
+        wrong = make_pipeline(BadPixelImputer(), Resample(), FluxNorm(), final).fit(training, labels)
+        apply = wrong.predict if hasattr(wrong, "predict") else wrong.transform
+        with pytest.raises(ValueError, match=r"20 grid pixels outside its wavelength range.*BadPixelImputer after "
+                                             r"Resample"):
+            apply([short])
+    right = make_pipeline(Resample(), BadPixelImputer(), FluxNorm(), ToArray()).fit(training, labels)
+    assert np.isfinite(right.transform([short])).all()
+    # Masked pixels that Resample did not make get the plain advice.
+    masked = Spectrum(flux=np.ones(100) * u.Jy, spectral_axis=np.linspace(1, 2, 100) * u.um,
+                      mask=np.arange(100) == 50)
+    with pytest.raises(ValueError, match=r"fill them with astrospecml.preprocessing.BadPixelImputer, placed before"):
+        ToArray().fit_transform([masked])

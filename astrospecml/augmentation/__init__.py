@@ -3,7 +3,7 @@
 `LCGANOversampler` and `SGANOversampler` grow rare classes with generated
 spectra through imbalanced-learn's ``fit_resample``, so they go in an
 :class:`imblearn.pipeline.Pipeline` in front of any classifier, where they
-act in `fit` only.  `gan_train_score` and `gan_test_score` measure the
+act in ``fit`` only.  `gan_train_score` and `gan_test_score` measure the
 diversity and the authenticity of what a generator draws.
 """
 from .oversampling import LCGANOversampler, SGANOversampler

@@ -1,9 +1,9 @@
 """GAN oversamplers with imbalanced-learn's ``fit_resample`` API: LCGAN and SGAN.
 
 An oversampler goes in front of a classifier in an
-:class:`imblearn.pipeline.Pipeline`; during `fit` it trains a GAN for each
+:class:`imblearn.pipeline.Pipeline`; during ``fit`` it trains a GAN for each
 class it has to grow and appends generated spectra, while `predict` passes
-real spectra straight to the classifier.  `sample` draws any number of
+real spectra straight to the classifier.  ``sample`` draws any number of
 spectra of a class afterwards, as arrays or as `~specutils.Spectrum` objects.
 """
 import re
@@ -47,7 +47,7 @@ _COMMON = """n_iterations : int, default=2000
         1 shows a progress bar with the losses while each GAN trains."""
 
 _ATTRIBUTES = """sampling_strategy_ : dict
-        Spectra generated per class in the last `fit_resample`.
+        Spectra generated per class in the last ``fit_resample``.
     generators_ : dict
         The trained generator of each grown class, on the CPU, in eval mode.
     history_ : dict
@@ -55,7 +55,7 @@ _ATTRIBUTES = """sampling_strategy_ : dict
     spectral_axis_ : `~astropy.units.Quantity` or None
         The wavelength grid, when fitted on `~specutils.Spectrum` objects.
     flux_unit_ : `~astropy.units.UnitBase` or None
-        Their flux unit (that of the spectra `sample` returns).
+        Their flux unit (that of the spectra ``sample`` returns).
     dtype_ : numpy.dtype
         The float type of generated spectra: the input's, float64 for integer input.
     n_features_in_ : int

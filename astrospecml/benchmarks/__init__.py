@@ -17,10 +17,11 @@ from .rare import (
     run_rare_benchmark,
     split_rare,
 )
-from .spex import BENCHMARK_MODELS, PROFILES, Profile, prepare_spex, run_spex_benchmark
+from .spex import BASELINE_GRIDS, BENCHMARK_MODELS, PROFILES, Profile, prepare_spex, run_spex_benchmark
 from .stripes import (
     STRIPE_MODELS,
     STRIPE_PROFILES,
+    STRIPE_SNR_BINS,
     StripeProfile,
     prepare_stripes,
     reduce_stripes,
@@ -29,6 +30,7 @@ from .stripes import (
 
 __all__ = [
     "AUGMENTATIONS",
+    "BASELINE_GRIDS",
     "BENCHMARK_MODELS",
     "MACNET_MODELS",
     "MACNET_PROFILES",
@@ -41,6 +43,7 @@ __all__ = [
     "RareProfile",
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
+    "STRIPE_SNR_BINS",
     "StripeProfile",
     "prepare_optical_multimodal",
     "prepare_rare",

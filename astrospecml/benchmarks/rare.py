@@ -75,7 +75,7 @@ class RareProfile:
     max_per_class : int or None
         Most training spectra kept of each common class (None: all).
     racnet : dict
-        `RACNetClassifier` parameters.
+        `~astrospecml.classifiers.RACNetClassifier` parameters.
     lcgan, sgan : dict
         Oversampler parameters.
     n_generated : int

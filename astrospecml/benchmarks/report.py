@@ -3,6 +3,7 @@ import csv
 import datetime
 import json
 import platform
+import re
 
 import matplotlib
 
@@ -18,6 +19,14 @@ from ..datasets import subtype_to_label  # noqa: E402
 from .metrics import SNR_BINS, paired_bootstrap_difference  # noqa: E402
 
 __all__ = ["write_report"]
+
+
+_MARKDOWN_CODE = re.compile(r"(?<![`:])`([^`]+)`(?!`)")
+
+
+def _rst_literals(text):
+    """Markdown's `code` as reStructuredText's ``code`` (single backticks would be cross-references)."""
+    return _MARKDOWN_CODE.sub(r"``\1``", text) if text else text
 
 
 class _Document:
@@ -60,13 +69,13 @@ class _Document:
                 text, level = args
                 out.append(text + "\n" + "=-~^"[level - 1] * len(text))
             elif kind == "text":
-                out.append(args[0])
+                out.append(_rst_literals(args[0]))
             elif kind == "table":
                 headers, rows = args
                 lines = [".. list-table::", "   :header-rows: 1", ""]
                 for row in [headers] + rows:
-                    lines.append("   * - " + (row[0] or "\\ "))
-                    lines += ["     - " + (cell or "\\ ") for cell in row[1:]]
+                    lines.append("   * - " + (_rst_literals(row[0]) or "\\ "))
+                    lines += ["     - " + (_rst_literals(cell) or "\\ ") for cell in row[1:]]
                 out.append("\n".join(lines))
             else:
                 out.append(f".. figure:: {args[0]}\n   :width: 100%\n\n   {args[1]}")
@@ -259,7 +268,16 @@ def _verdict(target_results, y_test, snr_test, baselines):
     return " ".join(out)
 
 
-def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state, baselines=()):
+def _machine(device):
+    """The hardware a run used, in words."""
+    threads = f"{torch.get_num_threads()} CPU threads ({platform.machine()}"
+    if str(device).startswith("cuda"):
+        return f"{torch.cuda.get_device_name(torch.device(device))} for the networks and {threads}"
+    return threads
+
+
+def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state, baselines=(),
+                 device="cpu"):
     """Write ``report.md``, ``report.rst``, ``results.json``, per-class CSVs and figures to ``output``."""
     from .spex import TARGETS
 
@@ -267,9 +285,9 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
     doc.heading("astrospecml benchmark: the EMCCNN comparison on SpeX spectra", 1)
     doc.text(
         f"Run on {_today()}, profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
-        f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}). Regenerate with "
-        f"`astrospecml benchmark{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")
+        f"{_machine(device)}, torch {torch.__version__}, scikit-learn {sklearn.__version__}). Regenerate with "
+        f"`astrospecml benchmark{' --quick' if profile.name == 'quick' else ''}"
+        f"{f' --device {device}' if device != 'cpu' else ''} --output <folder>`.")
     doc.text(
         "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
         "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "

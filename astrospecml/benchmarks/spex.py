@@ -27,6 +27,7 @@ from ..classifiers import (
     TemplateMatchClassifier,
     VGG16Classifier,
 )
+from .._torch import resolve_device
 from ..classifiers._base import SpectrumClassifier
 from ..datasets import load_spex_prism
 from ..model_selection import source_disjoint_split
@@ -76,7 +77,7 @@ class Profile:
         Folds of the networks' searches.
     baseline_grids : dict
         Grids of the other classical baselines by model name
-        (:data:`BASELINE_GRIDS` by default).
+        (:data:`~astrospecml.benchmarks.BASELINE_GRIDS` by default).
 
     Examples
     --------
@@ -164,9 +165,9 @@ class PreparedData:
 
 
 def on_common_grid(data, *, cache=None):
-    """Flux of the loaded SpeX spectra on :data:`SPEX_GRID`, masked pixels filled.
+    """Flux of the loaded SpeX spectra on ``SPEX_GRID``, masked pixels filled.
 
-    Masked pixels are filled by interpolation (`BadPixelImputer`) on the
+    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
     native grid, then each spectrum is linearly resampled.  Results are kept
     by DATA_KEY in ``cache`` (the module's own cache when None), so that
     resampling the whole library (about 20 s) happens once per process.
@@ -202,9 +203,9 @@ def on_common_grid(data, *, cache=None):
 def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     """Load the SpeX spectra for one task and put them on the common grid.
 
-    Masked pixels are filled by interpolation (`BadPixelImputer`) on the
+    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
     native grid, then every spectrum is linearly resampled onto
-    :data:`SPEX_GRID` (512 pixels, 0.90-2.40 µm; the native sampling is about
+    ``SPEX_GRID`` (512 pixels, 0.90-2.40 µm; the native sampling is about
     440 pixels over that range, so little is interpolated).  Literature
     optical types with half subtypes (L2.5) are rounded down to the whole
     subtype.  Classes with fewer than ``min_class_size`` spectra cannot be
@@ -254,7 +255,7 @@ def _grid_for(name, profile):
     return grid or {}
 
 
-def _fit_model(name, model, X, y, groups, profile, random_state):
+def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu"):
     """Fit one model with its hyperparameters chosen on the training sources only."""
     step, estimator = _classifier_step(model)
     cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name in BASELINES else profile.net_folds, shuffle=True,
@@ -265,7 +266,7 @@ def _fit_model(name, model, X, y, groups, profile, random_state):
         search.fit(X, y, groups=groups)
         return search.best_estimator_, search.best_params_
     model.set_params(**{f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience,
-                        f"{step}__random_state": random_state})
+                        f"{step}__random_state": random_state, f"{step}__device": device})
     grid = {f"{step}__{key}": values for key, values in _grid_for(name, profile).items()}
     fit_params = {f"{step}__groups": groups}
     if grid:
@@ -286,7 +287,7 @@ def _throughput(model, X, repeats=3):
 
 
 def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", targets=("spex_type", "opt_type"),
-                       models=None, test_size=0.25, random_state=0, verbose=True):
+                       models=None, test_size=0.25, random_state=0, device="cpu", verbose=True):
     """Run the EMCCNN paper's comparison on the shipped SpeX spectra and write a report.
 
     For each task (``targets``) the spectra are split 75/25 by source
@@ -310,11 +311,15 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
     targets : tuple of {'spex_type', 'opt_type'}, default=('spex_type', 'opt_type')
         The tasks.
     models : list of str or None, default=None
-        Names from :data:`BENCHMARK_MODELS`; None runs them all.
+        Names from :data:`~astrospecml.benchmarks.BENCHMARK_MODELS`; None runs them all.
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
     random_state : int, default=0
         Seeds the split, the searches and the networks.
+    device : {'cpu', 'cuda', 'auto'}, default='cpu'
+        Where the networks train and predict (``'auto'``: the GPU when torch
+        finds one); the report names the device used.  The baselines run on
+        the CPU.
     verbose : bool, default=True
         Print progress.
 
@@ -342,6 +347,7 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
     if unknown:
         raise ValueError(f"unknown models {unknown}; choose from {list(BENCHMARK_MODELS)}.")
     settings = profile if isinstance(profile, Profile) else PROFILES[profile]
+    device = resolve_device(device)  # fails now, not after an hour of baselines, when CUDA is missing
     say = print if verbose else (lambda *args, **kwargs: None)
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
@@ -362,7 +368,7 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
             model = BENCHMARK_MODELS[name]()
             start = time.perf_counter()
             model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
-                                       random_state)
+                                       random_state, device)
             fit_seconds = time.perf_counter() - start
             metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
             estimator = _classifier_step(model)[1]
@@ -380,6 +386,6 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
                 f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
                 f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s", flush=True)
     write_report(output, results, fitted, splits, profile=settings, fold_shape=FOLD_SHAPE,
-                 seconds=time.perf_counter() - started, random_state=random_state, baselines=BASELINES)
+                 seconds=time.perf_counter() - started, random_state=random_state, baselines=BASELINES, device=device)
     say(f"[{time.perf_counter() - started:6.0f} s] report written to {output / 'report.md'}", flush=True)
     return results

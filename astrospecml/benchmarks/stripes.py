@@ -215,11 +215,11 @@ def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, verbose
     """Simulate the experiment's two-arm stripes from the shipped SpeX spectra.
 
     The SpeX subtypes are grouped into M, L and T (the three classes, like the
-    paper's F, G and K); the spectra on :data:`~astrospecml.benchmarks.spex.SPEX_GRID`
+    paper's F, G and K); the spectra on ``SPEX_GRID``
     are split by source, and observed with the
     :data:`~astrospecml.simulate.NIR_TWO_ARM` preset: training stripes at
     S/N 30-100, each test spectrum once in every bin of
-    :data:`STRIPE_SNR_BINS`.
+    :data:`~astrospecml.benchmarks.STRIPE_SNR_BINS`.
 
     Parameters
     ----------
@@ -330,7 +330,7 @@ def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile=
     profile : {'quick', 'full'} or StripeProfile, default='quick'
         ``'quick'`` takes under 10 minutes on 2 CPU cores.
     models : list of str or None, default=None
-        Names from :data:`STRIPE_MODELS`; None runs them all.
+        Names from :data:`~astrospecml.benchmarks.STRIPE_MODELS`; None runs them all.
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
     max_spectra : int or None, default=None

@@ -1,7 +1,7 @@
 """The one scikit-learn estimator that trains every network, through skorch.
 
 `SpectrumClassifier` is a composition wrapper: its constructor only stores
-parameters, and `fit` builds a fresh :class:`skorch.NeuralNetClassifier`
+parameters, and ``fit`` builds a fresh :class:`skorch.NeuralNetClassifier`
 around the network.  (Subclassing skorch's classifier directly fails many of
 scikit-learn's estimator checks; composing it passes them.)  The base owns
 everything the networks share — input conversion at the astropy boundary,
@@ -132,7 +132,7 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         inverse of its frequency; a dict maps labels to weights.
     validation_fraction : float or None, default=0.1
         Fraction of the training spectra held out, stratified by class, to
-        monitor the validation loss.  If `fit` gets ``groups`` (source
+        monitor the validation loss.  If ``fit`` gets ``groups`` (source
         identifiers), no source is on both sides.  None trains on all spectra.
     patience : int or None, default=10
         Stop when the validation loss (the training loss when there is no
@@ -207,7 +207,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     ----------
     module : type of torch.nn.Module
         The network class.  It is built as ``module(n_outputs=...,
-        input_shape=..., **module_params)`` inside `fit`.
+        input_shape=..., **module_params)`` inside ``fit``.
     module_params : dict or None, default=None
         Further arguments of the network.
     {common}
@@ -512,7 +512,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or list of Spectrum or CCDData
-            Input of the shape seen in `fit`.
+            Input of the shape seen in ``fit``.
 
         Returns
         -------
@@ -541,7 +541,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or list of Spectrum or CCDData
-            Input of the shape seen in `fit`.
+            Input of the shape seen in ``fit``.
 
         Returns
         -------

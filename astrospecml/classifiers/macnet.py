@@ -123,7 +123,7 @@ class MACNetClassifier(_MACNetFamily):
     --------
     MCNetClassifier : The same without CBAM.
     CNetClassifier : Stripes only, no CBAM.
-    astrospecml.interpret.grad_cam : Where the network looks, per arm.
+    astrospecml.inspection.grad_cam : Where the network looks, per arm.
 
     References
     ----------

@@ -15,7 +15,7 @@ class RACNetClassifier(_PublishedNetClassifier):
     spectra, and early stopping once the held-out loss has not improved for
     5 epochs.  Put an oversampler in front of it in an
     :class:`imblearn.pipeline.Pipeline` to augment a rare class (see
-    :mod:`astrospecml.augmentation`); the oversampler only acts in `fit`.
+    :mod:`astrospecml.augmentation`); the oversampler only acts in ``fit``.
 
     Parameters
     ----------

@@ -2,7 +2,7 @@
 
 Each spectrum is compared with one template per class, the template scaled
 by the factor that fits the spectrum best; the class of the template with the
-lowest chi-square wins.  Templates are learned at `fit` as a robust mean of
+lowest chi-square wins.  Templates are learned at ``fit`` as a robust mean of
 each class's training spectra, or given as standards.
 """
 import warnings
@@ -41,7 +41,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
     templates : dict or None, default=None
         Standards by class label, each a 1D array or `~specutils.Spectrum` on
         the grid of the spectra to classify; None learns one template per
-        class at `fit`.  The classes are then the keys; ``y`` in `fit` must
+        class at ``fit``.  The classes are then the keys; ``y`` in ``fit`` must
         only name them.  Arrays can be saved with
         `~astrospecml.persistence.save_model`, Spectrum objects cannot.
     statistic : {'clipped_mean', 'median', 'mean'}, default='clipped_mean'
@@ -67,7 +67,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
     band_mask_ : ndarray of bool of shape (n_pixels,)
         The pixels that count.
     spectral_axis_ : `~astropy.units.Quantity` or None
-        The wavelength grid seen in `fit` (Spectrum input or ``input_grid``).
+        The wavelength grid seen in ``fit`` (Spectrum input or ``input_grid``).
     n_features_in_ : int
         Pixels per spectrum.
 
@@ -249,7 +249,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
-            Spectra on the grid seen in `fit`.
+            Spectra on the grid seen in ``fit``.
 
         Returns
         -------
@@ -287,7 +287,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
-            Spectra on the grid seen in `fit`.
+            Spectra on the grid seen in ``fit``.
 
         Returns
         -------
@@ -312,7 +312,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n, n_pixels) or list of `~specutils.Spectrum`
-            Spectra on the grid seen in `fit`.
+            Spectra on the grid seen in ``fit``.
 
         Returns
         -------

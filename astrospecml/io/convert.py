@@ -291,15 +291,32 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
     if arrays.mask is not None and masked != "ignore" and arrays.mask.any():
         if masked == "raise" or not allow_nan:
             bad = np.flatnonzero(arrays.mask.reshape(len(flux), -1).any(axis=1))
-            raise ValueError(
-                f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); fill them with "
-                "astrospecml.preprocessing.BadPixelImputer, or pass masked='ignore' if the stored "
-                "values are usable."
-            )
+            raise ValueError(masked_pixels_message(arrays, bad, "or pass masked='ignore' if the stored values "
+                                                   "are usable"))
         flux[arrays.mask] = np.nan
     if not allow_nan:
         check_finite(flux)
     return flux.astype(np.float32)
+
+
+def masked_pixels_message(arrays, bad, alternative=""):
+    """The error for spectra ``bad`` of ``arrays`` that still hold masked pixels, naming the right fix.
+
+    When `~astrospecml.preprocessing.Resample` masked them (grid pixels a
+    spectrum does not cover; it records how many in ``meta``), an imputer
+    placed *before* it cannot help: the message says to put one after it.
+    """
+    metas = arrays.meta or []
+    uncovered = [i for i in bad if i < len(metas) and (metas[i] or {}).get("n_uncovered_pixels", 0) > 0]
+    if uncovered:
+        first = uncovered[0]
+        return (f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); {len(uncovered)} of them do not "
+                f"cover the whole Resample grid (spectrum {first}: {metas[first]['n_uncovered_pixels']} grid pixels "
+                "outside its wavelength range), which Resample masks: put "
+                "astrospecml.preprocessing.BadPixelImputer after Resample in the pipeline (an imputer before it "
+                "cannot fill them), or give Resample a grid the spectra cover.")
+    return (f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); fill them with "
+            "astrospecml.preprocessing.BadPixelImputer" + (f", {alternative}." if alternative else "."))
 
 
 def check_finite(flux, mask=None):

@@ -73,8 +73,8 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
         Astropy objects come back as astropy objects; otherwise the output is
         always a float32 array.
     ``_stateless``
-        Nothing is learned in `fit` (scikit-learn's ``requires_fit=False``), so
-        `transform` works unfitted, as for :class:`sklearn.preprocessing.Normalizer`.
+        Nothing is learned in ``fit`` (scikit-learn's ``requires_fit=False``), so
+        ``transform`` works unfitted, as for :class:`sklearn.preprocessing.Normalizer`.
     """
 
     _per_spectrum = True
@@ -159,7 +159,9 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
             arrays = SpectralArrays(flux=np.asarray(flux, dtype=np.float64))
         else:
             arrays = as_spectral_arrays(X)
-            if reset is not None:
+            # Spectra carry their own wavelengths: a per-spectrum step takes any length at transform
+            # time (a Resample later in the pipeline brings them onto one grid).
+            if reset is True or (reset is False and not self._per_spectrum):
                 # Masked pixels may hold NaN: finiteness is checked below, mask-aware.
                 validate_data(self, arrays.flux, reset=reset, allow_nd=True, ensure_all_finite=False)
         if arrays.flux.ndim not in self._ndims:

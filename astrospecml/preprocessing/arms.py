@@ -41,9 +41,9 @@ class PerArm(TransformerMixin, BaseEstimator):
     transformers_ : dict
         The fitted transformer of each arm.
     arms_ : tuple of str
-        The arms seen in `fit` (``('input',)`` for a single array).
+        The arms seen in ``fit`` (``('input',)`` for a single array).
     n_features_in_ : int
-        Features of a single-array input seen in `fit`, when its transformer
+        Features of a single-array input seen in ``fit``, when its transformer
         records them.
 
     Examples
@@ -129,7 +129,7 @@ class PerArm(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None):
-        """Fit each arm's transformer and transform that arm (see `fit` and `transform`)."""
+        """Fit each arm's transformer and transform that arm (see ``fit`` and ``transform``)."""
         self.__dict__.pop("n_features_in_", None)  # only a single-array fit sets it
         if not is_multi_arm(X):
             if isinstance(self.transformers, Mapping):
@@ -159,7 +159,7 @@ class PerArm(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : multi-arm batch or array-like
-            The arms seen in `fit`.
+            The arms seen in ``fit``.
 
         Returns
         -------
@@ -199,7 +199,7 @@ class SelectArm(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     arms_ : tuple of str
-        The arms seen in `fit`.
+        The arms seen in ``fit``.
 
     Examples
     --------
@@ -252,9 +252,9 @@ class ConcatenateArms(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     arms_ : tuple of str
-        The arms seen in `fit`, in the order joined.
+        The arms seen in ``fit``, in the order joined.
     n_features_in_ : int
-        Pixels of a single-array input seen in `fit`.
+        Pixels of a single-array input seen in ``fit``.
 
     Examples
     --------

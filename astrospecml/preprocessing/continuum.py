@@ -38,7 +38,7 @@ class ContinuumNormalize(SpectralTransformer):
     Raises
     ------
     ValueError
-        In `fit` or `transform`, when a spectrum's fitted continuum is
+        In ``fit`` or ``transform``, when a spectrum's fitted continuum is
         mostly not positive (flux that is not a spectrum's); use `FluxNorm` or
         `ZScore` for such input.  Where a continuum is positive but dips
         towards zero (the faint end of a red star), it is held at a

@@ -73,7 +73,7 @@ class StripeExtractor(SpectralTransformer):
     Attributes
     ----------
     n_features_in_ : int
-        Rows per stripe seen in `fit`.
+        Rows per stripe seen in ``fit``.
 
     See Also
     --------

@@ -40,7 +40,7 @@ class Fold2D(SpectralTransformer):
     ----------
     shape : tuple of (int, int) or None, default=None
         ``(H, W)``.  None chooses :func:`default_fold_shape` of the number of
-        pixels seen in `fit`.
+        pixels seen in ``fit``.
     pad_value : float, default=0.0
         Value of the padding pixels (0 suits spectra normalised by `FluxNorm`).
 
@@ -49,7 +49,7 @@ class Fold2D(SpectralTransformer):
     shape_ : tuple of (int, int)
         The image shape used.
     n_features_in_ : int
-        Pixels per spectrum seen in `fit`.
+        Pixels per spectrum seen in ``fit``.
 
     See Also
     --------
@@ -113,7 +113,7 @@ class Fold2D(SpectralTransformer):
         Returns
         -------
         ndarray of shape (n, L)
-            The spectra of the ``n_features_in_`` pixels seen in `fit`, padding removed.
+            The spectra of the ``n_features_in_`` pixels seen in ``fit``, padding removed.
         """
         check_is_fitted(self)
         X = np.asarray(X)

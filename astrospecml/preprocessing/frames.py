@@ -138,9 +138,9 @@ class StripeCutter(BaseEstimator):
     """Learn the fibre traces of a frame, then cut every frame into per-fibre stripes.
 
     As a reduction pipeline traces fibres once on a flat field and applies
-    the traces to every exposure, `fit` finds the traces
+    the traces to every exposure, ``fit`` finds the traces
     (:func:`find_traces`, specreduce) on one frame, or takes given ones, and
-    `transform` cuts any frame of the same layout into stripes.
+    ``transform`` cuts any frame of the same layout into stripes.
 
     One frame becomes many samples, so this is not a sample-wise scikit-learn
     transformer and does not belong inside a `~sklearn.pipeline.Pipeline`;
@@ -153,14 +153,14 @@ class StripeCutter(BaseEstimator):
     n_traces : int or None, default=None
         Fibres to find (see :func:`find_traces`).
     traces : array-like of float or None, default=None
-        Known trace centre rows; when given, `fit` finds nothing.
+        Known trace centre rows; when given, ``fit`` finds nothing.
     min_separation : int, default=5
         Fewest rows between fibres when finding traces.
 
     Attributes
     ----------
     traces_ : list of `specreduce.tracing.Trace` or ndarray
-        The traces used by `transform`.
+        The traces used by ``transform``.
     n_traces_ : int
         Their number.
 
@@ -223,5 +223,5 @@ class StripeCutter(BaseEstimator):
         return cut_stripes(frame, self.traces_, self.n_rows)
 
     def fit_transform(self, frame, y=None):
-        """Find the traces on ``frame`` and cut it (see `fit` and `transform`)."""
+        """Find the traces on ``frame`` and cut it (see ``fit`` and ``transform``)."""
         return self.fit(frame).transform(frame)

@@ -37,7 +37,7 @@ class BadPixelImputer(SpectralTransformer):
     Attributes
     ----------
     n_features_in_ : int
-        Pixels per spectrum (rows per stripe for 3D input) seen in `fit`.
+        Pixels per spectrum (rows per stripe for 3D input) seen in ``fit``.
 
     See Also
     --------

@@ -45,7 +45,7 @@ class FluxNorm(SpectralTransformer):
     Attributes
     ----------
     n_features_in_ : int
-        Pixels per spectrum (rows per stripe for 3D input) seen in `fit`.
+        Pixels per spectrum (rows per stripe for 3D input) seen in ``fit``.
 
     See Also
     --------
@@ -96,7 +96,7 @@ class ZScore(SpectralTransformer):
     Attributes
     ----------
     n_features_in_ : int
-        Pixels per spectrum (rows per stripe for 3D input) seen in `fit`.
+        Pixels per spectrum (rows per stripe for 3D input) seen in ``fit``.
 
     See Also
     --------

@@ -53,7 +53,7 @@ class Resample(SpectralTransformer):
     Parameters
     ----------
     grid : `~astropy.units.Quantity` or None, default=None
-        The target grid.  If None, `fit` builds a linear grid over the
+        The target grid.  If None, ``fit`` builds a linear grid over the
         wavelength range that *every* training spectrum covers, with
         ``n_pixels`` pixels.
     n_pixels : int or None, default=None
@@ -223,7 +223,8 @@ class Resample(SpectralTransformer):
                     spectral_axis=self.grid_,
                     uncertainty=None if sigma is None else _stddev_uncertainty(sigma),
                     mask=mask,
-                    meta=dict(spec.meta),
+                    meta={**spec.meta, "n_uncovered_pixels": int(np.sum(
+                        (self.grid_ < axis.min()) | (self.grid_ > axis.max())))},
                 )
             )
         if is_array:

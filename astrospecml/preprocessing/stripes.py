@@ -33,9 +33,9 @@ class StripeSlicer(SpectralTransformer):
     Attributes
     ----------
     n_features_in_ : int
-        Pixels per spectrum, or rows per stripe, seen in `fit`.
+        Pixels per spectrum, or rows per stripe, seen in ``fit``.
     input_shape_ : tuple
-        Shape of one sample seen in `fit`.
+        Shape of one sample seen in ``fit``.
 
     See Also
     --------

@@ -1,6 +1,7 @@
 """The step that turns spectra into the plain array scikit-learn's own estimators take."""
 import numpy as np
 
+from ..io.convert import masked_pixels_message
 from ._base import SpectralTransformer
 
 __all__ = ["ToArray"]
@@ -40,6 +41,5 @@ class ToArray(SpectralTransformer):
     def _transform_arrays(self, arrays):
         if arrays.mask is not None and arrays.mask.any():
             bad = np.flatnonzero(arrays.mask.reshape(len(arrays.flux), -1).any(axis=1))
-            raise ValueError(f"{len(bad)} spectra have masked pixels (first: index {bad[0]}); put "
-                             "astrospecml.preprocessing.BadPixelImputer before ToArray to fill them.")
+            raise ValueError(masked_pixels_message(arrays, bad, "placed before ToArray"))
         return arrays

@@ -395,7 +395,7 @@ def simulate_frame(spectra, instrument="nir", *, snr=50.0, random_state=None, no
         wavelength grids and flux units (f_lambda, f_nu or normalised), as
         long as they cover every arm.
     instrument : Spectrograph or {'nir', 'lamost'}, default='nir'
-        See :mod:`astrospecml.simulate.instruments`.
+        See `~astrospecml.simulate.get_instrument`.
     snr : float or array-like, default=50
         Median S/N per pixel of each fibre's boxcar-extracted spectrum in the
         reference arm (``instrument.snr_arm``); 0 makes a sky fibre, which

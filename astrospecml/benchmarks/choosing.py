@@ -1,0 +1,174 @@
+"""The "Choosing a model" documentation page, written from the benchmark result files.
+
+The docs build calls `write_choosing_page` on ``docs/benchmark_results``, so
+the page always says what the result pages beside it measured: rerunning a
+benchmark and rebuilding the docs updates both.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import binomtest
+
+__all__ = ["accuracy_interval", "write_choosing_page"]
+
+
+def accuracy_interval(accuracy, n, confidence=0.95):
+    """Wilson score interval of an accuracy measured on ``n`` test spectra.
+
+    Parameters
+    ----------
+    accuracy : float
+        Fraction correct.
+    n : int
+        Test spectra.
+    confidence : float, default=0.95
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> low, high = accuracy_interval(0.8, 100)
+    >>> round(low, 3), round(high, 3)
+    (0.711, 0.867)
+    """
+    k = int(round(accuracy * n))
+    interval = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+def _table(header, rows):
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    line = " ".join("=" * w for w in widths)
+    out = [line, " ".join(str(h).ljust(w) for h, w in zip(header, widths)), line]
+    out += [" ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return out + [line, ""]
+
+
+def _speed(value):
+    return "" if value is None else f"{value:,.0f}"
+
+
+def _one_task(name, results):
+    """Rows, the winner and the models level with it, for one task of the EMCCNN experiment."""
+    rows, stats = [], {}
+    for model, m in results.items():
+        n = int(np.sum(m["confusion"]))
+        low, high = accuracy_interval(m["test_accuracy"], n)
+        stats[model] = (m["test_accuracy"], low, high, m["fit_seconds"])
+        rows.append((model, f"{m['test_accuracy']:.3f} [{low:.3f}, {high:.3f}]", f"{m['test_within_one']:.3f}",
+                     f"{m['test_rms_subtype']:.2f}", f"{m['fit_seconds']:.0f}", _speed(m.get("predict_per_second")),
+                     _speed(m.get("n_parameters"))))
+    rows.sort(key=lambda row: -stats[row[0]][0])
+    best = rows[0][0]
+    level = [model for model in stats if model != best and stats[model][2] >= stats[best][1]]
+    return rows, best, level, stats
+
+
+def _by_snr(results):
+    bins = list(next(iter(results.values()))["accuracy_by_snr"])
+    out = []
+    for snr_bin in bins:
+        scores = {model: m["accuracy_by_snr"][snr_bin][0] for model, m in results.items()}
+        best = max(scores, key=scores.get)
+        n = next(iter(results.values()))["accuracy_by_snr"][snr_bin][1]
+        label = snr_bin if snr_bin.startswith("S/N") else f"S/N {snr_bin}"
+        out.append(f"{label} ({n} test spectra): {best} ({scores[best]:.3f})")
+    return out
+
+
+def write_choosing_page(results_root, path):
+    """Write the "Choosing a model" reStructuredText page from the benchmark result files.
+
+    Parameters
+    ----------
+    results_root : str or path-like
+        The folder of the EMCCNN experiment's ``results.json``, with the
+        other experiments in its ``stripes``, ``macnet`` and ``rare``
+        subfolders (as ``astrospecml benchmark --experiment all`` writes
+        them); missing ones are left out.
+    path : str or path-like
+        The page to write.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> m = {"test_accuracy": 0.8, "confusion": [[40, 10], [10, 40]], "test_within_one": 0.9,
+    ...      "test_rms_subtype": 0.7, "fit_seconds": 3.0, "accuracy_by_snr": {"> 10": [0.8, 100]}}
+    >>> with open(os.path.join(folder, "results.json"), "w") as f:
+    ...     json.dump({"spex_type": {"SVC": m, "CNN-1D": {**m, "test_accuracy": 0.7}}}, f)
+    >>> write_choosing_page(folder, os.path.join(folder, "page.rst"))
+    >>> "Best exact accuracy: SVC" in open(os.path.join(folder, "page.rst")).read()
+    True
+    """
+    root = Path(results_root)
+    from .spex import BASELINES, TARGETS
+
+    out = ["Choosing a model", "================", "",
+           "This page is written from the benchmark result files at every documentation build "
+           "(:func:`~astrospecml.benchmarks.choosing.write_choosing_page`), so it says what the "
+           ":doc:`benchmarks` measured, no more.  Intervals are 95 % Wilson intervals of each model's test "
+           "accuracy; the result pages give the paired comparisons, which are sharper.  Every number comes "
+           "from one source-disjoint split and one training run per model: treat differences inside the "
+           "intervals as ties.  Cost is the fitting time (hyperparameter search included) on the machine the "
+           "result page names, spectra predicted per second, and network parameters.", ""]
+    emccnn = root / "results.json"
+    if emccnn.exists():
+        results = json.loads(emccnn.read_text())
+        for task, models in results.items():
+            title = TARGETS.get(task, task)
+            heading = f"Spectral types from 1D spectra: {title}"
+            out += [heading, "-" * len(heading), ""]
+            rows, best, level, stats = _one_task(task, models)
+            baselines = [m for m in stats if m in BASELINES]
+            strongest = max(baselines, key=lambda m: stats[m][0]) if baselines else None
+            out.append(f"Best exact accuracy: {best} ({stats[best][0]:.3f}).")
+            if level:
+                cheapest = min([best, *level], key=lambda m: stats[m][3])
+                out.append(f"Level with it (intervals overlap): {', '.join(sorted(level))}; the cheapest of these "
+                           f"to fit is {cheapest} ({stats[cheapest][3]:.0f} s).")
+            if strongest and strongest != best:
+                out.append(f"The strongest classical baseline is {strongest} ({stats[strongest][0]:.3f}).")
+            out += ["", "Best per S/N bin: " + "; ".join(_by_snr(models)) + ".", ""]
+            out += _table(("model", "exact [95% interval]", "within one", "RMS (subtypes)", "fit (s)",
+                           "predicted/s", "parameters"), rows)
+        out += ["Details: :doc:`benchmark_results/report`.", ""]
+    stripes = root / "stripes" / "results.json"
+    if stripes.exists():
+        models = json.loads(stripes.read_text())["models"]
+        out += ["Two-arm fibre stripes (simulated)", "---------------------------------", ""]
+        rows = []
+        for model, m in sorted(models.items(), key=lambda item: -item[1]["test_accuracy"]):
+            n = int(np.sum(m["confusion"]))
+            low, high = accuracy_interval(m["test_accuracy"], n)
+            rows.append((model, f"{m['test_accuracy']:.3f} [{low:.3f}, {high:.3f}]", f"{m['fit_seconds']:.0f}",
+                         _speed(m.get("n_parameters"))))
+        out += ["Best per S/N bin: " + "; ".join(_by_snr(models)) + ".", ""]
+        out += _table(("model", "exact [95% interval]", "fit (s)", "parameters"), rows)
+        out += ["Details: :doc:`benchmark_results/stripes/report`.", ""]
+    macnet = root / "macnet" / "results.json"
+    if macnet.exists():
+        tasks = json.loads(macnet.read_text())["tasks"]
+        out += ["Spectra with photometric images (MAC-Net)", "-----------------------------------------", ""]
+        for task, content in tasks.items():
+            accuracy = {}
+            for run in content["runs"].values():
+                for model, m in run.items():
+                    accuracy.setdefault(model, []).append(m["accuracy"])
+            ranking = sorted(accuracy, key=lambda model: -np.median(accuracy[model]))
+            out.append(f"* {task} ({content['n']} objects, {len(content['runs'])} run(s)): "
+                       + ", ".join(f"{model} {np.median(accuracy[model]):.3f}" for model in ranking) + ".")
+        out += ["", "Details: :doc:`benchmark_results/macnet/report`.", ""]
+    rare = root / "rare" / "results.json"
+    if rare.exists():
+        summary = json.loads(rare.read_text())["summary"]
+        out += ["Rare classes (RAC-Net with augmentation)", "----------------------------------------", ""]
+        rows = [(name, f"{s['rare_f1']['median']:.3f} [{s['rare_f1']['q25']:.3f}, {s['rare_f1']['q75']:.3f}]",
+                 f"{s['rare_recall']['median']:.3f}", f"{s['fit_seconds']['median']:.0f}")
+                for name, s in summary.items()]
+        out += _table(("augmentation", "rare-class F1, median [quartiles]", "rare recall", "fit (s)"), rows)
+        out += ["Details: :doc:`benchmark_results/rare/report`.", ""]
+    Path(path).write_text("\n".join(out))
