@@ -89,9 +89,19 @@ Describe a model file without loading it: estimator, pipeline steps, classes,
 training wavelength grid, checksum and the library versions that wrote it."""
 
 
+def _model_path(name):
+    """A model file, or the file of a pretrained model named (``spex-subtype``)."""
+    from .pretrained import MODELS_DIR, PRETRAINED
+
+    if name in PRETRAINED and not os.path.exists(name):
+        return str(MODELS_DIR / f"{name}.safetensors")
+    return name
+
+
 def _predict(args):
     from .survey import predict_files, read_predictions
 
+    args.model = _model_path(args.model)
     summary = predict_files(args.model, args.inputs, args.output, shard_size=args.shard_size,
                             output_format=args.output_format, reader_format=args.reader,
                             min_coverage=args.min_coverage, meta_columns=args.meta_columns, engine=args.engine,
@@ -119,6 +129,7 @@ def _merge(args):
 def _info(args):
     from .persistence import model_info
 
+    args.model = _model_path(args.model)
     info = model_info(args.model)
     summary = info["summary"]
     print(f"{args.model}: {summary.get('estimator')}")
@@ -186,7 +197,8 @@ def main(argv=None):
                             "the other experiments run on the CPU) (default: %(default)s)")
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
-    predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model")
+    predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model, or the name "
+                                        "of a pretrained model (spex-subtype)")
     predict.add_argument("inputs", nargs="+", help="spectrum files or quoted glob patterns ('dr9/**/*.fits.gz')")
     predict.add_argument("--output", required=True, help="directory of the prediction shards; run again to resume")
     predict.add_argument("--format", dest="output_format", choices=["parquet", "fits", "ecsv"], default="parquet",
@@ -213,7 +225,7 @@ def main(argv=None):
     merge.add_argument("catalogue", help="catalogue file: .fits, .parquet or .ecsv")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing catalogue file")
     info = sub.add_parser("info", help="describe a model file", description=INFO_HELP)
-    info.add_argument("model", help="a model file written by astrospecml.persistence.save_model")
+    info.add_argument("model", help="a model file, or the name of a pretrained model (spex-subtype)")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "merge": _merge, "info": _info}
     if args.command in commands:

@@ -1,0 +1,66 @@
+"""The shipped pretrained model: its card matches its file, it rebuilds, and it classifies SpeX files."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from astrospecml.datasets import load_spex_prism
+from astrospecml.persistence import ModelFileError, model_info
+from astrospecml.pretrained import MODELS_DIR, PRETRAINED, build_spex_subtype, load_pretrained, model_card
+from astrospecml.survey import predict_files, read_predictions
+
+
+@pytest.mark.parametrize("name", PRETRAINED)
+def test_each_shipped_model_matches_its_card(name):
+    card = model_card(name)
+    assert model_info(MODELS_DIR / f"{name}.safetensors")["checksum"] == card["checksum"]
+    assert card["command"] == "python benchmarks/build_pretrained.py" and card["date"]
+    metrics = card["metrics"]
+    assert 0 < metrics["test_accuracy"] <= metrics["test_within_one"] <= 1
+    assert sum(b["n"] for b in metrics["by_snr"].values()) <= card["split"]["test_spectra"]
+    model = load_pretrained(name)
+    assert [str(c) for c in model.classes_] == card["classes"]
+
+
+def test_a_tiny_rebuild_writes_a_card_that_describes_its_file_and_a_swapped_file_is_refused(tmp_path):
+    card = build_spex_subtype(tmp_path, max_epochs=2, subset=400)
+    assert json.loads((tmp_path / "spex-subtype.json").read_text()) == card
+    assert model_info(tmp_path / "spex-subtype.safetensors")["checksum"] == card["checksum"]
+    assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 400
+    assert card["hyperparameters"]["max_epochs"] == 2
+    assert set(card["metrics"]) == {"test_accuracy", "test_within_one", "test_rms_subtype", "by_snr"}
+    model = load_pretrained("spex-subtype", folder=tmp_path)
+    assert model[-1].max_epochs == 2
+    shutil.copyfile(MODELS_DIR / "spex-subtype.safetensors", tmp_path / "spex-subtype.safetensors")
+    with pytest.raises(ModelFileError, match="not the model its card describes"):
+        load_pretrained("spex-subtype", folder=tmp_path)
+    with pytest.raises(ValueError, match="no pretrained model"):
+        load_pretrained("lamost-everything")
+
+
+def test_the_shipped_model_classifies_spex_prism_files_through_predict_files(tmp_path):
+    spex = load_spex_prism()
+    picks = [0, 100, 1000]
+    for i in picks:
+        spex.data[i].write(tmp_path / f"spex{i}.fits", format="SpeX-prism")
+    model = load_pretrained("spex-subtype")
+    predict_files(MODELS_DIR / "spex-subtype.safetensors", str(tmp_path / "spex*.fits"), tmp_path / "out",
+                  reader_format="SpeX-prism", progress=False)
+    rows = read_predictions(tmp_path / "out")
+    assert list(rows["status"]) == ["ok"] * 3
+    expected = model.predict([spex.data[i] for i in sorted(picks, key=lambda i: f"spex{i}.fits")])
+    assert list(rows["predicted_class"]) == list(expected)
+    assert np.all((rows["max_proba"] > 1 / len(model.classes_)) & (rows["max_proba"] <= 1))
+
+
+def test_the_command_line_takes_a_pretrained_model_by_name(tmp_path, capsys):
+    from astrospecml.cli import main
+
+    spex = load_spex_prism()
+    spex.data[0].write(tmp_path / "one.fits", format="SpeX-prism")
+    assert main(["info", "spex-subtype"]) == 0
+    assert "EMCCNNClassifier" in capsys.readouterr().out
+    assert main(["predict", "spex-subtype", str(tmp_path / "one.fits"), "--reader", "SpeX-prism", "--output",
+                 str(tmp_path / "out"), "--no-progress"]) == 0
+    assert list(read_predictions(tmp_path / "out")["status"]) == ["ok"]
