@@ -123,7 +123,8 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
     ----------
     folder : path-like or None, default=None
         Where to write ``spex-subtype.safetensors`` and ``spex-subtype.json``;
-        None: the package's own `MODELS_DIR` (what the build script does).
+        None: the package's own ``pretrained_models`` folder (what the build
+        script does).
     max_epochs, patience : int, default=150, 12
         Training length (the benchmark's full profile).
     test_size : float, default=0.25

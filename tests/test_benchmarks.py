@@ -115,7 +115,7 @@ def test_command_line_passes_its_options(monkeypatch):
     args, kwargs = calls[0]
     assert args == ("out",)
     assert kwargs == {"profile": "quick", "targets": ("spex_type",), "models": ["SVC", "EMCCNN-1D"],
-                      "random_state": 0}
+                      "random_state": 0, "device": "cpu"}
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full"
 

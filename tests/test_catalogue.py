@@ -26,7 +26,8 @@ NIR_GRID = np.linspace(0.9, 2.4, 150) * u.um
 
 
 def _nir_model(spex, train):
-    model = make_pipeline(Resample(NIR_GRID), BadPixelImputer(), FluxNorm(), ToArray(), KNeighborsClassifier(5))
+    model = make_pipeline(Resample(NIR_GRID, method="linear"), BadPixelImputer(), FluxNorm(), ToArray(),
+                          KNeighborsClassifier(5))
     return model.fit([spex.data[i] for i in train], spex.target[train])
 
 
@@ -36,7 +37,7 @@ def test_m_stars_with_masked_blue_ends_are_classified_and_flagged_not_dropped(tm
     sources = np.unique(spex.groups)
     test_sources = set(sources[::4])
     is_test = np.array([g in test_sources for g in spex.groups])
-    model = _nir_model(spex, np.flatnonzero(~is_test))
+    model = _nir_model(spex, np.flatnonzero(~is_test)[::3])  # a third of the training sources: quicker
     m_stars = np.flatnonzero(is_test & (spex.target == "M"))[:30]
     paths, masked_paths = [], []
     for i in m_stars:
@@ -167,7 +168,8 @@ def test_cli_version_info_merge_exit_status_and_one_line_errors(tmp_path, capsys
     assert stop.value.code == 0 and capsys.readouterr().out.startswith("astrospecml ")
     assert main(["info", str(tmp_path / "model.safetensors")]) == 0
     out = capsys.readouterr().out
-    assert "Resample -> FluxNorm -> ToArray -> CalibratedClassifierCV" in out and "GALAXY, STAR" in out and "100 pixels" in out
+    assert "Resample -> FluxNorm -> ToArray -> CalibratedClassifierCV" in out
+    assert "GALAXY, STAR" in out and "100 pixels" in out
     assert main(["predict", str(tmp_path / "model.safetensors"), str(folder / "spec-*"), "--output",
                  str(tmp_path / "out"), "--no-progress"]) == 0
     assert main(["merge", str(tmp_path / "out"), str(tmp_path / "cat.fits")]) == 0
@@ -225,11 +227,11 @@ def test_spectra_of_a_class_the_model_never_saw_are_flagged_out_of_distribution(
     spex = load_spex_prism(target="spectral_class")
     sources = np.unique(spex.groups)
     is_test = np.isin(spex.groups, sources[::4])
-    known = np.flatnonzero(~is_test & np.isin(spex.target, ["M", "L"]))
-    model = DistanceToTraining(make_pipeline(Resample(NIR_GRID), BadPixelImputer(), FluxNorm(), ToArray(),
-                                             KNeighborsClassifier(5)), random_state=0)
+    known = np.flatnonzero(~is_test & np.isin(spex.target, ["M", "L"]))[::3]  # a third: quicker, as telling
+    model = DistanceToTraining(make_pipeline(Resample(NIR_GRID, method="linear"), BadPixelImputer(), FluxNorm(),
+                                             ToArray(), KNeighborsClassifier(5)), random_state=0)
     model.fit([spex.data[i] for i in known], spex.target[known])
-    held_out = np.flatnonzero(is_test & np.isin(spex.target, ["M", "L"]))
+    held_out = np.flatnonzero(is_test & np.isin(spex.target, ["M", "L"]))[::2]
     unseen = np.flatnonzero(is_test & (spex.target == "T"))
     assert np.mean(model.ood_score([spex.data[i] for i in held_out]) > 1) < 0.12  # ~5% by construction
     assert np.mean(model.ood_score([spex.data[i] for i in unseen]) > 1) > 0.7

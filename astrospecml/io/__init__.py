@@ -1,4 +1,9 @@
-"""Reading spectra (LAMOST and SpeX readers for specutils) and turning astropy objects into arrays (the package's one boundary)."""
+"""Reading spectra and catalogues, and turning astropy objects into arrays (the package's one boundary).
+
+LAMOST (both layouts) and SpeX readers for specutils, the wavelength medium of
+a spectrum, ``Table.read`` of a prediction folder, and the conversion of
+spectra and stripes to the arrays the estimators compute on.
+"""
 from .arms import arms_to_arrays, is_multi_arm, split_arms
 from .convert import (
     SpectralArrays,
