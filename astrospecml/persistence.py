@@ -82,14 +82,20 @@ def _module_root(cls):
 
 
 def _is_trusted_function(value):
-    """A module-level function (or numpy ufunc) of a package a model file may name."""
+    """A numpy ufunc (``np.log1p``) or a module-level function of astrospecml (``to_array``).
+
+    Only these are saved and rebuilt by name: a `~sklearn.preprocessing.FunctionTransformer`
+    calls its function with arguments the file chooses (``kw_args``), so a file may not name
+    just any function of a trusted package (a downloader, a file writer).
+    """
     import types
 
-    if not isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)):
+    if isinstance(value, np.ufunc):
+        return getattr(np, value.__name__, None) is value
+    if not isinstance(value, types.FunctionType):
         return False
-    module = getattr(value, "__module__", None) or ("numpy" if isinstance(value, np.ufunc) else "")
-    qualname = getattr(value, "__qualname__", getattr(value, "__name__", ""))
-    return (module.split(".")[0] in TRUSTED_PACKAGES + ("numpy",) and "<" not in qualname
+    module, qualname = getattr(value, "__module__", "") or "", getattr(value, "__qualname__", "")
+    return (module.split(".")[0] == "astrospecml" and "<" not in qualname
             and _resolve_function(f"{module}.{qualname}") is value)
 
 
@@ -170,6 +176,8 @@ class _Writer:
             return {"__generator__": type(value.bit_generator).__name__,
                     "state": self.value(value.bit_generator.state, where)}
         if _is_trusted_function(value):  # FunctionTransformer(func=to_array), np.log1p: by name
+            if isinstance(value, np.ufunc):
+                return {"__function__": f"numpy.{value.__name__}"}
             return {"__function__": f"{value.__module__}.{value.__qualname__}"}
         if _is_plain_trusted_object(value):  # CalibratedClassifierCV's calibrated classifiers
             return {"__object__": _class_name(type(value)),
@@ -463,10 +471,10 @@ class _Reader:
             return np.random.Generator(bit_generator)
         if key == "__function__":
             module = content.rpartition(".")[0]
-            function = _resolve_function(content) if module.split(".")[0] in TRUSTED_PACKAGES + ("numpy",) else None
+            function = _resolve_function(content) if module.split(".")[0] in ("astrospecml", "numpy") else None
             if function is None or not _is_trusted_function(function):
-                raise ModelFileError(f"{self.path} names the function {content}, which is not a function of "
-                                     "astrospecml, scikit-learn, imbalanced-learn or numpy here.")
+                raise ModelFileError(f"{self.path} names the function {content}, which is neither a numpy ufunc nor "
+                                     "a function of astrospecml; only those are rebuilt from a model file.")
             return function
         if key == "__object__":
             cls = self.resolve(content, object)

@@ -301,10 +301,9 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     usable = {}
     for i, path in enumerate(paths):
         spectrum, coverage[i], problem = _read_spectrum(path, reader_format, grid, min_coverage)
-        read[i] = spectrum
+        read[i] = spectrum  # kept for its header columns, usable or not
         if problem:
             status[i], errors[i] = problem
-            read[i] = None if problem[0] == "unreadable" else spectrum
         else:
             usable[i] = spectrum
     # Every spectrum onto the training grid here, each failing alone, with its ends filled; a model

@@ -143,7 +143,8 @@ def test_the_scikit_learn_models_users_combine_with_ours_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("value", [{"__function__": "os.system"}, {"__function__": "builtins.eval"},
-                                   {"__function__": "numpy.load.__globals__"},
+                                   {"__function__": "numpy.load.__globals__"}, {"__function__": "numpy.save"},
+                                   {"__function__": "sklearn.datasets.fetch_openml"},
                                    {"__object__": "os._wrap_close", "state": {}},
                                    {"__generator__": "os", "state": {}}])
 def test_functions_objects_and_generators_from_outside_trusted_packages_are_refused(tmp_path, value):

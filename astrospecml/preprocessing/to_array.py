@@ -16,8 +16,9 @@ class ToArray(SpectralTransformer):
     `~astrospecml.io.to_array` as a transformer, so a pipeline that uses it
     can be saved with `~astrospecml.persistence.save_model` and run on files
     by `~astrospecml.survey.predict_files` (a
-    `~sklearn.preprocessing.FunctionTransformer` around a function can be
-    saved too, by the function's name, but says less in a model summary).
+    `~sklearn.preprocessing.FunctionTransformer` around ``to_array`` or a
+    numpy ufunc can be saved too, by the function's name, but says less in a
+    model summary).
     Masked pixels are refused, naming the imputer that fills them.
 
     Examples
