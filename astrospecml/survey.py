@@ -1065,15 +1065,16 @@ def merge_predictions(output, catalogue, *, overwrite=False):
     >>> import numpy as np, astropy.units as u
     >>> from astropy.table import Table
     >>> from specutils import Spectrum
-    >>> from astrospecml.classifiers import DNNClassifier
-    >>> wave = np.linspace(4000, 8000, 32) * u.AA
-    >>> spectra = [Spectrum(flux=(1 + (k % 2) * np.linspace(0, 1, 32)) * u.Jy, spectral_axis=wave)
-    ...            for k in range(20)]
-    >>> clf = DNNClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(spectra, np.arange(20) % 2)
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from astrospecml.preprocessing import Resample, ToArray
+    >>> wave = np.linspace(4000, 8000, 50) * u.AA
+    >>> spectra = [Spectrum(flux=(1 + k % 2 * np.linspace(0, 1, 50)) * u.Jy, spectral_axis=wave) for k in range(4)]
+    >>> model = make_pipeline(Resample(wave), ToArray(), KNeighborsClassifier(1)).fit(spectra, np.arange(4) % 2)
     >>> folder = tempfile.mkdtemp()
-    >>> for k, spectrum in enumerate(spectra[:4]):
+    >>> for k, spectrum in enumerate(spectra):
     ...     spectrum.write(os.path.join(folder, f"s{k}.fits"), format="tabular-fits")
-    >>> _ = predict_files(clf, os.path.join(folder, "s*.fits"), os.path.join(folder, "out"),
+    >>> _ = predict_files(model, os.path.join(folder, "s*.fits"), os.path.join(folder, "out"),
     ...                   reader_format="tabular-fits", progress=False)
     >>> _ = merge_predictions(os.path.join(folder, "out"), os.path.join(folder, "catalogue.fits"))
     >>> catalogue = Table.read(os.path.join(folder, "catalogue.fits"))
