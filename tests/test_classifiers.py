@@ -408,3 +408,43 @@ def test_generic_classifier_wraps_any_network(network):
     X, y = two_class_spectra()
     clf = SpectrumClassifier(network, **FAST).fit(X, y)
     assert isinstance(clf.net_.module_, network)
+
+
+def test_augmentation_sees_training_batches_only_and_is_seeded():
+    """``augment`` perturbs each training batch, never validation or prediction, reproducibly per seed."""
+    import torch
+
+    from astrospecml.augmentation import SpectrumJitter
+    from astrospecml.classifiers import CNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = (1 + rng.normal(0, 0.05, (60, 64)) + np.linspace(0, 1, 64) * (np.arange(60) % 2)[:, None]).astype("float32")
+    y = np.arange(60) % 2
+    seen = []
+
+    def spy(batch):
+        seen.append(len(batch))
+        return batch
+
+    clf = CNNClassifier(max_epochs=2, batch_size=16, validation_fraction=0.25, random_state=0, augment=spy)
+    clf.fit(X, y)
+    n_train = 60 - len(clf.validation_indices_)
+    assert sum(seen) == 2 * n_train  # every training spectrum once per epoch, no validation spectrum
+    seen.clear()
+    clf.predict_proba(X)
+    assert seen == []
+    first = CNNClassifier(max_epochs=3, random_state=0, augment=SpectrumJitter()).fit(X, y).predict_proba(X)
+    again = CNNClassifier(max_epochs=3, random_state=0, augment=SpectrumJitter()).fit(X, y).predict_proba(X)
+    plain = CNNClassifier(max_epochs=3, random_state=0).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, plain)
+    # Each perturbation does what it says.
+    torch.manual_seed(0)
+    x = torch.linspace(0, 1, 100).repeat(500, 1) + 0.01 * torch.randn(500, 100)
+    noisy = SpectrumJitter(noise=2.0, scale=0, slope=0, shift=0)(x)
+    assert float((noisy - x).std()) == pytest.approx(2 * 0.01, rel=0.1)  # twice the spectra's own noise
+    shifted = SpectrumJitter(noise=0, scale=0, slope=0, shift=3.0)(torch.arange(100.0).repeat(500, 1))
+    moved = (torch.arange(100.0) - shifted)[:, 10:90]  # away from the held ends: a constant shift per row
+    assert float(moved.std(dim=1).max()) < 1e-4 and float(moved.abs().max()) <= 3.0 + 1e-5
+    scaled = SpectrumJitter(noise=0, scale=0.1, slope=0, shift=0)(torch.ones(2000, 10))
+    assert float(scaled[:, 0].std()) == pytest.approx(0.1, rel=0.1)

@@ -156,7 +156,13 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         as ``'M5'``), against labels spread over the neighbouring subtypes
         (:func:`~astrospecml.classifiers.ordinal_targets`, one subtype
         wide), so that near misses cost less than far ones.  ``classes_``
-        and ``predict_proba`` are the same."""
+        and ``predict_proba`` are the same.
+    augment : callable or None, default=None
+        Applied to every training batch (a tensor of spectra) before the
+        network sees it, never at prediction:
+        :class:`~astrospecml.augmentation.SpectrumJitter` adds noise at each
+        spectrum's own level and jitters flux scale, continuum slope and
+        wavelength (sub-pixel shifts).  Multi-arm input is not augmented."""
 
 
 FITTED_ATTRIBUTES = """classes_ : ndarray
@@ -246,6 +252,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "objective": [StrOptions({"nominal", "ordinal"})],
+        "augment": [callable, None],
     }
 
     # Whether the network may take several arms (a dict of inputs); a custom
@@ -257,7 +264,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
                  random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.module = module
         self.module_params = module_params
         self._set_training_params(locals())
@@ -265,7 +272,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def _set_training_params(self, values):
         for name in ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "class_weight",
                      "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks",
-                     "objective"):
+                     "objective", "augment"):
             setattr(self, name, values[name])
 
     def __init_subclass__(cls, **kwargs):
@@ -423,7 +430,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         module_kwargs = {f"module__{key}": value for key, value in self._module_kwargs().items()}
-        return NeuralNetClassifier(
+        return _AugmentingNet(
+            augment=self.augment,
             module=self._module_class(),
             module__n_outputs=n_classes,
             module__input_shape=dict(input_shape) if isinstance(input_shape, dict) else tuple(input_shape),
@@ -693,6 +701,19 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                 f"{source}: the network its parameters describe does not match the weights it stores (first "
                 f"difference: {name!r}, implied {implied.get(name, 'absent')}, stored {stored.get(name, 'absent')}); "
                 "the file is malformed and is not loaded.")
+
+
+class _AugmentingNet(NeuralNetClassifier):
+    """skorch's classifier, with the training batches passed through ``augment`` first."""
+
+    def __init__(self, *args, augment=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.augment = augment
+
+    def train_step_single(self, batch, **fit_params):
+        if self.augment is not None and isinstance(batch[0], torch.Tensor):
+            batch = (self.augment(batch[0]), *batch[1:])
+        return super().train_step_single(batch, **fit_params)
 
 
 SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(

@@ -92,7 +92,7 @@ class EMCCNNClassifier(_PublishedNetClassifier):
                  noise_std=0.0, *, max_epochs=100, batch_size=64, lr=1e-3, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu",
                  verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.kernel_sizes = kernel_sizes
         self.branch_channels = branch_channels
         self.pooled_size = pooled_size
@@ -144,7 +144,7 @@ class DNNClassifier(_PublishedNetClassifier):
     def __init__(self, hidden_units=(512, 256, 128, 64), dropout=0.2, *, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
                  random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self._set_training_params(locals())
@@ -189,7 +189,7 @@ class CNNClassifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0, *, max_epochs=100,
                  batch_size=64, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
                  validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.hidden_units = hidden_units
@@ -245,7 +245,7 @@ class VGG16Classifier(_PublishedNetClassifier):
                  dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2, *, max_epochs=100,
                  batch_size=64, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
                  validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.channels = channels
         self.convs_per_stage = convs_per_stage
         self.hidden_units = hidden_units
@@ -291,7 +291,7 @@ class ResNet18Classifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
                  lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1,
                  patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal"):
+                 objective="nominal", augment=None):
         self.channels = channels
         self.blocks_per_stage = blocks_per_stage
         self._set_training_params(locals())
