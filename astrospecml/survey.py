@@ -19,7 +19,6 @@ Problems with single files never stop a job: each becomes a row whose
 """
 import glob
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -30,10 +29,23 @@ from pathlib import Path
 
 import astropy.units as u
 import numpy as np
-from astropy.table import Table, vstack
+from astropy.table import Table
 from specutils import Spectrum
 from tqdm.auto import tqdm
 
+from .io.catalogue import (
+    COLUMNS,
+    JOB_DIR,
+    JOB_FILE,
+    OUTPUT_FORMATS,
+    PARTIAL,
+    _check_can_run,
+    _read_table,
+    _write_table,
+    describe_columns,
+    merge_predictions,
+    read_predictions,
+)
 from .persistence import ModelFileError, load_model, model_info, save_model
 
 __all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describe_columns", "merge_predictions",
@@ -41,18 +53,12 @@ __all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describ
 
 #: Values of the ``status`` column, from best to worst.
 STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
-OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
 #: Header keys copied into identifier columns (lower-cased) by default: LAMOST's and SDSS's names.
 DEFAULT_META_COLUMNS = ("OBSID", "DESIG", "RA", "DEC")
 #: Fraction of the training grid above which a row is not flagged ``low_coverage``.
 FULL_COVERAGE = 0.95
-#: Subfolder of the job's bookkeeping (job.json, inputs.txt, the model copy, shards being written).
-#: pyarrow, pandas and dask skip names starting with "_", so the output folder reads as one dataset.
-JOB_DIR = "_job"
-JOB_FILE = "job.json"
 INPUTS_FILE = "inputs.txt"
 MODEL_FILE = "model.safetensors"
-PARTIAL = ".partial"
 #: How to start a job folder again, in the words of both interfaces.
 OVERWRITE_HINT = "overwrite=True (--overwrite on the command line)"
 _GLOB_CHARACTERS = set("*?[")
@@ -366,57 +372,6 @@ def _as_float(value):
         return np.nan
 
 
-#: Units and descriptions of the catalogue's columns (``proba_<class>`` share one).
-COLUMNS = {
-    "index": (None, "position of the file in the job's input list (_job/inputs.txt)"),
-    "id": (None, "file name without directory and extension"),
-    "file": (None, "absolute path of the spectrum file"),
-    "obsid": (None, "observation identifier (header OBSID)"),
-    "desig": (None, "object designation (header DESIG)"),
-    "ra": (u.deg, "right ascension from the file header"),
-    "dec": (u.deg, "declination from the file header"),
-    "predicted_class": (None, "most probable class; empty unless status is ok"),
-    "proba_": (None, "probability of the class named after proba_"),
-    "max_proba": (None, "probability of the predicted class"),
-    "ood_score": (None, "distance to the training spectra in the model's feature space, in units of the "
-                        "training spectra's own (95th percentile by default)"),
-    "ood_flag": (None, "ood_score above 1: the spectrum is unlike the training data"),
-    "coverage": (None, "fraction of the training grid covered by the spectrum's good pixels"),
-    "low_coverage": (None, "classified with coverage below 0.95 (ends filled with the nearest good flux)"),
-    "status": (None, "ok, unreadable, all_nan, no_overlap or failed"),
-    "error": (None, "why the row is not ok"),
-    "model_checksum": (None, "SHA-256 checksum of the model file"),
-}
-
-
-def describe_columns(table):
-    """Set the units and descriptions `COLUMNS` gives, where a column has none (in place; returns the table).
-
-    Parameters
-    ----------
-    table : `~astropy.table.Table`
-        Rows of `predict_files` (read back by any means).
-
-    Returns
-    -------
-    `~astropy.table.Table`
-        The same table.
-
-    Examples
-    --------
-    >>> from astropy.table import Table
-    >>> describe_columns(Table({"ra": [10.5], "proba_STAR": [0.9]}))["ra"].unit
-    Unit("deg")
-    """
-    for name in table.colnames:
-        unit, description = COLUMNS.get("proba_" if name.startswith("proba_") else name, (None, None))
-        if unit is not None:
-            table[name].unit = unit
-        if description is not None and not table[name].description:
-            table[name].description = description
-    return table
-
-
 _MODELS = {}  # per process: the loaded model of each model file, so a worker loads it once
 
 
@@ -478,88 +433,6 @@ def _table_meta(job):
             "software": ", ".join(f"{name} {versions[name]}" for name in ("astrospecml", "torch", "scikit-learn",
                                                                         "astropy", "specutils")),
             "min_coverage": job["min_coverage"], "reader_format": job["reader_format"] or ""}
-
-
-#: FITS keywords of the table metadata (8 characters at most).
-FITS_KEYWORDS = {"model_checksum": "MODELSUM", "date": "DATE", "software": "SOFTWARE", "min_coverage": "MINCOVER",
-                 "reader_format": "READER"}
-
-
-def _write_table(table, path, output_format):
-    if output_format == "parquet":  # pyarrow directly: astropy's Parquet support wants pandas too
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        fields = []
-        for name in table.colnames:
-            column = table[name]
-            info = {"description": column.description or ""}
-            if column.unit is not None:
-                info["unit"] = column.unit.to_string()
-            fields.append(pa.field(name, pa.array(np.asarray(column)).type, metadata=info))
-        from astropy.table.meta import get_yaml_from_table
-
-        # Astropy's own header too, so that Table.read(format="parquet") restores units and descriptions.
-        metadata = {"astrospecml": json.dumps(dict(table.meta)),
-                    "table_meta_yaml": "\n".join(get_yaml_from_table(table))}
-        for name in table.colnames:  # astropy's reader sizes fixed-width strings from these
-            if table[name].dtype.kind == "U":
-                metadata[f"table::len::{name}"] = str(max(table[name].dtype.itemsize // 4, 1))
-        schema = pa.schema(fields, metadata=metadata)
-        pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}, schema=schema), path)
-    elif output_format == "fits":
-        from astropy.io import fits
-
-        # FITS strings are bytes: values are stored as UTF-8, so any file name or class label
-        # survives; column names must be ASCII, so a non-ASCII class in ``proba_<class>`` is
-        # written in Punycode with IDNA's "xn--" prefix and decoded on reading.
-        encoded = Table({_fits_column_name(name): np.char.encode(np.asarray(table[name]), "utf-8")
-                         if table[name].dtype.kind == "U" else table[name] for name in table.colnames})
-        hdu = fits.table_to_hdu(encoded)
-        for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
-            if table[name].description:
-                hdu.header[f"TCOMM{k}"] = table[name].description
-        for key, value in table.meta.items():
-            hdu.header[FITS_KEYWORDS.get(key, key[:8].upper())] = value
-        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
-    else:
-        table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
-
-
-def _fits_column_name(name):
-    return name if name.isascii() else "xn--" + name.encode("punycode").decode("ascii")
-
-
-def _column_name_from_fits(name):
-    return name[4:].encode("ascii").decode("punycode") if name.startswith("xn--") else name
-
-
-def _read_table(path, output_format):
-    if output_format == "parquet":
-        import pyarrow.parquet as pq
-
-        data = pq.read_table(path)
-        columns = {name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names}
-        table = Table({name: values.astype(str) if values.dtype == object else values  # strings: not objects
-                       for name, values in columns.items()})
-        for field in data.schema:
-            info = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
-            table[field.name].description = info.get("description") or None
-            if info.get("unit"):
-                table[field.name].unit = info["unit"]
-        table.meta.update(json.loads((data.schema.metadata or {}).get(b"astrospecml", b"{}")))
-        return describe_columns(table)
-    if output_format == "fits":
-        # mask_invalid=False: an empty error message is an empty string, a missing probability NaN.
-        table = Table.read(path, format="fits", mask_invalid=False, character_as_bytes=True)
-        decoded = Table({_column_name_from_fits(name): np.char.decode(np.asarray(table[name]), "utf-8")
-                         if table[name].dtype.kind == "S" else np.asarray(table[name]) for name in table.colnames})
-        decoded.meta.update({key: table.meta[word] for key, word in FITS_KEYWORDS.items() if word in table.meta})
-        return describe_columns(decoded)
-    table = Table.read(path, format=OUTPUT_FORMATS[output_format][0])
-    plain = Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
-                   and table[name].dtype.kind == "U" else table[name] for name in table.colnames}, meta=table.meta)
-    return describe_columns(plain)
 
 
 def _shard_is_whole(path, output_format, first_index, n_rows):
@@ -902,19 +775,6 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
                              seconds=time.perf_counter() - start)
 
 
-def _check_can_run(output_format, engine):
-    """Refuse, before any work, a job whose output or engine needs a library that is missing."""
-    needs = [("pyarrow", "output_format='parquet'")] if output_format == "parquet" else []
-    if engine == "dask":
-        needs.append(("distributed", "engine='dask'"))
-    for module, what in needs:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            raise ImportError(f"{what} needs {module}, which is not installed: pip install 'astrospecml[survey]', "
-                              "or choose output_format='fits' (--format fits) / the local engine.") from None
-
-
 def _run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done):
     """Shards as Dask tasks, a bounded number in flight so the scheduler's memory stays flat too."""
     from distributed import Client, LocalCluster, as_completed
@@ -959,139 +819,3 @@ def _run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done):
         for item in owned:
             item.close()
 
-
-def read_predictions(output):
-    """All rows of a `predict_files` job as one table, in input order.
-
-    Parameters
-    ----------
-    output : str or path-like
-        The job's output directory.
-
-    Returns
-    -------
-    `~astropy.table.Table`
-        The rows of every shard written so far.
-
-    Raises
-    ------
-    ValueError
-        When the directory holds no job, or a shard cannot be read (running
-        the job again redoes it).
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np, astropy.units as u
-    >>> from specutils import Spectrum
-    >>> from astrospecml.classifiers import DNNClassifier
-    >>> wave = np.linspace(4000, 8000, 32) * u.AA
-    >>> spectra = [Spectrum(flux=(1 + (k % 2) * np.linspace(0, 1, 32)) * u.Jy, spectral_axis=wave)
-    ...            for k in range(20)]
-    >>> clf = DNNClassifier(hidden_units=(4,), max_epochs=2, random_state=0).fit(spectra, np.arange(20) % 2)
-    >>> folder = tempfile.mkdtemp()
-    >>> for k, spectrum in enumerate(spectra[:6]):
-    ...     spectrum.write(os.path.join(folder, f"s{k}.fits"), format="tabular-fits")
-    >>> _ = predict_files(clf, os.path.join(folder, "*.fits"), os.path.join(folder, "out"), shard_size=4,
-    ...                   reader_format="tabular-fits", progress=False)
-    >>> rows = read_predictions(os.path.join(folder, "out"))  # two shards, one table
-    >>> len(rows), rows.colnames[:4]
-    (6, ['index', 'id', 'file', 'obsid'])
-    >>> rows.colnames[7:]  # doctest: +NORMALIZE_WHITESPACE
-    ['predicted_class', 'proba_0', 'proba_1', 'max_proba', 'coverage', 'low_coverage', 'status', 'error',
-     'model_checksum']
-    >>> rows["ra"].unit, rows.meta["model_checksum"] == rows["model_checksum"][0]
-    (Unit("deg"), True)
-    """
-    output = Path(output)
-    job_path = output / JOB_DIR / JOB_FILE
-    if not job_path.exists():
-        job_path = output / JOB_FILE  # a job of astrospecml before 0.1.0
-    if not job_path.exists():
-        raise ValueError(f"{output} holds no predict_files job ({JOB_DIR}/{JOB_FILE} is missing).")
-    job = json.loads(job_path.read_text())
-    extension = OUTPUT_FORMATS[job["output_format"]][1]
-    shards = sorted(output.glob(f"predictions-*{extension}"))
-    if not shards:
-        return Table()
-    tables = []
-    for path in shards:
-        try:
-            tables.append(_read_table(path, job["output_format"]))
-        except Exception as err:  # noqa: BLE001 - named below with the way out
-            raise ValueError(f"{path} cannot be read ({type(err).__name__}: {err}); run the same predict_files "
-                             "job again: it redoes damaged shards.") from err
-    table = vstack(tables, join_type="exact", metadata_conflicts="silent")  # shards differ in their date only
-    table.sort("index")
-    return describe_columns(table)
-
-
-#: Catalogue formats `merge_predictions` writes, by file extension.
-CATALOGUE_FORMATS = {".fits": "fits", ".fit": "fits", ".parquet": "parquet", ".ecsv": "ecsv"}
-
-
-def merge_predictions(output, catalogue, *, overwrite=False):
-    """Write all rows of a `predict_files` job as one catalogue file (FITS, Parquet or ECSV).
-
-    The catalogue keeps the columns' units and descriptions (FITS ``TUNIT``
-    and ``TCOMM``, which TOPCAT shows) and the model checksum, software
-    versions and date in its metadata (FITS header keywords ``MODELSUM``,
-    ``SOFTWARE``, ``DATE``).
-
-    Parameters
-    ----------
-    output : str or path-like
-        The job's output directory.
-    catalogue : str or path-like
-        The file to write; its extension (``.fits``, ``.parquet``,
-        ``.ecsv``) chooses the format.
-    overwrite : bool, default=False
-        Replace an existing file.
-
-    Returns
-    -------
-    `~astropy.table.Table`
-        The catalogue written.
-
-    Raises
-    ------
-    ValueError
-        For an unknown extension, an existing file without ``overwrite``, or
-        a directory that holds no job.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np, astropy.units as u
-    >>> from astropy.table import Table
-    >>> from specutils import Spectrum
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from astrospecml.preprocessing import Resample, ToArray
-    >>> wave = np.linspace(4000, 8000, 50) * u.AA
-    >>> spectra = [Spectrum(flux=(1 + k % 2 * np.linspace(0, 1, 50)) * u.Jy, spectral_axis=wave) for k in range(4)]
-    >>> model = make_pipeline(Resample(wave), ToArray(), KNeighborsClassifier(1)).fit(spectra, np.arange(4) % 2)
-    >>> folder = tempfile.mkdtemp()
-    >>> for k, spectrum in enumerate(spectra):
-    ...     spectrum.write(os.path.join(folder, f"s{k}.fits"), format="tabular-fits")
-    >>> _ = predict_files(model, os.path.join(folder, "s*.fits"), os.path.join(folder, "out"),
-    ...                   reader_format="tabular-fits", progress=False)
-    >>> _ = merge_predictions(os.path.join(folder, "out"), os.path.join(folder, "catalogue.fits"))
-    >>> catalogue = Table.read(os.path.join(folder, "catalogue.fits"))
-    >>> len(catalogue), catalogue["ra"].unit
-    (4, Unit("deg"))
-    """
-    path = Path(catalogue)
-    suffix = path.suffix.lower()
-    if suffix not in CATALOGUE_FORMATS:
-        raise ValueError(f"the catalogue's extension must be one of {', '.join(CATALOGUE_FORMATS)}, got "
-                         f"{path.name!r}.")
-    if path.exists() and not overwrite:
-        raise ValueError(f"{path} exists; choose another name or pass overwrite=True (--overwrite).")
-    table = read_predictions(output)
-    output_format = CATALOGUE_FORMATS[suffix]
-    _check_can_run(output_format, "local")
-    partial = path.with_name(path.name + PARTIAL)
-    _write_table(table, partial, output_format)
-    os.replace(partial, path)
-    return table

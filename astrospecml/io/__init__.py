@@ -14,7 +14,7 @@ from .convert import (
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
 from .medium import MEDIA, wavelength_medium
-from .predictions import PREDICTIONS_FORMAT
+from .catalogue import PREDICTIONS_FORMAT
 from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [
