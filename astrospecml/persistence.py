@@ -40,6 +40,9 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 
+from ._registry import ESTIMATOR_CLASSES
+from .preprocessing import training_grid
+
 __all__ = ["ModelFileError", "load_model", "model_info", "save_model"]
 
 FORMAT = "astrospecml-model"
@@ -213,10 +216,6 @@ class _Writer:
 
 def _summary(model):
     """What a reader wants to know without loading: classes and the training grid."""
-    from .survey import (
-        training_grid,  # the survey module owns "what grid does a model expect"
-    )
-
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     summary = {"estimator": type(model).__name__}
     if hasattr(model, "steps"):
@@ -405,9 +404,7 @@ class _Reader:
     def resolve(self, name, base):
         cls = self.trusted.get(name)
         if cls is None:
-            from .classifiers._base import _REGISTRY  # subclasses the user has imported
-
-            cls = _REGISTRY.get(name)
+            cls = ESTIMATOR_CLASSES.get(name)  # subclasses the user has defined and imported
         if cls is None:
             module, _, qualname = name.rpartition(".")
             allowed = (module.split(".")[0] in TRUSTED_PACKAGES

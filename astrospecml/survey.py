@@ -47,6 +47,7 @@ from .io.catalogue import (
     read_predictions,
 )
 from .persistence import ModelFileError, load_model, model_info, save_model
+from .preprocessing import training_grid
 
 __all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describe_columns", "merge_predictions",
            "predict_files", "predict_paths", "read_predictions", "training_grid"]
@@ -62,43 +63,6 @@ MODEL_FILE = "model.safetensors"
 #: How to start a job folder again, in the words of both interfaces.
 OVERWRITE_HINT = "overwrite=True (--overwrite on the command line)"
 _GLOB_CHARACTERS = set("*?[")
-
-
-def training_grid(model):
-    """The wavelength grid a fitted model expects, or None when it does not know one.
-
-    That is the grid of the model's first `~astrospecml.preprocessing.Resample`
-    step, or else the ``spectral_axis_`` its classifier learned from training
-    spectra.
-
-    Parameters
-    ----------
-    model : estimator or `~sklearn.pipeline.Pipeline`
-        A fitted model.
-
-    Returns
-    -------
-    `~astropy.units.Quantity` or None
-
-    Examples
-    --------
-    >>> import numpy as np, astropy.units as u
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from astrospecml.preprocessing import Resample, FluxNorm
-    >>> grid = np.linspace(4000, 8000, 50) * u.AA
-    >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
-    <Quantity [4000., 8000.] Angstrom>
-    """
-    from .preprocessing import Resample
-
-    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
-        model = model.estimator_
-    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
-    for step in steps:
-        if isinstance(step, Resample) and hasattr(step, "grid_"):
-            return step.grid_
-    axis = getattr(steps[-1], "spectral_axis_", None)
-    return axis if isinstance(axis, u.Quantity) else None
 
 
 # -- inputs ---------------------------------------------------------------------------------------

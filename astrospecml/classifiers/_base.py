@@ -33,6 +33,7 @@ from skorch.dataset import Dataset
 from skorch.helper import SliceDict, predefined_split
 from specutils import Spectrum
 
+from .._registry import register_estimator_class
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import check_finite, is_astropy_batch, same_grid, to_array
@@ -43,7 +44,6 @@ __all__ = ["SpectrumClassifier", "ordinal_targets"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
               "adagrad": torch.optim.Adagrad}
-_REGISTRY = {}
 
 
 class ClassificationLoss(torch.nn.Module):
@@ -277,7 +277,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _REGISTRY[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        register_estimator_class(cls)
         if cls.__doc__ and "{common}" in cls.__doc__:
             cls.__doc__ = cls.__doc__.replace("{common}", COMMON_PARAMETERS).replace("{attributes}",
                                                                                    FITTED_ATTRIBUTES)

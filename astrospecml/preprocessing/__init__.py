@@ -15,7 +15,7 @@ from .impute import BadPixelImputer, impute_bad_pixels
 from .interpolate import QuadraticInterpolate, quadratic_interpolate
 from .medium import ConvertMedium
 from .normalize import FluxNorm, ZScore, flux_norm, zscore
-from .resample import Resample, resample
+from .resample import Resample, resample, training_grid
 from .stripes import StripeSlicer, slice_stripes
 from .to_array import ToArray
 
@@ -46,5 +46,6 @@ __all__ = [
     "resample",
     "slice_stripes",
     "stripe_wavelength",
+    "training_grid",
     "zscore",
 ]

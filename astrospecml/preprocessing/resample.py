@@ -17,7 +17,7 @@ from ..io.convert import _stddev
 from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
-__all__ = ["Resample", "resample"]
+__all__ = ["Resample", "resample", "training_grid"]
 
 RESAMPLERS = {
     "flux_conserving": FluxConservingResampler,
@@ -288,3 +288,38 @@ def resample(X, grid, method="flux_conserving"):
     <Quantity [1., 3., 5.] Jy>
     """
     return Resample(grid, method=method).fit_transform(X)
+
+
+def training_grid(model):
+    """The wavelength grid a fitted model expects, or None when it does not know one.
+
+    That is the grid of the model's first `Resample`
+    step, or else the ``spectral_axis_`` its classifier learned from training
+    spectra.
+
+    Parameters
+    ----------
+    model : estimator or `~sklearn.pipeline.Pipeline`
+        A fitted model.
+
+    Returns
+    -------
+    `~astropy.units.Quantity` or None
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from astrospecml.preprocessing import Resample, FluxNorm
+    >>> grid = np.linspace(4000, 8000, 50) * u.AA
+    >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
+    <Quantity [4000., 8000.] Angstrom>
+    """
+    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
+        model = model.estimator_
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    for step in steps:
+        if isinstance(step, Resample) and hasattr(step, "grid_"):
+            return step.grid_
+    axis = getattr(steps[-1], "spectral_axis_", None)
+    return axis if isinstance(axis, u.Quantity) else None
