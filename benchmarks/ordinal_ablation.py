@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from astrospecml.benchmarks.spex import BENCHMARK_MODELS, PROFILES, prepare_spex
+from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES, prepare_spex
 from astrospecml.metrics import subtype_rms_error, within_one_score
 from astrospecml.model_selection import source_disjoint_split
 
@@ -29,7 +29,7 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--output", default="ordinal_ablation.json")
     args = parser.parse_args(argv)
-    profile = PROFILES["quick"]
+    profile = EMCCNN_PROFILES["quick"]
     data = prepare_spex("spex_type")
     train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25,
                                         stratify=data.y, random_state=0)
@@ -38,7 +38,7 @@ def main(argv=None):
     for name in args.models:
         for seed in args.seeds:
             for objective in ("nominal", "ordinal"):
-                model = BENCHMARK_MODELS[name]()
+                model = EMCCNN_MODELS[name]()
                 step = model.steps[-1][0]
                 model.set_params(**{f"{step}__objective": objective, f"{step}__random_state": seed,
                                     f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience})

@@ -7,16 +7,15 @@ import pytest
 
 from astrospecml import cli
 from astrospecml.benchmarks import (
-    BENCHMARK_MODELS,
-    Profile,
+    EMCCNN_MODELS,
+    STRIPE_SNR_BINS,
+    EMCCNNProfile,
     StripeProfile,
     prepare_spex,
     prepare_stripes,
-    run_spex_benchmark,
-    run_stripe_benchmark,
+    run_benchmark,
 )
 from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
-from astrospecml.benchmarks.stripes import STRIPE_SNR_BINS
 
 
 def test_subtype_errors_and_snr_bins_ignore_unknown_snr():
@@ -52,9 +51,9 @@ def test_prepare_opt_type_rounds_half_types_and_lists_dropped_classes():
 
 
 def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
-    tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0, 10.0], "svc__gamma": [1e-3]},
-                   svc_folds=2, net_grids={"EMCCNN-2D": {"lr": [1e-3, 3e-3]}}, net_folds=2)
-    results = run_spex_benchmark(tmp_path, profile=tiny, targets=("opt_type",), models=["SVC", "EMCCNN-2D"])
+    tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0, 10.0], "svc__gamma": [1e-3]},
+                         svc_folds=2, net_grids={"EMCCNN-2D": {"lr": [1e-3, 3e-3]}}, net_folds=2)
+    results = run_benchmark("emccnn", tmp_path, profile=tiny, targets=("opt_type",), models=["SVC", "EMCCNN-2D"])
     metrics = results["opt_type"]
     assert set(metrics) == {"SVC", "EMCCNN-2D"}
     assert metrics["SVC"]["chosen"]["C"] in (1.0, 10.0)  # chosen by the source-disjoint search
@@ -79,12 +78,12 @@ def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
 def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(tmp_path):
     import astropy.units as u
 
-    tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
-                   svc_folds=2, baseline_grids={
-                       "kNN": {"kneighborsclassifier__n_neighbors": [1, 5]},
-                       "Template": {"templatematchclassifier__band": [None, (0.9 * u.um, 1.4 * u.um)]}})
-    results = run_spex_benchmark(tmp_path, profile=tiny, targets=("opt_type",),
-                                 models=["SVC", "kNN", "Template", "DNN"], verbose=False)["opt_type"]
+    tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
+                         svc_folds=2, baseline_grids={
+                             "kNN": {"kneighborsclassifier__n_neighbors": [1, 5]},
+                             "Template": {"templatematchclassifier__band": [None, (0.9 * u.um, 1.4 * u.um)]}})
+    results = run_benchmark("emccnn", tmp_path, profile=tiny, targets=("opt_type",),
+                            models=["SVC", "kNN", "Template", "DNN"], verbose=False)["opt_type"]
     assert results["kNN"]["chosen"]["n_neighbors"] in (1, 5)
     assert results["Template"]["chosen"]["band"] in (None, (0.9 * u.um, 1.4 * u.um))
     strongest = max(("SVC", "kNN", "Template"), key=lambda n: results[n]["test_accuracy"])
@@ -94,26 +93,32 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     assert "| Template |" in report and "| kNN |" in report
 
 
-def test_benchmark_refuses_unknown_models_and_profiles(tmp_path):
+def test_benchmark_refuses_unknown_experiments_models_profiles_and_options(tmp_path):
     with pytest.raises(ValueError, match="unknown models"):
-        run_spex_benchmark(tmp_path, models=["SVM"])
-    with pytest.raises(ValueError, match="profile"):
-        run_spex_benchmark(tmp_path, profile="fast")
+        run_benchmark("emccnn", tmp_path, models=["SVM"])
+    for name in ("emccnn", "stripes", "rare", "macnet"):  # each experiment's profile names, one message
+        with pytest.raises(ValueError, match=f"profile of the '{name}' experiment must be one of"):
+            run_benchmark(name, tmp_path, profile="fast")
+    with pytest.raises(ValueError, match="experiment must be one of"):
+        run_benchmark("emcnn", tmp_path)
+    with pytest.raises(TypeError, match="its options are augmentations"):
+        run_benchmark("rare", tmp_path, models=["SVC"])
+    assert not list(tmp_path.iterdir())  # refused before anything was written
 
 
 def test_every_benchmark_model_builds():
-    for name, factory in BENCHMARK_MODELS.items():
+    for name, factory in EMCCNN_MODELS.items():
         assert hasattr(factory(), "fit"), name
 
 
 def test_command_line_passes_its_options(monkeypatch):
     calls = []
-    monkeypatch.setattr("astrospecml.benchmarks.run_spex_benchmark",
+    monkeypatch.setattr("astrospecml.benchmarks.run_benchmark",
                         lambda *args, **kwargs: calls.append((args, kwargs)))
     assert cli.main(["benchmark", "--quick", "--output", "out", "--targets", "spex_type",
                      "--models", "SVC", "EMCCNN-1D"]) == 0
-    args, kwargs = calls[0]
-    assert args == ("out",)
+    (experiment, folder), kwargs = calls[0]
+    assert experiment.name == "emccnn" and str(folder) == "out/emccnn"
     assert kwargs == {"profile": "quick", "targets": ("spex_type",), "models": ["SVC", "EMCCNN-1D"],
                       "random_state": 0, "device": "cpu"}
     cli.main(["benchmark"])
@@ -144,8 +149,8 @@ def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
                   "RC-Net (1D)": dict(channels=(4, 8))},
         svc_grid={"svc__C": [1.0, 10.0]}, window_widths={"red": 256}, window_starts={"red": [0, 256]},
         window_epochs=1, folds=2)
-    report = run_stripe_benchmark(tmp_path, profile=tiny, models=["DRC-Net", "RC-Net (1D)", "SVC (1D)"],
-                                  max_spectra=60, verbose=False)
+    report = run_benchmark("stripes", tmp_path, profile=tiny, models=["DRC-Net", "RC-Net (1D)", "SVC (1D)"],
+                           max_spectra=60, verbose=False)
     models = report["models"]
     assert set(models) == {"DRC-Net", "RC-Net (1D)", "SVC (1D)"}
     assert models["SVC (1D)"]["chosen"]["C"] in (1.0, 10.0)
@@ -166,3 +171,44 @@ def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
     assert "the interval covers the choice of test sources, not the spread between trainings" in text
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     assert json.loads((tmp_path / "results.json").read_text())["windows"]["red"]["width"] == 256
+
+
+def test_the_registry_holds_every_experiment_package_and_the_command_line_offers_each():
+    import importlib
+    import pkgutil
+
+    import astrospecml.benchmarks as benchmarks
+
+    packages = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.ispkg]
+    assert sorted(packages) == sorted(benchmarks.EXPERIMENTS)
+    assert list(cli._EXPERIMENT_NAMES) == list(benchmarks.EXPERIMENTS)
+    for name, experiment in benchmarks.EXPERIMENTS.items():
+        package = importlib.import_module(f"astrospecml.benchmarks.{name}")
+        assert package.EXPERIMENT is experiment and experiment.name == name
+        assert {"quick", "full"} <= set(experiment.profiles)
+        assert all(isinstance(p, experiment.profile_type) and p.name == key for key, p in experiment.profiles.items())
+        assert experiment.run.__module__ == f"astrospecml.benchmarks.{name}.run"
+        assert experiment.report.__module__ == f"astrospecml.benchmarks.{name}.report"
+        assert experiment.profile_type.__name__ in benchmarks.__all__
+    for public in benchmarks.__all__:
+        assert hasattr(benchmarks, public), public
+
+
+def test_each_experiment_runs_then_reports_never_the_other_way():
+    from tests.test_architecture import GRAPH
+
+    for name in ("emccnn", "stripes", "rare", "macnet"):
+        assert f"astrospecml.benchmarks.{name}.report" not in GRAPH[f"astrospecml.benchmarks.{name}.run"]
+        siblings = {t for t in GRAPH[f"astrospecml.benchmarks.{name}.run"] if t.count(".") == 3}
+        assert not siblings, f"{name} imports another experiment: {siblings}"
+
+
+def test_importing_the_benchmarks_leaves_matplotlib_alone():
+    import subprocess
+    import sys
+
+    code = ("import matplotlib; matplotlib.use('svg'); import astrospecml.benchmarks; "
+            "import astrospecml.benchmarks.emccnn.report, astrospecml.benchmarks.rare.report; "
+            "print(matplotlib.get_backend())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "svg"

@@ -36,35 +36,35 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     import astrospecml.benchmarks as benchmarks
 
     calls = []
-    monkeypatch.setattr(benchmarks, "run_spex_benchmark", lambda output, **kw: calls.append(("emccnn", output, kw)))
-    monkeypatch.setattr(benchmarks, "run_stripe_benchmark", lambda output, **kw: calls.append(("stripes", output, kw)))
-    monkeypatch.setattr(benchmarks, "run_rare_benchmark", lambda output, **kw: calls.append(("rare", output, kw)))
-    monkeypatch.setattr(benchmarks, "run_macnet_benchmark", lambda output, **kw: calls.append(("macnet", output, kw)))
+
+    def fake(experiment, output, **kw):
+        calls.append((experiment.name, output, kw))
+
+    monkeypatch.setattr(benchmarks, "run_benchmark", fake)
     assert main(["benchmark", "--quick", "--experiment", "stripes", "--output", str(tmp_path)]) == 0
-    assert calls == [("stripes", tmp_path / "stripes", {"profile": "quick", "random_state": 0})]
+    assert calls == [("stripes", tmp_path / "stripes", {"profile": "quick", "random_state": 0, "device": "cpu"})]
     calls.clear()
     main(["benchmark", "--experiment", "all", "--output", str(tmp_path)])
-    assert [c[0] for c in calls] == ["emccnn", "stripes", "rare", "macnet"] and calls[0][2]["profile"] == "full"
-    assert calls[0][2]["device"] == "cpu"
+    assert [c[0] for c in calls] == list(benchmarks.EXPERIMENTS) == ["emccnn", "stripes", "rare", "macnet"]
+    assert [c[1] for c in calls] == [tmp_path / name for name in benchmarks.EXPERIMENTS]
+    assert calls[0][2] == {"profile": "full", "random_state": 0, "device": "cpu",
+                           "targets": ("spex_type", "opt_type")}
     calls.clear()
-    main(["benchmark", "--quick", "--device", "auto", "--output", str(tmp_path)])
-    assert calls[0][2]["device"] == "auto"
+    main(["benchmark", "--quick", "--device", "auto", "--models", "SVC", "kNN", "--output", str(tmp_path)])
+    assert calls[0][2]["device"] == "auto" and calls[0][2]["models"] == ["SVC", "kNN"]
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "rare", "--output", str(tmp_path), "--random-state", "3"])
-    assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3})]
-    calls.clear()
-    main(["benchmark", "--quick", "--experiment", "macnet", "--output", str(tmp_path)])
-    assert calls == [("macnet", tmp_path / "macnet", {"profile": "quick", "random_state": 0})]
+    assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3, "device": "cpu"})]
 
 
 def test_benchmark_on_a_missing_gpu_stops_before_any_training(tmp_path):
     import pytest
     import torch
 
-    from astrospecml.benchmarks import run_spex_benchmark
+    from astrospecml.benchmarks import run_benchmark
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     with pytest.raises(ValueError, match="finds no CUDA GPU"):
-        run_spex_benchmark(tmp_path, models=["SVC"], device="cuda", verbose=False)
+        run_benchmark("emccnn", tmp_path, models=["SVC"], device="cuda", verbose=False)
     assert not list(tmp_path.iterdir())

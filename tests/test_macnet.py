@@ -157,12 +157,12 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
     import json
     from dataclasses import replace
 
-    from astrospecml.benchmarks import MACNET_PROFILES, run_macnet_benchmark
+    from astrospecml.benchmarks import MACNET_PROFILES, run_benchmark
 
     tiny = replace(MACNET_PROFILES["quick"], n_optical={"GALAXY": 10, "QSO": 5, "STAR": 10}, max_spex=30,
                    max_epochs=1, network=dict(channels=(2, 2, 2, 2), hidden_units=(8,), stem_channels=(2, 2, 4),
                                               inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0))
-    report = run_macnet_benchmark(tmp_path, profile=tiny, verbose=False)
+    report = run_benchmark("macnet", tmp_path, profile=tiny, verbose=False)
     assert set(report["tasks"]) == {"optical", "spex"}
     results = report["tasks"]["spex"]["runs"][0]
     assert list(results) == ["1D SSCNN", "M-Net", "C-Net", "MC-Net", "MAC-Net"]

@@ -13,10 +13,10 @@ from astrospecml.benchmarks import (
     RARE_PROFILES,
     RareProfile,
     prepare_rare,
-    run_rare_benchmark,
+    run_benchmark,
     split_rare,
 )
-from astrospecml.benchmarks.rare_report import _verdict
+from astrospecml.benchmarks.rare.report import _verdict
 from astrospecml.candidates import plot_candidates, rank_candidates
 
 matplotlib.use("Agg")
@@ -52,7 +52,7 @@ def test_tiny_rare_benchmark_writes_the_report(tmp_path):
                        racnet=dict(channels=(4,), max_epochs=2),
                        lcgan=dict(latent_dim=16, generator_channels=(2,), n_iterations=5),
                        sgan=dict(latent_dim=8, generator_channels=(4,), n_iterations=5), n_generated=20)
-    report = run_rare_benchmark(tmp_path, profile=tiny, verbose=0)
+    report = run_benchmark("rare", tmp_path, profile=tiny, verbose=False)
     assert list(report["summary"]) == ["none", "duplication", "SGAN", "LCGAN"]
     assert len(report["runs"]) == 8 and {r["seed"] for r in report["runs"]} == {0, 1}
     assert set(report["gan_summary"]) == {"SGAN", "LCGAN", "real (reference)"}
@@ -66,7 +66,7 @@ def test_tiny_rare_benchmark_writes_the_report(tmp_path):
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile `tiny`" in text
     assert json.loads((tmp_path / "results.json").read_text())["profile"] == "tiny"
     with pytest.raises(ValueError, match="unknown augmentations"):
-        run_rare_benchmark(tmp_path, profile=tiny, augmentations=("SMOTE",))
+        run_benchmark("rare", tmp_path, profile=tiny, augmentations=("SMOTE",))
 
 
 def _runs(none, lcgan):

@@ -1,4 +1,30 @@
-"""Reproducible comparisons of the networks and their baselines on shipped data."""
+"""Reproducible comparisons of the networks and their baselines on shipped data.
+
+Each of the source papers' comparisons is an `Experiment` in `EXPERIMENTS`,
+one subpackage each (``emccnn``, ``stripes``, ``rare``, ``macnet``) whose
+``run`` module trains and scores and whose ``report`` module writes what was
+found; `run_benchmark` runs any of them and owns what they share.
+:mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
+for all of them.  Importing this package changes nothing in matplotlib: the
+figures are drawn on figures of their own, never through pyplot's backend.
+"""
+from ._experiment import Experiment, Outcome, Run
+from .data import (
+    N_ROWS,
+    SPEX_GRID,
+    PreparedData,
+    observe_stripes,
+    on_common_grid,
+    prepare_spex,
+    reduce_stripes,
+)
+from .emccnn import (
+    BASELINE_GRIDS,
+    EMCCNN_MODELS,
+    EMCCNN_PROFILES,
+    FOLD_SHAPE,
+    EMCCNNProfile,
+)
 from .macnet import (
     MACNET_MODELS,
     MACNET_PROFILES,
@@ -6,7 +32,6 @@ from .macnet import (
     MultimodalData,
     prepare_optical_multimodal,
     prepare_spex_multimodal,
-    run_macnet_benchmark,
 )
 from .rare import (
     AUGMENTATIONS,
@@ -14,46 +39,52 @@ from .rare import (
     RareData,
     RareProfile,
     prepare_rare,
-    run_rare_benchmark,
     split_rare,
 )
-from .spex import BASELINE_GRIDS, BENCHMARK_MODELS, PROFILES, Profile, prepare_spex, run_spex_benchmark
+from .registry import EXPERIMENTS, run_benchmark
 from .stripes import (
     STRIPE_MODELS,
     STRIPE_PROFILES,
     STRIPE_SNR_BINS,
+    StripeData,
     StripeProfile,
     prepare_stripes,
-    reduce_stripes,
-    run_stripe_benchmark,
 )
 
 __all__ = [
     "AUGMENTATIONS",
     "BASELINE_GRIDS",
-    "BENCHMARK_MODELS",
+    "EMCCNNProfile",
+    "EMCCNN_MODELS",
+    "EMCCNN_PROFILES",
+    "EXPERIMENTS",
+    "Experiment",
+    "FOLD_SHAPE",
     "MACNET_MODELS",
     "MACNET_PROFILES",
     "MACNetProfile",
     "MultimodalData",
-    "PROFILES",
-    "Profile",
+    "N_ROWS",
+    "Outcome",
+    "PreparedData",
     "RARE_PROFILES",
     "RareData",
     "RareProfile",
+    "Run",
+    "SPEX_GRID",
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
     "STRIPE_SNR_BINS",
+    "StripeData",
     "StripeProfile",
+    "observe_stripes",
+    "on_common_grid",
     "prepare_optical_multimodal",
     "prepare_rare",
-    "prepare_spex_multimodal",
     "prepare_spex",
+    "prepare_spex_multimodal",
     "prepare_stripes",
     "reduce_stripes",
-    "run_macnet_benchmark",
-    "run_rare_benchmark",
-    "run_spex_benchmark",
-    "run_stripe_benchmark",
+    "run_benchmark",
     "split_rare",
 ]

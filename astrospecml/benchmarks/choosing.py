@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import binomtest
 
+from .data import TARGETS
+from .emccnn.run import BASELINES
+
 __all__ = ["accuracy_interval", "write_choosing_page"]
 
 
@@ -85,10 +88,9 @@ def write_choosing_page(results_root, path):
     Parameters
     ----------
     results_root : str or path-like
-        The folder of the EMCCNN experiment's ``results.json``, with the
-        other experiments in its ``stripes``, ``macnet`` and ``rare``
-        subfolders (as ``astrospecml benchmark --experiment all`` writes
-        them); missing ones are left out.
+        The folder ``astrospecml benchmark --experiment all`` writes: one
+        subfolder per experiment (``emccnn``, ``stripes``, ``macnet``,
+        ``rare``) holding its ``results.json``; missing ones are left out.
     path : str or path-like
         The page to write.
 
@@ -98,14 +100,14 @@ def write_choosing_page(results_root, path):
     >>> folder = tempfile.mkdtemp()
     >>> m = {"test_accuracy": 0.8, "confusion": [[40, 10], [10, 40]], "test_within_one": 0.9,
     ...      "test_rms_subtype": 0.7, "fit_seconds": 3.0, "accuracy_by_snr": {"> 10": [0.8, 100]}}
-    >>> with open(os.path.join(folder, "results.json"), "w") as f:
+    >>> os.mkdir(os.path.join(folder, "emccnn"))
+    >>> with open(os.path.join(folder, "emccnn", "results.json"), "w") as f:
     ...     json.dump({"spex_type": {"SVC": m, "CNN-1D": {**m, "test_accuracy": 0.7}}}, f)
     >>> write_choosing_page(folder, os.path.join(folder, "page.rst"))
     >>> "Best exact accuracy: SVC" in open(os.path.join(folder, "page.rst")).read()
     True
     """
     root = Path(results_root)
-    from .spex import BASELINES, TARGETS
 
     out = ["Choosing a model", "================", "",
            "This page is written from the benchmark result files at every documentation build "
@@ -115,7 +117,7 @@ def write_choosing_page(results_root, path):
            "from one source-disjoint split and one training run per model: treat differences inside the "
            "intervals as ties.  Cost is the fitting time (hyperparameter search included) on the machine the "
            "result page names, spectra predicted per second, and network parameters.", ""]
-    emccnn = root / "results.json"
+    emccnn = root / "emccnn" / "results.json"
     if emccnn.exists():
         results = json.loads(emccnn.read_text())
         for task, models in results.items():
@@ -135,7 +137,7 @@ def write_choosing_page(results_root, path):
             out += ["", "Best per S/N bin: " + "; ".join(_by_snr(models)) + ".", ""]
             out += _table(("model", "exact [95% interval]", "within one", "RMS (subtypes)", "fit (s)",
                            "predicted/s", "parameters"), rows)
-        out += ["Details: :doc:`benchmark_results/report`.", ""]
+        out += ["Details: :doc:`benchmark_results/emccnn/report`.", ""]
     stripes = root / "stripes" / "results.json"
     if stripes.exists():
         models = json.loads(stripes.read_text())["models"]

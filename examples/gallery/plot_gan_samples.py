@@ -11,8 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from astrospecml.augmentation import LCGANOversampler, SGANOversampler
-from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
-from astrospecml.benchmarks.spex import SPEX_GRID
+from astrospecml.benchmarks import RARE_PROFILES, SPEX_GRID, prepare_rare, split_rare
 
 data = prepare_rare()  # L2-normalised spectra on one grid; the rare class is 'sd'
 profile = RARE_PROFILES["quick"]

@@ -15,7 +15,7 @@ star on one side, and accuracy per S/N bin.  Quick settings: at most 40
 epochs, stopped early on held-out training sources; the SVM's ``C`` and
 ``gamma`` chosen by a source-disjoint grid search.  ``astrospecml benchmark``
 runs the full protocol (learning rates and kernel sizes cross-validated too)
-and writes the report of :doc:`../benchmark_results/report`.
+and writes the report of :doc:`../benchmark_results/emccnn/report`.
 """
 import time
 
@@ -144,7 +144,7 @@ print(f"tutorial ran in {(time.perf_counter() - started) / 60:.1f} minutes")
 
 # %%
 # The lines above are computed in this run, not typed.  The full benchmark
-# (:doc:`../benchmark_results/report`, learning rates and kernel sizes
+# (:doc:`../benchmark_results/emccnn/report`, learning rates and kernel sizes
 # tuned) also found the SVM ahead of every network on the SpeX subtypes: the
 # paper's ranking does not carry over to these data as it stands.  Here the
 # training is short (``settings``); ``max_epochs=150`` and a tuned ``lr``

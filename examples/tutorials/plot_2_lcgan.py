@@ -32,8 +32,7 @@ from astrospecml.augmentation import (
     gan_test_score,
     gan_train_score,
 )
-from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
-from astrospecml.benchmarks.spex import SPEX_GRID
+from astrospecml.benchmarks import RARE_PROFILES, SPEX_GRID, prepare_rare, split_rare
 from astrospecml.candidates import rank_candidates
 from astrospecml.classifiers import RACNetClassifier
 

@@ -27,8 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from astrospecml.benchmarks import prepare_stripes
-from astrospecml.benchmarks.stripes import STRIPE_SNR_BINS
+from astrospecml.benchmarks import STRIPE_SNR_BINS, prepare_stripes
 from astrospecml.classifiers import DRCNetClassifier, RCNetClassifier
 from astrospecml.preprocessing import PerArm, StripeSlicer, ZScore
 

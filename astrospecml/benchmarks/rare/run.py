@@ -22,7 +22,6 @@ for with `rank_candidates`.
 """
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from imblearn.over_sampling import RandomOverSampler
@@ -33,20 +32,21 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from ..augmentation import (
+from ...augmentation import (
     LCGANOversampler,
     SGANOversampler,
     gan_test_score,
     gan_train_score,
 )
-from ..candidates import rank_candidates
-from ..classifiers import RACNetClassifier
-from ..datasets import load_spex_prism
-from ..model_selection import source_disjoint_split
-from ..preprocessing import FluxNorm
-from .spex import SPEX_GRID, on_common_grid
+from ...candidates import rank_candidates
+from ...classifiers import RACNetClassifier
+from ...datasets import load_spex_prism
+from ...model_selection import source_disjoint_split
+from ...preprocessing import FluxNorm
+from .._experiment import Outcome
+from ..data import SPEX_GRID, on_common_grid
 
-__all__ = ["AUGMENTATIONS", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run_rare_benchmark",
+__all__ = ["AUGMENTATIONS", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run",
            "split_rare"]
 
 #: The rare class's label, and the SpeX metallicity classes that make it.
@@ -250,51 +250,26 @@ def _gan_scores(sampler, data, train, test, n_generated, seed):
     return train_score, test_score, generated
 
 
-def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quick", random_state=0,
-                       augmentations=AUGMENTATIONS, verbose=1):
-    """Run the subdwarf experiment and write its report.
+def run(context, *, augmentations=AUGMENTATIONS):
+    """Train RAC-Net with each augmentation on each seed's split; score recognition, GAN-train and GAN-test.
 
     Parameters
     ----------
-    output_dir : str or Path, default='astrospecml-benchmark/rare'
-        Report folder (created).
-    profile : {'quick', 'full'} or RareProfile, default='quick'
-        The quick profile takes about 7 minutes on 2 cores.
-    random_state : int, default=0
-        Seed of the first repetition; repetition ``i`` uses ``random_state + i``.
+    context : `~astrospecml.benchmarks.Run`
+        Profile (`RareProfile`) and random state: the seed of the first
+        repetition; repetition ``i`` uses ``random_state + i``.
     augmentations : tuple of str, default=AUGMENTATIONS
         Which of 'none', 'duplication', 'SGAN', 'LCGAN' to compare.
-    verbose : int, default=1
-        Print one line per fitted model.
 
     Returns
     -------
-    dict
-        Per-seed results and their summaries (what ``results.json`` holds).
-
-    Examples
-    --------
-    >>> tiny = RareProfile("tiny", n_seeds=1, n_rare_train=10, max_per_class=30,
-    ...                    racnet=dict(channels=(4,), max_epochs=2),
-    ...                    lcgan=dict(latent_dim=16, generator_channels=(2,), n_iterations=5), n_generated=20)
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as folder:
-    ...     report = run_rare_benchmark(folder, profile=tiny, augmentations=("none", "LCGAN"), verbose=0)
-    >>> sorted(report["summary"])
-    ['LCGAN', 'none']
+    Outcome
+        ``results``: per-seed results and their summaries.
     """
-    from .rare_report import write_rare_report
-
-    if isinstance(profile, str):
-        if profile not in RARE_PROFILES:
-            raise ValueError(f"profile must be one of {sorted(RARE_PROFILES)} or a RareProfile, got {profile!r}.")
-        profile = RARE_PROFILES[profile]
+    profile, random_state = context.profile, context.random_state
     unknown = set(augmentations) - set(AUGMENTATIONS)
     if unknown:
         raise ValueError(f"unknown augmentations {sorted(unknown)}; choose from {AUGMENTATIONS}.")
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
     data = prepare_rare()
     runs, gan_runs, keep = [], [], {}
     for repetition in range(profile.n_seeds):
@@ -325,9 +300,8 @@ def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quic
                        epochs=int(classifier.n_iter_),
                        fit_seconds=fit_seconds)
             runs.append(run)
-            if verbose:
-                print(f"seed {seed} {name:>11}: rare P {run['rare_precision']:.2f} R {run['rare_recall']:.2f} "
-                      f"F1 {run['rare_f1']:.2f}, accuracy {run['accuracy']:.3f}, {fit_seconds:.0f} s", flush=True)
+            context.say(f"seed {seed} {name:>11}: rare P {run['rare_precision']:.2f} R {run['rare_recall']:.2f} "
+                        f"F1 {run['rare_f1']:.2f}, accuracy {run['accuracy']:.3f}, {fit_seconds:.0f} s")
             if name in ("SGAN", "LCGAN"):
                 gan_train, gan_test, generated = _gan_scores(model[0], data, train, test, profile.n_generated, seed)
                 gan_runs.append(dict(seed=seed, generator=name, gan_train=gan_train, gan_test=gan_test))
@@ -342,8 +316,7 @@ def run_rare_benchmark(output_dir="astrospecml-benchmark/rare", *, profile="quic
     report = dict(profile=profile.name, random_state=random_state, runs=runs, gan_runs=gan_runs,
                   summary=_summarise(runs), gan_summary=_summarise_gans(gan_runs), dropped=data.dropped,
                   n_spectra=len(data.y), grid=f"{SPEX_GRID[0].value:g}-{SPEX_GRID[-1].value:g} um, {len(SPEX_GRID)} px")
-    write_rare_report(output, report, data, keep, profile=profile, seconds=time.perf_counter() - start)
-    return report
+    return Outcome(report, keep={**keep, "data": data})
 
 
 class _RealSampler:

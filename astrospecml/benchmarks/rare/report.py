@@ -1,19 +1,22 @@
-"""The report of the subdwarf (LCGAN) experiment: tables, figures and the verdict."""
+"""The LCGAN experiment's report: recognition per augmentation over seeds, GAN-train/GAN-test, figures."""
 import csv
-import json
-import platform
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-import torch  # noqa: E402
+from ...candidates import plot_candidates
+from .._document import fmt as _fmt
+from .._document import subplots
+from ..data import SPEX_GRID
+from .run import NEAREST_CLASS
 
-from ..candidates import plot_candidates  # noqa: E402
-from .report import _Document, _fmt, _today  # noqa: E402
-from .spex import SPEX_GRID  # noqa: E402
+__all__ = ["report"]
+
+
+def _close(figure):
+    """Close a figure that `plot_candidates` made through pyplot (importing pyplot leaves the backend alone)."""
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
 
 
 def _cell(summary, digits=3):
@@ -61,7 +64,7 @@ def _plot_real_vs_generated(path, data, keep):
     panels = [("real training subdwarfs", data.X[keep["train"]][data.y[keep["train"]] == "sd"])]
     panels += [(f"{name} generated", keep[name]["generated"]) for name in ("LCGAN", "SGAN") if name in keep]
     wavelength = SPEX_GRID.value
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), sharey=True, squeeze=False)
+    fig, axes = subplots(1, len(panels), figsize=(5 * len(panels), 3.6), sharey=True, squeeze=False)
     for ax, (title, spectra) in zip(axes[0], panels):
         low, median, high = np.percentile(spectra, [16, 50, 84], axis=0)
         ax.fill_between(wavelength, low, high, color="C0", alpha=0.25, label="16-84%")
@@ -74,13 +77,12 @@ def _plot_real_vs_generated(path, data, keep):
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_scores(path, report):
     names = list(report["summary"])
     metrics = [("rare_f1", "subdwarf F1"), ("rare_recall", "subdwarf recall"), ("accuracy", "overall accuracy")]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4))
+    fig, axes = subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.4))
     for ax, (metric, title) in zip(axes, metrics):
         values = [[r[metric] for r in report["runs"] if r["augmentation"] == name] for name in names]
         ax.boxplot(values, tick_labels=names, widths=0.5)
@@ -90,12 +92,11 @@ def _plot_scores(path, report):
         ax.tick_params(axis="x", labelrotation=20)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_losses(path, keep):
     names = [name for name in ("LCGAN", "SGAN") if name in keep]
-    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.2), squeeze=False)
+    fig, axes = subplots(1, len(names), figsize=(5 * len(names), 3.2), squeeze=False)
     for ax, name in zip(axes[0], names):
         history = keep[name]["history"]
         window = max(1, len(history["generator_loss"]) // 50)
@@ -107,32 +108,25 @@ def _plot_losses(path, keep):
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
-def write_rare_report(output, report, data, keep, *, profile, seconds):
-    """Write ``report.md``, ``report.rst``, ``results.json``, ``per_seed.csv`` and the figures to ``output``."""
-    from .rare import NEAREST_CLASS
-
+def report(context, outcome, doc):
+    """Add the rare-class experiment's sections to ``doc``; write ``per_seed.csv`` and the figures."""
+    output, profile, report = context.output, context.profile, outcome.results
+    data, keep = outcome.keep["data"], outcome.keep
     summary, gan_summary = report["summary"], report["gan_summary"]
     train, test = keep["train"], keep["test"]
 
     def counts(rows):
         return ", ".join(f"{label} {int(np.sum(data.y[rows] == label))}" for label in ("sd", "M", "L", "T"))
 
-    doc = _Document()
-    doc.heading("The LCGAN experiment: recognising rare subdwarfs in the SpeX spectra", 1)
-    doc.text(
-        f"Run on {_today()}, profile `{profile.name}`, seeds {report['random_state']}-{report['random_state'] + profile.n_seeds - 1}, "
-        f"{seconds / 60:.1f} minutes on {torch.get_num_threads()} CPU threads ({platform.machine()}, torch "
-        f"{torch.__version__}, scikit-learn {sklearn.__version__}). Regenerate with `astrospecml benchmark "
-        f"--experiment rare{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")
     doc.text(
         f"Data: {report['n_spectra']} shipped SpeX spectra on the common grid ({report['grid']}), each divided by "
         f"its L2 norm as in the paper. The rare class is the metal-poor subdwarfs (SpeX metallicity classes sd, "
         f"esd, usd); the others are the M, L and T dwarfs. Left out: "
         + ", ".join(f"{k}: {v}" for k, v in report["dropped"].items()) + ". "
-        f"Each seed splits the sources 70/30, then keeps {profile.n_rare_train} real subdwarfs for training"
+        f"Seeds {report['random_state']}-{report['random_state'] + profile.n_seeds - 1}: each splits the sources "
+        f"70/30, then keeps {profile.n_rare_train} real subdwarfs for training"
         + (f" and at most {profile.max_per_class} spectra of each other class" if profile.max_per_class else "")
         + f". First seed: training {counts(train)}; test {counts(test)}. The recognition model is RAC-Net "
         f"({', '.join(f'{k}={v}' for k, v in profile.racnet.items())}; early stopping on 30% of the training "
@@ -186,16 +180,13 @@ def write_rare_report(output, report, data, keep, *, profile, seconds):
             ax.set_title(ax.get_title() + f" [{'subdwarf' if truth == 'sd' else truth}]", fontsize=8,
                          color="C2" if truth == "sd" else "C3")
         fig.savefig(output / "candidates.png", dpi=100)
-        plt.close(fig)
+        _close(fig)
         n_rare = int(np.sum(data.y[test] == "sd"))
         top = data.y[test][np.asarray(table["index"][:n_rare])]
         doc.image("candidates.png", f"Top 9 subdwarf candidates of the {shown}-augmented model in the first seed's "
                                     f"pool; the hidden truth in brackets. Its top {n_rare} hold "
                                     f"{int(np.sum(top == 'sd'))} of the {n_rare} hidden subdwarfs.")
-    (output / "report.md").write_text(doc.markdown())
-    (output / "report.rst").write_text(doc.rst())
     with open(output / "per_seed.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(report["runs"][0]))
         writer.writeheader()
         writer.writerows(report["runs"])
-    (output / "results.json").write_text(json.dumps(report, indent=1, default=str))

@@ -9,7 +9,6 @@ test sources are used once, for the reported numbers.
 """
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import astropy.units as u
 import numpy as np
@@ -19,30 +18,25 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from ..classifiers import (
+from ...classifiers import (
     CNNClassifier,
     DNNClassifier,
     EMCCNNClassifier,
     ResNet18Classifier,
+    SpectrumClassifier,
     TemplateMatchClassifier,
     VGG16Classifier,
 )
-from .._torch import resolve_device
-from ..classifiers._base import SpectrumClassifier
-from ..datasets import load_spex_prism
-from ..model_selection import source_disjoint_split
-from ..preprocessing import BadPixelImputer, FluxNorm, Fold2D, Resample
-from .metrics import evaluate
-from .report import write_report
+from ...model_selection import source_disjoint_split
+from ...preprocessing import FluxNorm, Fold2D
+from .._experiment import Outcome
+from ..data import SPEX_GRID, TARGETS, prepare_spex
+from ..metrics import evaluate, predict_throughput
 
-__all__ = ["BASELINE_GRIDS", "BENCHMARK_MODELS", "PROFILES", "Profile", "on_common_grid", "prepare_spex",
-           "run_spex_benchmark"]
+__all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run"]
 
-#: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
-SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
 #: 512 pixels fold exactly into 16 x 32 images.
 FOLD_SHAPE = (16, 32)
-TARGETS = {"spex_type": "SpeX subtype (SPEX_TYPE)", "opt_type": "literature optical type (OPT_TYPE)"}
 #: Search grids of the classical baselines besides the SVC (whose grid is the profile's ``svc_grid``):
 #: the neighbour count and weighting of kNN, and the band and template statistic of template matching
 #: (0.9-1.4 um is where near-infrared subtype standards are compared; the others let CV disagree).
@@ -56,7 +50,7 @@ BASELINE_GRIDS = {
 
 
 @dataclass(frozen=True)
-class Profile:
+class EMCCNNProfile:
     """How much work a benchmark run does.
 
     Parameters
@@ -77,13 +71,13 @@ class Profile:
         Folds of the networks' searches.
     baseline_grids : dict
         Grids of the other classical baselines by model name
-        (:data:`~astrospecml.benchmarks.BASELINE_GRIDS` by default).
+        (`BASELINE_GRIDS` by default).
 
     Examples
     --------
-    >>> PROFILES["full"].net_grids["EMCCNN-2D"]["lr"]
+    >>> EMCCNN_PROFILES["full"].net_grids["EMCCNN-2D"]["lr"]
     [0.001, 0.003]
-    >>> tiny = Profile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0]}, svc_folds=2)
+    >>> tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0]}, svc_folds=2)
     >>> tiny.net_grids  # the networks train once, with their defaults
     {}
     """
@@ -98,15 +92,15 @@ class Profile:
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
 
 
-PROFILES = {
+EMCCNN_PROFILES = {
     # Under 10 minutes on 2 cores: the networks train once with their
     # defaults, stopped early on a held-out set of training sources.
-    "quick": Profile("quick", max_epochs=100, patience=10,
+    "quick": EMCCNNProfile("quick", max_epochs=100, patience=10,
                      svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": [3e-4, 1e-3, 3e-3]}, svc_folds=3),
     # Every network's learning rate (EMCCNN: also kernel sizes and the
     # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
     # source-disjoint CV as well.
-    "full": Profile(
+    "full": EMCCNNProfile(
         "full", max_epochs=150, patience=12,
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
                   "svc__gamma": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]}, svc_folds=5,
@@ -129,7 +123,7 @@ def _net(classifier, fold):
 
 
 #: name -> (factory of the untrained pipeline, whether it folds to 2D)
-BENCHMARK_MODELS = {
+EMCCNN_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
     "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
     "Template": lambda: make_pipeline(FluxNorm(), TemplateMatchClassifier(input_grid=SPEX_GRID)),
@@ -147,104 +141,6 @@ BENCHMARK_MODELS = {
 
 #: The classical baselines: not networks, tuned on the same training sources.
 BASELINES = ("SVC", "kNN", "Template")
-
-#: Spectra already resampled onto SPEX_GRID, by DATA_KEY (the shipped data never change).
-_RESAMPLED = {}
-
-
-@dataclass
-class PreparedData:
-    """Spectra on the common grid, labels, S/N, sources and what was left out."""
-
-    target: str
-    X: np.ndarray
-    y: np.ndarray
-    snr: np.ndarray
-    groups: np.ndarray
-    dropped: dict
-
-
-def on_common_grid(data, *, cache=None):
-    """Flux of the loaded SpeX spectra on ``SPEX_GRID``, masked pixels filled.
-
-    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
-    native grid, then each spectrum is linearly resampled.  Results are kept
-    by DATA_KEY in ``cache`` (the module's own cache when None), so that
-    resampling the whole library (about 20 s) happens once per process.
-
-    Parameters
-    ----------
-    data : `~sklearn.utils.Bunch`
-        The output of `~astrospecml.datasets.load_spex_prism`.
-    cache : dict or None, default=None
-        Resampled flux by DATA_KEY.
-
-    Returns
-    -------
-    ndarray of shape (n_spectra, 512), float32
-
-    Examples
-    --------
-    >>> from astrospecml.datasets import load_spex_prism
-    >>> on_common_grid(load_spex_prism(target="nir_type")).shape[1]
-    512
-    """
-    keys = np.asarray(data.meta["DATA_KEY"])
-    cache = _RESAMPLED if cache is None else cache
-    todo = [i for i, key in enumerate(keys) if key not in cache]
-    if todo:
-        filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])
-        flux = Resample(grid=SPEX_GRID, method="linear").fit_transform(filled)
-        for i, spectrum in zip(todo, flux):
-            cache[keys[i]] = np.asarray(spectrum.flux.value, dtype=np.float32)
-    return np.stack([cache[key] for key in keys])
-
-
-def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
-    """Load the SpeX spectra for one task and put them on the common grid.
-
-    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
-    native grid, then every spectrum is linearly resampled onto
-    ``SPEX_GRID`` (512 pixels, 0.90-2.40 µm; the native sampling is about
-    440 pixels over that range, so little is interpolated).  Literature
-    optical types with half subtypes (L2.5) are rounded down to the whole
-    subtype.  Classes with fewer than ``min_class_size`` spectra cannot be
-    split into training, validation and test sources; they are left out and
-    listed in ``dropped``.
-
-    Parameters
-    ----------
-    target : {'spex_type', 'opt_type'}, default='spex_type'
-        The task.
-    min_class_size : int, default=6
-        Fewest spectra a class needs.
-    spectra : dict or None
-        Cache of resampled spectra by DATA_KEY, shared between tasks; None
-        uses the module's own cache, so that resampling (about 20 s) happens
-        once per process.
-
-    Returns
-    -------
-    PreparedData
-
-    Examples
-    --------
-    >>> data = prepare_spex("opt_type")
-    >>> data.X.shape[1], sorted(data.dropped)[:2]
-    (512, [11, 30])
-    """
-    if target not in TARGETS:
-        raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
-    data = load_spex_prism(target=target)
-    X = on_common_grid(data, cache=spectra)
-    y = np.floor(np.asarray(data.target, dtype=float)).astype(int)
-    labels, counts = np.unique(y, return_counts=True)
-    rare = labels[counts < min_class_size]
-    keep = ~np.isin(y, rare)
-    dropped = {int(label): int(count) for label, count in zip(labels, counts) if label in rare}
-    snr = np.asarray(data.meta["MEDIAN_SNR"], dtype=float)
-    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped)
-
 
 def _classifier_step(model):
     return model.steps[-1]
@@ -276,85 +172,45 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu"):
     return model.fit(X, y, **fit_params), {}
 
 
-def _throughput(model, X, repeats=3):
-    """Predictions per second of a fitted pipeline on ``X`` (best of ``repeats``)."""
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        model.predict(X)
-        best = min(best, time.perf_counter() - start)
-    return len(X) / best
-
-
-def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", targets=("spex_type", "opt_type"),
-                       models=None, test_size=0.25, random_state=0, device="cpu", verbose=True):
-    """Run the EMCCNN paper's comparison on the shipped SpeX spectra and write a report.
+def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.25):
+    """Train and score every model on each task; the runner's ``context`` holds profile, seed and device.
 
     For each task (``targets``) the spectra are split 75/25 by source
     (:func:`~astrospecml.model_selection.source_disjoint_split`, stratified).
     The baselines' settings (the SVC's C and gamma, kNN's neighbour count
     and weighting, template matching's wavelength band and template
-    statistic) are chosen by source-disjoint grid search on the training set; the networks train with early stopping on held-out
-    training sources (``profile='quick'``), and with ``profile='full'``
-    their learning rate (and EMCCNN's kernel sizes and reconstruction term)
-    is chosen by source-disjoint cross-validation too.  Every model is then
+    statistic) are chosen by source-disjoint grid search on the training
+    set; the networks train with early stopping on held-out training
+    sources (profile ``'quick'``), and with profile ``'full'`` their
+    learning rate (and EMCCNN's kernel sizes and reconstruction term) is
+    chosen by source-disjoint cross-validation too.  Every model is then
     scored once on the test sources.
 
     Parameters
     ----------
-    output_dir : str or path-like, default='astrospecml-benchmark'
-        Folder for ``report.md``, ``report.rst``, ``results.json``, the
-        per-class CSV tables and the PNG figures.
-    profile : {'quick', 'full'} or Profile, default='quick'
-        ``'quick'`` takes under 10 minutes on 2 CPU cores; ``'full'`` also
-        cross-validates the networks' learning rates (an hour or more).
+    context : `~astrospecml.benchmarks.Run`
+        Profile (`EMCCNNProfile`), random state (seeds the split, the searches
+        and the networks) and device (where the networks train and predict).
     targets : tuple of {'spex_type', 'opt_type'}, default=('spex_type', 'opt_type')
         The tasks.
     models : list of str or None, default=None
-        Names from :data:`~astrospecml.benchmarks.BENCHMARK_MODELS`; None runs them all.
+        Names from `EMCCNN_MODELS`; None runs them all.
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
-    random_state : int, default=0
-        Seeds the split, the searches and the networks.
-    device : {'cpu', 'cuda', 'auto'}, default='cpu'
-        Where the networks train and predict (``'auto'``: the GPU when torch
-        finds one); the report names the device used.  The baselines run on
-        the CPU.
-    verbose : bool, default=True
-        Print progress.
 
     Returns
     -------
-    dict
-        ``{target: {model: metrics}}`` as written to ``results.json``.
-
-    Examples
-    --------
-    A few seconds' run, the SVC only, on the optical types:
-
-    >>> import tempfile
-    >>> tiny = Profile("tiny", max_epochs=1, patience=1, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
-    ...                svc_folds=2)
-    >>> results = run_spex_benchmark(tempfile.mkdtemp(), profile=tiny, targets=("opt_type",), models=["SVC"],
-    ...                              verbose=False)
-    >>> 0 < results["opt_type"]["SVC"]["test_accuracy"] < 1
-    True
+    Outcome
+        ``results``: ``{target: {model: metrics}}``.
     """
-    if not isinstance(profile, Profile) and profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)} or a Profile, got {profile!r}.")
-    names = list(BENCHMARK_MODELS) if models is None else list(models)
-    unknown = sorted(set(names) - set(BENCHMARK_MODELS))
+    names = list(EMCCNN_MODELS) if models is None else list(models)
+    unknown = sorted(set(names) - set(EMCCNN_MODELS))
     if unknown:
-        raise ValueError(f"unknown models {unknown}; choose from {list(BENCHMARK_MODELS)}.")
-    settings = profile if isinstance(profile, Profile) else PROFILES[profile]
-    device = resolve_device(device)  # fails now, not after an hour of baselines, when CUDA is missing
-    say = print if verbose else (lambda *args, **kwargs: None)
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+        raise ValueError(f"unknown models {unknown}; choose from {list(EMCCNN_MODELS)}.")
+    settings, random_state, say = context.profile, context.random_state, context.say
     cache, results, fitted, splits = {}, {}, {}, {}
     for target in targets:
-        say(f"[{time.perf_counter() - started:6.0f} s] {TARGETS[target]}: preparing spectra", flush=True)
+        say(f"{TARGETS[target]}: preparing spectra")
         data = prepare_spex(target, spectra=cache)
         index = np.arange(len(data.y))
         train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
@@ -362,19 +218,19 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
         splits[target] = (data, train, test)
         say(f"  {len(train)} training spectra ({len(np.unique(data.groups[train]))} sources), {len(test)} test "
             f"spectra ({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
-            + (f"; left out (too few spectra): {data.dropped}" if data.dropped else ""), flush=True)
+            + (f"; left out (too few spectra): {data.dropped}" if data.dropped else ""))
         results[target] = {}
         for position, name in enumerate(names, 1):
-            model = BENCHMARK_MODELS[name]()
+            model = EMCCNN_MODELS[name]()
             start = time.perf_counter()
             model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
-                                       random_state, device)
+                                       random_state, context.device)
             fit_seconds = time.perf_counter() - start
             metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
             estimator = _classifier_step(model)[1]
             metrics.update(
                 fit_seconds=fit_seconds,
-                predict_per_second=_throughput(model, data.X[test]),
+                predict_per_second=predict_throughput(model, data.X[test]),
                 n_parameters=estimator.n_parameters_ if isinstance(estimator, SpectrumClassifier) else None,
                 n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
                 epochs=estimator.n_iter_ if isinstance(estimator, SpectrumClassifier) else None,
@@ -382,10 +238,12 @@ def run_spex_benchmark(output_dir="astrospecml-benchmark", *, profile="quick", t
             )
             results[target][name] = metrics
             fitted[(target, name)] = model
-            say(f"[{time.perf_counter() - started:6.0f} s] {position}/{len(names)} {name:12s} "
+            say(f"{position}/{len(names)} {name:12s} "
                 f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
-                f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s", flush=True)
-    write_report(output, results, fitted, splits, profile=settings, fold_shape=FOLD_SHAPE,
-                 seconds=time.perf_counter() - started, random_state=random_state, baselines=BASELINES, device=device)
-    say(f"[{time.perf_counter() - started:6.0f} s] report written to {output / 'report.md'}", flush=True)
-    return results
+                f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s")
+    return Outcome(results, keep={"fitted": fitted, "splits": splits})
+
+
+def to_json(results):
+    """The results without the per-spectrum predictions."""
+    return {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}

@@ -1,26 +1,20 @@
-"""Tables and figures of the DRC-Net stripe experiment."""
+"""The DRC-Net stripe experiment's report: accuracy per S/N bin, per-class scores, window search, figures."""
 import csv
-import json
-import platform
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # the report is written to files, never shown
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-import torch  # noqa: E402
+from ...preprocessing import BadPixelImputer, StripeExtractor
+from ...simulate import NIR_TWO_ARM
+from .._document import fmt as _fmt
+from .._document import subplots
+from ..data import N_ROWS
+from ..metrics import paired_bootstrap_difference
+from .run import STRIPE_SNR_BINS
 
-from ..preprocessing import BadPixelImputer, StripeExtractor  # noqa: E402
-from .metrics import paired_bootstrap_difference  # noqa: E402
-from .report import _Document, _fmt, _today  # noqa: E402
-
-__all__ = ["write_stripe_report"]
+__all__ = ["report"]
 
 
 def _bins():
-    from .stripes import STRIPE_SNR_BINS
-
     return [label for label, _, _ in STRIPE_SNR_BINS]
 
 
@@ -79,7 +73,7 @@ def _claim(results):
 
 def _plot_accuracy(path, results):
     bins = _bins()
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    fig, ax = subplots(figsize=(6.5, 4.2))
     for name, metrics in results.items():
         style = "-o" if name.startswith("DRC") else ("-s" if "1D" in name else "--^")
         ax.plot(bins, [metrics["accuracy_by_snr"][b][0] for b in bins], style, label=name)
@@ -90,11 +84,10 @@ def _plot_accuracy(path, results):
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_windows(path, windows):
-    fig, axes = plt.subplots(1, len(windows), figsize=(5 * len(windows), 3.6), squeeze=False)
+    fig, axes = subplots(1, len(windows), figsize=(5 * len(windows), 3.6), squeeze=False)
     for ax, (arm, scores) in zip(axes[0], windows.items()):
         ax.errorbar(scores["starts"], scores["mean_accuracy"], yerr=scores["std_accuracy"], fmt="-o", capsize=3)
         ax.set_xlabel(f"window start (pixel), width {scores['width']}")
@@ -104,14 +97,13 @@ def _plot_windows(path, windows):
     fig.suptitle("DRC-Net accuracy against the wavelength window of each arm (training sources, CV)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_examples(path, data):
     """One test source's stripes in every S/N bin, and the spectra extracted from them."""
     bins = _bins()
-    fig, axes = plt.subplots(len(bins), 3, figsize=(13, 2.0 * len(bins)),
-                             gridspec_kw={"width_ratios": [1, 2, 2]})
+    fig, axes = subplots(len(bins), 3, figsize=(13, 2.0 * len(bins)),
+                         gridspec_kw={"width_ratios": [1, 2, 2]})
     for row, label in enumerate(bins):
         blue, red = data.examples[label]
         for col, stripe in enumerate((blue, red)):
@@ -129,27 +121,18 @@ def _plot_examples(path, data):
     fig.suptitle(f"A test {data.y_test[0]} dwarf observed in every S/N bin (15-row stripes, electrons)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _filled(stripe):
     return BadPixelImputer().fit_transform([stripe])[0]
 
 
-def write_stripe_report(output, report, data, *, profile, seconds, random_state):
-    """Write ``report.md``, ``report.rst``, ``results.json``, ``per_class.csv`` and figures to ``output``."""
-    from ..simulate import NIR_TWO_ARM
-    from .stripes import N_ROWS
-
-    results, windows = report["models"], report["windows"]
+def report(context, outcome, doc):
+    """Add the stripe experiment's sections to ``doc``; write ``per_class.csv`` and the figures."""
+    output, profile = context.output, context.profile
+    results, windows = outcome.results["models"], outcome.results["windows"]
+    data = outcome.keep["data"]
     bins = _bins()
-    doc = _Document()
-    doc.heading("The DRC-Net experiment: two-arm stripes simulated from SpeX spectra", 1)
-    doc.text(
-        f"Run on {_today()}, profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
-        f"{torch.get_num_threads()} CPU threads ({platform.machine()}, torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}). Regenerate with `astrospecml benchmark --experiment stripes"
-        f"{' --quick' if profile.name == 'quick' else ''} --output <folder>`.")
     arms = ", ".join(f"{arm.name} {arm.start.value:g}-{arm.stop.value:g} {arm.unit} ({arm.n_pixels} pixels)"
                      for arm in NIR_TWO_ARM.arms)
     counts = {label: int(np.sum(data.y_train == label)) for label in ("M", "L", "T")}
@@ -204,10 +187,7 @@ def write_stripe_report(output, report, data, *, profile, seconds, random_state)
     _plot_examples(output / "stripe_examples.png", data)
     doc.image("stripe_examples.png", "Simulated stripes of one test source in each S/N bin, and what boxcar "
                                      "extraction gives.")
-    (output / "report.md").write_text(doc.markdown())
-    (output / "report.rst").write_text(doc.rst())
     with open(output / "per_class.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["model", "class", "precision", "recall", "f1", "support"])
         writer.writerows(csv_rows)
-    (output / "results.json").write_text(json.dumps(report, indent=1, default=str))

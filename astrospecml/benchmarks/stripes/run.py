@@ -12,7 +12,6 @@ needs.
 """
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import astropy.units as u
 import numpy as np
@@ -25,33 +24,22 @@ from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, train_te
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from skorch.helper import SliceDict
 from specutils import Spectrum
 
-from ..classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
-from ..io import arms_to_arrays, split_arms
-from ..model_selection import source_disjoint_split
-from ..preprocessing import (
-    BadPixelImputer,
-    ConcatenateArms,
-    PerArm,
-    StripeExtractor,
-    StripeSlicer,
-    ZScore,
-)
-from ..simulate import NIR_TWO_ARM, simulate_stripes
-from .spex import SPEX_GRID, prepare_spex
-from .stripes_report import write_stripe_report
+from ...classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
+from ...model_selection import source_disjoint_split
+from ...preprocessing import PerArm, StripeSlicer, ZScore
+from ...simulate import NIR_TWO_ARM, simulate_stripes
+from .._experiment import Outcome
+from ..data import SPEX_GRID, observe_stripes, prepare_spex
 
-__all__ = ["STRIPE_MODELS", "STRIPE_PROFILES", "StripeProfile", "prepare_stripes", "reduce_stripes",
-           "run_stripe_benchmark"]
+__all__ = ["STRIPE_MODELS", "STRIPE_PROFILES", "STRIPE_SNR_BINS", "StripeData", "StripeProfile", "prepare_stripes",
+           "run"]
 
 #: Test S/N bins (label, low, high): the DRC-Net paper's, drawn uniformly within each.
 STRIPE_SNR_BINS = (("> 30", 30.0, 100.0), ("20-30", 20.0, 30.0), ("10-20", 10.0, 20.0), ("< 10", 4.0, 10.0))
 #: Training S/N: high only, as in the paper.
 TRAIN_SNR = (30.0, 100.0)
-#: Central rows the networks see, as in the paper (of 15).
-N_ROWS = 11
 CLASSES = {1: "M", 2: "L", 3: "T"}
 
 
@@ -158,59 +146,6 @@ class StripeData:
     dropped: dict
 
 
-def reduce_stripes(pairs, windows=None):
-    """The reduction every model shares: fill bad pixels, keep 11 rows (and a window), and extract.
-
-    These steps learn nothing from the data, so doing them once, before any
-    split, leaks nothing; it saves extracting the same stripes in every
-    cross-validation fold.
-
-    Parameters
-    ----------
-    pairs : list of tuple of `~astropy.nddata.CCDData`
-        Two-arm stripe pairs.
-    windows : dict or None, default=None
-        ``{arm: (start, stop)}`` wavelength pixels to keep in each arm
-        (MAC-Net's windows); None keeps all.
-
-    Returns
-    -------
-    stripes : `~skorch.helper.SliceDict`
-        ``{arm: (n, 11, pixels)}`` float32, masked pixels filled by interpolation.
-    extracted : ndarray of shape (n, pixels of all arms)
-        Boxcar spectra of those 11 rows (specreduce), blue then red.
-
-    Examples
-    --------
-    >>> import numpy as np, astropy.units as u
-    >>> from specutils import Spectrum
-    >>> star = Spectrum(flux=np.ones(400) * u.Jy, spectral_axis=np.linspace(0.85, 2.45, 400) * u.um)
-    >>> stripes, extracted = reduce_stripes(simulate_stripes([star] * 2, snr=30, random_state=0))
-    >>> stripes["blue"].shape, extracted.shape
-    ((2, 11, 256), (2, 768))
-    """
-    windows = windows or {}
-    slicers = {arm: StripeSlicer(n_rows=N_ROWS, window=windows.get(arm)) for arm in split_arms(pairs)}
-    filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(slicers)).fit_transform(pairs)
-    stripes = arms_to_arrays(filled)
-    extracted = make_pipeline(PerArm(StripeExtractor(trace="flat")), ConcatenateArms()).fit_transform(stripes)
-    return stripes, extracted
-
-
-def _observe(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
-    """Simulate and reduce (see `reduce_stripes`) one frame at a time, so that raw stripes never pile up in memory."""
-    stripes, extracted = [], []
-    batch = instrument.n_fibres
-    for start in range(0, len(spectra), batch):
-        pairs = simulate_stripes(spectra[start:start + batch], instrument, snr=snr[start:start + batch],
-                                 random_state=rng)
-        arrays, spectra_1d = reduce_stripes(pairs, windows)
-        stripes.append(arrays)
-        extracted.append(spectra_1d)
-    joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in instrument.arm_names})
-    return joined, np.concatenate(extracted)
-
-
 def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, verbose=False):
     """Simulate the experiment's two-arm stripes from the shipped SpeX spectra.
 
@@ -257,11 +192,11 @@ def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, verbose
     say(f"  simulating and extracting {len(train)} training stripe pairs (S/N {TRAIN_SNR[0]:.0f}-"
         f"{TRAIN_SNR[1]:.0f})", flush=True)
     stripes, extracted, examples, snr_test = {}, {}, {}, {}
-    stripes["train"], extracted["train"] = _observe([spectra[i] for i in train], snr_train, rng)
+    stripes["train"], extracted["train"] = observe_stripes([spectra[i] for i in train], snr_train, rng)
     for label, low, high in STRIPE_SNR_BINS:
         snr_test[label] = rng.uniform(low, high, len(test))
         say(f"  simulating and extracting {len(test)} test stripe pairs at S/N {label}", flush=True)
-        stripes[label], extracted[label] = _observe([spectra[i] for i in test], snr_test[label], rng)
+        stripes[label], extracted[label] = observe_stripes([spectra[i] for i in test], snr_test[label], rng)
         # Raw stripes of one test source, observed again at this bin's S/N, for the figures.
         examples[label] = simulate_stripes([spectra[test[0]]], NIR_TWO_ARM, snr=snr_test[label][:1],
                                            random_state=rng)[0]
@@ -305,13 +240,12 @@ def _window_search(data, profile, random_state, say):
         out[arm] = {"starts": list(starts), "width": width, "mean_accuracy": [float(s) for s in scores],
                     "std_accuracy": [float(s) for s in spread], "best_start": int(starts[int(np.argmax(scores))])}
         say(f"  window search, {arm} arm ({width} pixels): "
-            + ", ".join(f"start {s}: {m:.3f}" for s, m in zip(starts, scores)), flush=True)
+            + ", ".join(f"start {s}: {m:.3f}" for s, m in zip(starts, scores)))
     return out
 
 
-def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile="quick", models=None,
-                         test_size=0.25, max_spectra=None, random_state=0, verbose=True):
-    """Run the DRC-Net experiment on simulated SpeX stripes and write a report.
+def run(context, *, models=None, test_size=0.25, max_spectra=None):
+    """Train on high-S/N stripes and score in every S/N bin; then search each arm's window for DRC-Net.
 
     DRC-Net and FFCNN see the 11 central rows of each arm's stripe; RC-Net
     and an RBF SVC (C chosen by source-disjoint grid search) see the
@@ -324,54 +258,30 @@ def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile=
 
     Parameters
     ----------
-    output_dir : str or path-like, default='astrospecml-benchmark/stripes'
-        Folder for ``report.md``, ``report.rst``, ``results.json``, the
-        per-class CSV and the figures.
-    profile : {'quick', 'full'} or StripeProfile, default='quick'
-        ``'quick'`` takes under 10 minutes on 2 CPU cores.
+    context : `~astrospecml.benchmarks.Run`
+        Profile (`StripeProfile`) and random state (seeds the split, the
+        simulator, the searches and the networks).
     models : list of str or None, default=None
-        Names from :data:`~astrospecml.benchmarks.STRIPE_MODELS`; None runs them all.
+        Names from `STRIPE_MODELS`; None runs them all.
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
     max_spectra : int or None, default=None
         Run on a stratified subset of this many spectra (see
-        :func:`prepare_stripes`); None uses all.
-    random_state : int, default=0
-        Seeds the split, the simulator, the searches and the networks.
-    verbose : bool, default=True
-        Print progress.
+        `prepare_stripes`); None uses all.
 
     Returns
     -------
-    dict
-        ``{'models': {name: metrics}, 'windows': {arm: scores}}`` as written
-        to ``results.json``.
-
-    Examples
-    --------
-    A few seconds' run, the SVC only, on 40 spectra:
-
-    >>> import tempfile
-    >>> tiny = StripeProfile("tiny", max_epochs=1, patience=1, svc_grid={"svc__C": [10.0]})
-    >>> report = run_stripe_benchmark(tempfile.mkdtemp(), profile=tiny, models=["SVC (1D)"], max_spectra=40,
-    ...                               verbose=False)
-    >>> sorted(report["models"]["SVC (1D)"]["accuracy_by_snr"])
-    ['10-20', '20-30', '< 10', '> 30']
+    Outcome
+        ``results``: ``{'models': {name: metrics}, 'windows': {arm: scores}}``.
     """
-    if not isinstance(profile, StripeProfile) and profile not in STRIPE_PROFILES:
-        raise ValueError(f"profile must be one of {sorted(STRIPE_PROFILES)} or a StripeProfile, got {profile!r}.")
-    settings = profile if isinstance(profile, StripeProfile) else STRIPE_PROFILES[profile]
+    settings, random_state, say = context.profile, context.random_state, context.say
     names = list(STRIPE_MODELS) if models is None else list(models)
     unknown = sorted(set(names) - set(STRIPE_MODELS))
     if unknown:
         raise ValueError(f"unknown models {unknown}; choose from {list(STRIPE_MODELS)}.")
-    say = print if verbose else (lambda *args, **kwargs: None)
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    say(f"[{0:6.0f} s] DRC-Net experiment: simulating two-arm stripes of the SpeX spectra", flush=True)
+    say("simulating two-arm stripes of the SpeX spectra")
     data = prepare_stripes(test_size=test_size, max_spectra=max_spectra, random_state=random_state,
-                           verbose=verbose)
+                           verbose=context.verbose)
     results = {}
     for position, name in enumerate(names, 1):
         params = {} if name.startswith("SVC") else {
@@ -388,15 +298,11 @@ def run_stripe_benchmark(output_dir="astrospecml-benchmark/stripes", *, profile=
             epochs=getattr(estimator, "n_iter_", None) if not isinstance(estimator, SVC) else None,
             chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
         )
-        say(f"[{time.perf_counter() - started:6.0f} s] {position}/{len(names)} {name:12s} "
+        say(f"{position}/{len(names)} {name:12s} "
             + "  ".join(f"{label}: {acc:.3f}" for label, (acc, _) in results[name]["accuracy_by_snr"].items())
-            + f"  fit {fit_seconds:.0f} s", flush=True)
+            + f"  fit {fit_seconds:.0f} s")
     windows = _window_search(data, settings, random_state, say) if settings.window_starts else {}
-    report = {"models": results, "windows": windows}
-    write_stripe_report(output, report, data, profile=settings, seconds=time.perf_counter() - started,
-                        random_state=random_state)
-    say(f"[{time.perf_counter() - started:6.0f} s] report written to {output / 'report.md'}", flush=True)
-    return report
+    return Outcome({"models": results, "windows": windows}, keep={"data": data})
 
 
 def _evaluate(model, data, kind):

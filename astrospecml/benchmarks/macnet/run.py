@@ -17,9 +17,9 @@ Every network sees each arm z-scored per stripe (``PerArm(ZScore())``), the
 1D networks the boxcar-extracted spectra of the same stripes, and the image
 as it is; the paper's class weights 1:3:1 weigh the optical classes.
 """
+import json
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import astropy.units as u
 import numpy as np
@@ -33,29 +33,29 @@ from sklearn.pipeline import make_pipeline
 from skorch.helper import SliceDict
 from specutils import Spectrum
 
-from ..classifiers import (
+from ...classifiers import (
     CNetClassifier,
     MACNetClassifier,
     MCNetClassifier,
     MNetClassifier,
     SSCNN1DClassifier,
 )
-from ..datasets import load_spex_prism
-from ..inspection import grad_cam
-from ..model_selection import source_disjoint_split
-from ..preprocessing import PerArm, ZScore
-from ..simulate import (
+from ...datasets import load_spex_prism
+from ...inspection import grad_cam
+from ...model_selection import source_disjoint_split
+from ...preprocessing import PerArm, ZScore
+from ...simulate import (
     LAMOST_LIKE,
     NIR_TWO_ARM,
     simulate_cutouts,
     simulate_optical_objects,
 )
-from .metrics import paired_bootstrap_difference
-from .spex import SPEX_GRID, _throughput, on_common_grid
-from .stripes import _observe
+from .._experiment import Outcome
+from ..data import SPEX_GRID, observe_stripes, on_common_grid
+from ..metrics import paired_bootstrap_difference, predict_throughput
 
 __all__ = ["MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "prepare_optical_multimodal",
-           "prepare_spex_multimodal", "run_macnet_benchmark"]
+           "prepare_spex_multimodal", "run"]
 
 #: Each model: its classifier and the arms it sees.
 MACNET_MODELS = {
@@ -213,7 +213,7 @@ def prepare_optical_multimodal(profile="quick", *, random_state=0):
     arms = tuple(replace(arm, n_pixels=profile.optical_pixels) for arm in LAMOST_LIKE.arms)
     instrument = replace(LAMOST_LIKE, arms=arms)
     snr = rng.uniform(*profile.snr["optical"], len(objects.spectra))
-    stripes, spectrum = _observe(objects.spectra, snr, rng, instrument, profile.optical_windows)
+    stripes, spectrum = observe_stripes(objects.spectra, snr, rng, instrument, profile.optical_windows)
     images = simulate_cutouts(objects.magnitudes, survey="sdss", random_state=rng, **objects.cutout_parameters())
     X = SliceDict(blue=stripes["blue"], red=stripes["red"], spectrum=spectrum, image=images)
     counts = ", ".join(f"{n} {k.lower()}" for k, n in profile.n_optical.items())
@@ -267,7 +267,7 @@ def prepare_spex_multimodal(profile="quick", *, random_state=0):
     flux = on_common_grid(data)[index]
     spectra = [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=SPEX_GRID) for row in flux]
     snr = rng.uniform(*profile.snr["spex"], len(spectra))
-    stripes, spectrum = _observe(spectra, snr, rng, NIR_TWO_ARM)
+    stripes, spectrum = observe_stripes(spectra, snr, rng, NIR_TWO_ARM)
     images = simulate_cutouts(magnitudes[index], survey="2mass", random_state=rng)
     X = SliceDict(blue=stripes["blue"], red=stripes["red"], spectrum=spectrum, image=images)
     description = (f"{len(index)} SpeX Prism Library spectra of M, L and T dwarfs with 2MASS J, H, Ks; "
@@ -318,7 +318,7 @@ def _run_task(data, profile, seed, say):
             "confusion": confusion_matrix(data.y[test], predicted, labels=classes).tolist(),
             "labels": [str(c) for c in classes],
             "n_parameters": int(clf.n_parameters_),
-            "inference_ms": 1000.0 / _throughput(model, X_test),
+            "inference_ms": 1000.0 / predict_throughput(model, X_test),
             "train_seconds": seconds,
             "epochs": int(clf.n_iter_),
             "correct": (predicted == data.y[test]).tolist(),
@@ -347,57 +347,31 @@ def _class_cams(model, data, test):
     return cams
 
 
-def run_macnet_benchmark(output_dir="astrospecml-benchmark/macnet", *, profile="quick", random_state=0,
-                         tasks=("optical", "spex"), verbose=True):
-    """Run the MAC-Net comparison and write its report.
+def run(context, *, tasks=("optical", "spex")):
+    """Train and score the five networks on each task and seed; compare the paper's pairs.
 
     Parameters
     ----------
-    output_dir : str or path
-        Where ``report.md``, ``report.rst``, ``results.json`` and the figures go.
-    profile : {'quick', 'full'} or MACNetProfile, default='quick'
-        ``'quick'`` runs in under 10 minutes on 2 cores.
-    random_state : int, default=0
-        Seeds the data; the profile's seeds are added to it for the splits and weights.
-    tasks : tuple of {'optical', 'spex'}
-    verbose : bool, default=True
-        Print progress.
+    context : `~astrospecml.benchmarks.Run`
+        Profile (`MACNetProfile`) and random state (seeds the data; the
+        profile's seeds are added to it for the splits and weights).
+    tasks : tuple of {'optical', 'spex'}, default=('optical', 'spex')
 
     Returns
     -------
-    dict
-        The results by task, seed and model.
-
-    Examples
-    --------
-    A toy profile (a few simulated objects, one epoch, narrow networks) to
-    show what comes back; the report's numbers need ``'full'``.
-
-    >>> import tempfile
-    >>> from dataclasses import replace
-    >>> tiny = replace(MACNET_PROFILES["quick"], n_optical={"GALAXY": 8, "QSO": 6, "STAR": 8}, max_epochs=1,
-    ...                network=dict(channels=(2, 2, 2, 2), hidden_units=(8,), stem_channels=(2, 2, 4),
-    ...                             inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0))
-    >>> report = run_macnet_benchmark(tempfile.mkdtemp(), profile=tiny, tasks=("optical",), verbose=False)
-    >>> list(report["tasks"]["optical"]["runs"][0])
-    ['1D SSCNN', 'M-Net', 'C-Net', 'MC-Net', 'MAC-Net']
+    Outcome
+        ``results``: the results by task, seed and model.
     """
-    from .macnet_report import write_macnet_report
-
-    profile = MACNET_PROFILES[profile] if isinstance(profile, str) else profile
-    say = print if verbose else (lambda *args, **kwargs: None)
-    output = Path(output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    profile, random_state, say = context.profile, context.random_state, context.say
     prepare = {"optical": prepare_optical_multimodal, "spex": prepare_spex_multimodal}
     report = {"profile": profile.name, "random_state": random_state, "tasks": {}}
     keep = {}
     for task in tasks:
-        say(f"[macnet] preparing the {task} task", flush=True)
+        say(f"preparing the {task} task")
         data = prepare[task](profile, random_state=random_state)
         runs = {}
         for seed in profile.seeds:
-            say(f"  seed {random_state + seed}", flush=True)
+            say(f"  seed {random_state + seed}")
             results, fitted, train, test = _run_task(data, profile, random_state + seed, say)
             runs[random_state + seed] = results
             if seed == profile.seeds[0]:
@@ -413,8 +387,15 @@ def run_macnet_benchmark(output_dir="astrospecml-benchmark/macnet", *, profile="
         report["tasks"][task] = {"description": data.description, "notes": data.notes, "n": len(data.y),
                                  "classes": {str(c): int((data.y == c).sum()) for c in np.unique(data.y)},
                                  "runs": runs, "comparisons": comparisons}
-    seconds = time.perf_counter() - started
-    report["seconds"] = seconds
-    write_macnet_report(output, report, keep, profile=profile, seconds=seconds)
-    say(f"[macnet] done in {seconds / 60:.1f} min; report in {output}")
-    return report
+    report["seconds"] = context.elapsed()
+    return Outcome(report, keep=keep)
+
+
+def to_json(results):
+    """The results without each test object's right-or-wrong."""
+    slim = json.loads(json.dumps(results))
+    for task in slim["tasks"].values():
+        for by_model in task["runs"].values():
+            for r in by_model.values():
+                r.pop("correct", None)
+    return slim

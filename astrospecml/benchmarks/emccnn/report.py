@@ -1,116 +1,23 @@
-"""Write a benchmark's tables (Markdown, reStructuredText, CSV, JSON) and figures (PNG)."""
+"""The EMCCNN experiment's report: tables per task and S/N bin, per-class F1, figures, the verdict."""
 import csv
-import datetime
-import json
-import platform
-import re
 
-import matplotlib
+import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
 
-matplotlib.use("Agg")  # the report is written to files, never shown
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import sklearn  # noqa: E402
-import torch  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+from ...classifiers import SpectrumClassifier
+from ...datasets import subtype_to_label
+from .._document import fmt as _fmt
+from .._document import setting as _setting
+from .._document import subplots
+from ..data import SPEX_GRID, TARGETS
+from ..metrics import SNR_BINS, paired_bootstrap_difference
+from .run import BASELINES, FOLD_SHAPE
 
-from ..classifiers._base import SpectrumClassifier  # noqa: E402
-from ..datasets import subtype_to_label  # noqa: E402
-from .metrics import SNR_BINS, paired_bootstrap_difference  # noqa: E402
-
-__all__ = ["write_report"]
-
-
-_MARKDOWN_CODE = re.compile(r"(?<![`:])`([^`]+)`(?!`)")
-
-
-def _rst_literals(text):
-    """Markdown's `code` as reStructuredText's ``code`` (single backticks would be cross-references)."""
-    return _MARKDOWN_CODE.sub(r"``\1``", text) if text else text
-
-
-class _Document:
-    """Collects the report once and renders it as Markdown and as reStructuredText."""
-
-    def __init__(self):
-        self.blocks = []
-
-    def heading(self, text, level):
-        self.blocks.append(("heading", text, level))
-
-    def text(self, text):
-        self.blocks.append(("text", text))
-
-    def table(self, headers, rows):
-        self.blocks.append(("table", headers, [[str(cell) for cell in row] for row in rows]))
-
-    def image(self, path, caption):
-        self.blocks.append(("image", path, caption))
-
-    def markdown(self):
-        out = []
-        for kind, *args in self.blocks:
-            if kind == "heading":
-                out.append("#" * args[1] + " " + args[0])
-            elif kind == "text":
-                out.append(args[0])
-            elif kind == "table":
-                headers, rows = args
-                out.append("\n".join(["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-                                     + ["| " + " | ".join(row) + " |" for row in rows]))
-            else:
-                out.append(f"![{args[1]}]({args[0]})\n\n*{args[1]}*")
-        return "\n\n".join(out) + "\n"
-
-    def rst(self):
-        out = []
-        for kind, *args in self.blocks:
-            if kind == "heading":
-                text, level = args
-                out.append(text + "\n" + "=-~^"[level - 1] * len(text))
-            elif kind == "text":
-                out.append(_rst_literals(args[0]))
-            elif kind == "table":
-                headers, rows = args
-                lines = [".. list-table::", "   :header-rows: 1", ""]
-                for row in [headers] + rows:
-                    lines.append("   * - " + (_rst_literals(row[0]) or "\\ "))
-                    lines += ["     - " + (_rst_literals(cell) or "\\ ") for cell in row[1:]]
-                out.append("\n".join(lines))
-            else:
-                out.append(f".. figure:: {args[0]}\n   :width: 100%\n\n   {args[1]}")
-        return "\n\n".join(out) + "\n"
+__all__ = ["report"]
 
 
 def _label(value):
     return subtype_to_label(value)
-
-
-def _today():
-    """The date of the run, for the report's first line (UTC, ISO 8601)."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-
-
-def _fmt(value, digits=3):
-    if value is None:
-        return "-"
-    if isinstance(value, float) and np.isnan(value):
-        return "-"
-    return f"{value:.{digits}f}"
-
-
-def _setting(value):
-    """A chosen hyperparameter as text; a band of two Quantities reads '0.9-1.4 um'.
-
-    Examples
-    --------
-    >>> import astropy.units as u
-    >>> _setting((0.9 * u.um, 1.4 * u.um)), _setting(0.003)
-    ('0.9-1.4 um', '0.003')
-    """
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(hasattr(v, "unit") for v in value):
-        return f"{value[0].value:g}-{value[1].to_value(value[0].unit):g} {value[0].unit}"
-    return str(value)
 
 
 def _size(metrics):
@@ -125,7 +32,7 @@ def _plot_confusions(path, target_results, title):
     names = list(target_results)
     cols = min(4, len(names))
     rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), names):
         metrics = target_results[name]
         matrix = np.asarray(metrics["confusion"], dtype=float)
@@ -142,11 +49,10 @@ def _plot_confusions(path, target_results, title):
     fig.suptitle(f"Confusion matrices, rows normalised: {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_snr(path, target_results, title):
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     bins = [label for label, _, _ in SNR_BINS]
     for name, metrics in target_results.items():
         values = [metrics["accuracy_by_snr"][b][0] for b in bins]
@@ -160,13 +66,12 @@ def _plot_snr(path, target_results, title):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_train_test(path, target_results, title):
     names = list(target_results)
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(names)), 4.5))
+    fig, ax = subplots(figsize=(max(6, 0.8 * len(names)), 4.5))
     ax.bar(x - 0.2, [target_results[n]["train_accuracy"] for n in names], 0.4, label="train")
     ax.bar(x + 0.2, [target_results[n]["test_accuracy"] for n in names], 0.4, label="test")
     ax.set_xticks(x, names, rotation=45, ha="right")
@@ -176,7 +81,6 @@ def _plot_train_test(path, target_results, title):
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_learning_curves(path, fitted, target, names, title):
@@ -185,7 +89,7 @@ def _plot_learning_curves(path, fitted, target, names, title):
         return False
     cols = min(5, len(nets))
     rows = int(np.ceil(len(nets) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), nets):
         history = fitted[(target, name)].steps[-1][1].history_
         epochs = history[:, "epoch"]
@@ -202,17 +106,15 @@ def _plot_learning_curves(path, fitted, target, names, title):
     fig.suptitle(f"Learning curves (validation = held-out training sources): {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return True
 
 
 def _plot_examples(path, data, fold_shape):
-    from ..preprocessing import FluxNorm, Fold2D
-    from .spex import SPEX_GRID
+    from ...preprocessing import FluxNorm, Fold2D
 
     chosen = [t for t in (12, 16, 22, 26, 32, 36) if t in set(data.y)]
-    fig, axes = plt.subplots(len(chosen), 2, figsize=(10, 1.7 * len(chosen)), squeeze=False,
-                             gridspec_kw={"width_ratios": [3, 1]})
+    fig, axes = subplots(len(chosen), 2, figsize=(10, 1.7 * len(chosen)), squeeze=False,
+                         gridspec_kw={"width_ratios": [3, 1]})
     for row, subtype in zip(axes, chosen):
         i = np.flatnonzero(data.y == subtype)[np.argmax(data.snr[data.y == subtype])]
         flux = FluxNorm().fit_transform(data.X[i:i + 1])
@@ -226,7 +128,6 @@ def _plot_examples(path, data, fold_shape):
     axes[0, 1].set_title(f"folded {fold_shape[0]} x {fold_shape[1]}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _verdict(target_results, y_test, snr_test, baselines):
@@ -268,26 +169,10 @@ def _verdict(target_results, y_test, snr_test, baselines):
     return " ".join(out)
 
 
-def _machine(device):
-    """The hardware a run used, in words."""
-    threads = f"{torch.get_num_threads()} CPU threads ({platform.machine()}"
-    if str(device).startswith("cuda"):
-        return f"{torch.cuda.get_device_name(torch.device(device))} for the networks and {threads}"
-    return threads
-
-
-def write_report(output, results, fitted, splits, *, profile, fold_shape, seconds, random_state, baselines=(),
-                 device="cpu"):
-    """Write ``report.md``, ``report.rst``, ``results.json``, per-class CSVs and figures to ``output``."""
-    from .spex import TARGETS
-
-    doc = _Document()
-    doc.heading("astrospecml benchmark: the EMCCNN comparison on SpeX spectra", 1)
-    doc.text(
-        f"Run on {_today()}, profile `{profile.name}`, random_state={random_state}, {seconds / 60:.1f} minutes on "
-        f"{_machine(device)}, torch {torch.__version__}, scikit-learn {sklearn.__version__}). Regenerate with "
-        f"`astrospecml benchmark{' --quick' if profile.name == 'quick' else ''}"
-        f"{f' --device {device}' if device != 'cpu' else ''} --output <folder>`.")
+def report(context, outcome, doc):
+    """Add the EMCCNN experiment's sections to ``doc``; write ``per_class.csv`` and the figures."""
+    output, profile, results = context.output, context.profile, outcome.results
+    fitted, splits = outcome.keep["fitted"], outcome.keep["splits"]
     doc.text(
         "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
         "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "
@@ -315,7 +200,7 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
                  + (f"; classes with fewer than 6 spectra left out: "
                     f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
                  + ".")
-        doc.text(_verdict(target_results, data.y[test], data.snr[test], baselines))
+        doc.text(_verdict(target_results, data.y[test], data.snr[test], BASELINES))
         doc.table(
             ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
              "predict /s"],
@@ -352,14 +237,10 @@ def write_report(output, results, fitted, splits, *, profile, fold_shape, second
             doc.image(f"learning_curves_{target}.png", f"Training and validation loss per epoch, {title}.")
         doc.image(f"confusion_{target}.png", f"Confusion matrices, {title}.")
         if not example_written:
-            _plot_examples(output / "examples.png", data, fold_shape)
+            _plot_examples(output / "examples.png", data, FOLD_SHAPE)
             doc.image("examples.png", "Example spectra and their folded images.")
             example_written = True
-    (output / "report.md").write_text(doc.markdown())
-    (output / "report.rst").write_text(doc.rst())
     with open(output / "per_class.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["target", "model", "class", "precision", "recall", "f1", "support"])
         writer.writerows(per_class_rows)
-    slim = {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}
-    (output / "results.json").write_text(json.dumps(slim, indent=1, default=str))

@@ -1,14 +1,10 @@
-"""Tables and figures of the MAC-Net experiment."""
-import json
-import platform
-
+"""The MAC-Net experiment's report: per-seed tables, the paper's pairwise comparisons, Grad-CAM, figures."""
 import numpy as np
-import torch
 from sklearn.metrics import ConfusionMatrixDisplay
 
-from .report import _Document, _today, plt
+from .._document import subplots
 
-__all__ = ["write_macnet_report"]
+__all__ = ["report"]
 
 PAPER_ACCURACY = {"1D SSCNN": 0.942, "M-Net": 0.968, "C-Net": 0.872, "MC-Net": 0.976, "MAC-Net": 0.986}
 TASK_TITLES = {"optical": "Optical galaxies, quasars and stars (simulated)",
@@ -17,7 +13,7 @@ TASK_TITLES = {"optical": "Optical galaxies, quasars and stars (simulated)",
 
 def _plot_confusions(path, results, title):
     names = list(results)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4), squeeze=False)
+    fig, axes = subplots(1, len(names), figsize=(3.3 * len(names), 3.4), squeeze=False)
     for ax, name in zip(axes[0], names):
         matrix = np.asarray(results[name]["confusion"], dtype=float)
         matrix = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -27,13 +23,12 @@ def _plot_confusions(path, results, title):
     fig.suptitle(f"Confusion matrices, rows normalised: {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_cams(path, cams, data, title):
     labels = list(cams)
-    fig, axes = plt.subplots(len(labels), 3, figsize=(13, 2.6 * len(labels)), squeeze=False,
-                             gridspec_kw={"width_ratios": [2, 2, 1]})
+    fig, axes = subplots(len(labels), 3, figsize=(13, 2.6 * len(labels)), squeeze=False,
+                         gridspec_kw={"width_ratios": [2, 2, 1]})
     for row, label in zip(axes, labels):
         for ax, arm in zip(row[:2], ("blue", "red")):
             wavelength = data.wavelength[arm]
@@ -54,13 +49,12 @@ def _plot_cams(path, cams, data, title):
     fig.suptitle(f"MAC-Net Grad-CAM for each class: {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _plot_examples(path, data, title):
     labels = np.unique(data.y)
-    fig, axes = plt.subplots(len(labels), 3, figsize=(13, 2.2 * len(labels)), squeeze=False,
-                             gridspec_kw={"width_ratios": [2, 2, 1]})
+    fig, axes = subplots(len(labels), 3, figsize=(13, 2.2 * len(labels)), squeeze=False,
+                         gridspec_kw={"width_ratios": [2, 2, 1]})
     for row, label in zip(axes, labels):
         i = int(np.flatnonzero(data.y == label)[0])
         for ax, arm in zip(row[:2], ("blue", "red")):
@@ -73,7 +67,6 @@ def _plot_examples(path, data, title):
     fig.suptitle(f"One object of each class: {title}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _verdict(task):
@@ -104,14 +97,9 @@ def _verdict(task):
     return "\n".join(lines)
 
 
-def write_macnet_report(output, report, keep, *, profile, seconds):
-    """Write report.md, report.rst, results.json and the figures into ``output``."""
-    doc = _Document()
-    doc.heading("MAC-Net experiment", 1)
-    doc.text(f"Run on {_today()}, profile **{profile.name}**, in {seconds / 60:.1f} minutes on this machine "
-             f"({torch.get_num_threads()} CPU threads, {platform.machine()}, torch {torch.__version__}). "
-             "Command: ``astrospecml benchmark --experiment macnet"
-             f"{' --quick' if profile.name == 'quick' else ''} --random-state {report['random_state']}``.")
+def report(context, outcome, doc):
+    """Add the MAC-Net experiment's sections to ``doc``; write the figures."""
+    output, report, keep = context.output, outcome.results, outcome.keep
     doc.text("Five networks that differ in one thing at a time, as in the MAC-Net paper: 1D SSCNN (the "
              "extracted 1D spectrum), M-Net (1D spectrum + image), C-Net (blue and red 2D stripes), MC-Net "
              "(stripes + image) and MAC-Net (MC-Net + CBAM). The paper's accuracies on LAMOST/SDSS: "
@@ -149,11 +137,3 @@ def write_macnet_report(output, report, keep, *, profile, seconds):
         examples = f"{name}_examples.png"
         _plot_examples(output / examples, kept["data"], title)
         doc.image(examples, "The inputs: each class's blue and red stripes and its cut-out.")
-    (output / "report.md").write_text(doc.markdown())
-    (output / "report.rst").write_text(doc.rst())
-    slim = json.loads(json.dumps(report))
-    for task in slim["tasks"].values():
-        for results in task["runs"].values():
-            for r in results.values():
-                r.pop("correct", None)
-    (output / "results.json").write_text(json.dumps(slim, indent=1))

@@ -1,0 +1,185 @@
+"""The shipped SpeX spectra as every experiment sees them: on one grid, labelled, observed as stripes.
+
+The experiments share these steps so that each of them starts from the same
+spectra; none of them learns anything from the data, so doing them once,
+before any split, leaks nothing.
+"""
+from dataclasses import dataclass
+
+import astropy.units as u
+import numpy as np
+from sklearn.pipeline import make_pipeline
+from skorch.helper import SliceDict
+
+from ..datasets import load_spex_prism
+from ..io import arms_to_arrays, split_arms
+from ..preprocessing import (
+    BadPixelImputer,
+    ConcatenateArms,
+    PerArm,
+    Resample,
+    StripeExtractor,
+    StripeSlicer,
+)
+from ..simulate import NIR_TWO_ARM, simulate_stripes
+
+__all__ = ["N_ROWS", "PreparedData", "SPEX_GRID", "TARGETS", "observe_stripes", "on_common_grid", "prepare_spex",
+           "reduce_stripes"]
+
+#: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
+SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
+#: The SpeX tasks: the SpeX subtype and the literature optical type.
+TARGETS = {"spex_type": "SpeX subtype (SPEX_TYPE)", "opt_type": "literature optical type (OPT_TYPE)"}
+#: Central rows of a 15-row stripe that the stripe networks see, as in the DRC-Net paper.
+N_ROWS = 11
+
+
+#: Spectra already resampled onto SPEX_GRID, by DATA_KEY (the shipped data never change).
+_RESAMPLED = {}
+
+
+@dataclass
+class PreparedData:
+    """Spectra on the common grid, labels, S/N, sources and what was left out."""
+
+    target: str
+    X: np.ndarray
+    y: np.ndarray
+    snr: np.ndarray
+    groups: np.ndarray
+    dropped: dict
+
+
+def on_common_grid(data, *, cache=None):
+    """Flux of the loaded SpeX spectra on ``SPEX_GRID``, masked pixels filled.
+
+    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
+    native grid, then each spectrum is linearly resampled.  Results are kept
+    by DATA_KEY in ``cache`` (the module's own cache when None), so that
+    resampling the whole library (about 20 s) happens once per process.
+
+    Parameters
+    ----------
+    data : `~sklearn.utils.Bunch`
+        The output of `~astrospecml.datasets.load_spex_prism`.
+    cache : dict or None, default=None
+        Resampled flux by DATA_KEY.
+
+    Returns
+    -------
+    ndarray of shape (n_spectra, 512), float32
+
+    Examples
+    --------
+    >>> from astrospecml.datasets import load_spex_prism
+    >>> on_common_grid(load_spex_prism(target="nir_type")).shape[1]
+    512
+    """
+    keys = np.asarray(data.meta["DATA_KEY"])
+    cache = _RESAMPLED if cache is None else cache
+    todo = [i for i, key in enumerate(keys) if key not in cache]
+    if todo:
+        filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])
+        flux = Resample(grid=SPEX_GRID, method="linear").fit_transform(filled)
+        for i, spectrum in zip(todo, flux):
+            cache[keys[i]] = np.asarray(spectrum.flux.value, dtype=np.float32)
+    return np.stack([cache[key] for key in keys])
+
+
+def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
+    """Load the SpeX spectra for one task and put them on the common grid.
+
+    Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
+    native grid, then every spectrum is linearly resampled onto
+    ``SPEX_GRID`` (512 pixels, 0.90-2.40 µm; the native sampling is about
+    440 pixels over that range, so little is interpolated).  Literature
+    optical types with half subtypes (L2.5) are rounded down to the whole
+    subtype.  Classes with fewer than ``min_class_size`` spectra cannot be
+    split into training, validation and test sources; they are left out and
+    listed in ``dropped``.
+
+    Parameters
+    ----------
+    target : {'spex_type', 'opt_type'}, default='spex_type'
+        The task.
+    min_class_size : int, default=6
+        Fewest spectra a class needs.
+    spectra : dict or None
+        Cache of resampled spectra by DATA_KEY, shared between tasks; None
+        uses the module's own cache, so that resampling (about 20 s) happens
+        once per process.
+
+    Returns
+    -------
+    PreparedData
+
+    Examples
+    --------
+    >>> data = prepare_spex("opt_type")
+    >>> data.X.shape[1], sorted(data.dropped)[:2]
+    (512, [11, 30])
+    """
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
+    data = load_spex_prism(target=target)
+    X = on_common_grid(data, cache=spectra)
+    y = np.floor(np.asarray(data.target, dtype=float)).astype(int)
+    labels, counts = np.unique(y, return_counts=True)
+    rare = labels[counts < min_class_size]
+    keep = ~np.isin(y, rare)
+    dropped = {int(label): int(count) for label, count in zip(labels, counts) if label in rare}
+    snr = np.asarray(data.meta["MEDIAN_SNR"], dtype=float)
+    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped)
+
+
+def reduce_stripes(pairs, windows=None):
+    """The reduction every model shares: fill bad pixels, keep 11 rows (and a window), and extract.
+
+    These steps learn nothing from the data, so doing them once, before any
+    split, leaks nothing; it saves extracting the same stripes in every
+    cross-validation fold.
+
+    Parameters
+    ----------
+    pairs : list of tuple of `~astropy.nddata.CCDData`
+        Two-arm stripe pairs.
+    windows : dict or None, default=None
+        ``{arm: (start, stop)}`` wavelength pixels to keep in each arm
+        (MAC-Net's windows); None keeps all.
+
+    Returns
+    -------
+    stripes : `~skorch.helper.SliceDict`
+        ``{arm: (n, 11, pixels)}`` float32, masked pixels filled by interpolation.
+    extracted : ndarray of shape (n, pixels of all arms)
+        Boxcar spectra of those 11 rows (specreduce), blue then red.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> star = Spectrum(flux=np.ones(400) * u.Jy, spectral_axis=np.linspace(0.85, 2.45, 400) * u.um)
+    >>> stripes, extracted = reduce_stripes(simulate_stripes([star] * 2, snr=30, random_state=0))
+    >>> stripes["blue"].shape, extracted.shape
+    ((2, 11, 256), (2, 768))
+    """
+    windows = windows or {}
+    slicers = {arm: StripeSlicer(n_rows=N_ROWS, window=windows.get(arm)) for arm in split_arms(pairs)}
+    filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(slicers)).fit_transform(pairs)
+    stripes = arms_to_arrays(filled)
+    extracted = make_pipeline(PerArm(StripeExtractor(trace="flat")), ConcatenateArms()).fit_transform(stripes)
+    return stripes, extracted
+
+
+def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
+    """Simulate and reduce (see `reduce_stripes`) one frame at a time, so that raw stripes never pile up in memory."""
+    stripes, extracted = [], []
+    batch = instrument.n_fibres
+    for start in range(0, len(spectra), batch):
+        pairs = simulate_stripes(spectra[start:start + batch], instrument, snr=snr[start:start + batch],
+                                 random_state=rng)
+        arrays, spectra_1d = reduce_stripes(pairs, windows)
+        stripes.append(arrays)
+        extracted.append(spectra_1d)
+    joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in instrument.arm_names})
+    return joined, np.concatenate(extracted)

@@ -1,0 +1,29 @@
+"""The MAC-Net paper's experiment: five networks that differ in one thing at a time, on two tasks.
+
+``run`` prepares, trains and scores (imports nothing from ``report``);
+``report`` turns what ``run`` returns into the report's sections and figures.
+"""
+from .._experiment import Experiment
+from . import report as _report
+from . import run as _run
+from .run import (
+    MACNET_MODELS,
+    MACNET_PROFILES,
+    MACNetProfile,
+    MultimodalData,
+    prepare_optical_multimodal,
+    prepare_spex_multimodal,
+)
+
+__all__ = ["EXPERIMENT", "MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData",
+           "prepare_optical_multimodal", "prepare_spex_multimodal"]
+
+EXPERIMENT = Experiment(
+    name="macnet",
+    title="The MAC-Net experiment: stripes, spectra and images of galaxies, quasars and stars",
+    profiles=MACNET_PROFILES,
+    profile_type=MACNetProfile,
+    run=_run.run,
+    report=_report.report,
+    to_json=_run.to_json,
+)
