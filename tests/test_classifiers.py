@@ -448,3 +448,52 @@ def test_augmentation_sees_training_batches_only_and_is_seeded():
     assert float(moved.std(dim=1).max()) < 1e-4 and float(moved.abs().max()) <= 3.0 + 1e-5
     scaled = SpectrumJitter(noise=0, scale=0.1, slope=0, shift=0)(torch.ones(2000, 10))
     assert float(scaled[:, 0].std()) == pytest.approx(0.1, rel=0.1)
+
+
+# Where a published classifier's knobs differ from its network's on purpose, and why.
+_FIXED_BY_THE_CLASS = {"attention", "attention_after", "attention_reduction"}  # MAC-Net's CBAM is what each variant is
+_NO_IMAGE_BRANCH = {"stem_channels", "inception_channels"}  # C-Net and 1D SSCNN see no image
+_OWN_DEFAULTS = {("MNetClassifier", "kernel_size"): 20, ("SSCNN1DClassifier", "kernel_size"): 20}  # 1D kernels, pixels
+
+
+def _published_classifiers():
+    import astrospecml.classifiers as classifiers
+    from astrospecml.classifiers._published import _PublishedNetClassifier
+
+    return [getattr(classifiers, name) for name in classifiers.__all__
+            if isinstance(getattr(classifiers, name), type)
+            and issubclass(getattr(classifiers, name), _PublishedNetClassifier)]
+
+
+@pytest.mark.parametrize("cls", _published_classifiers(), ids=lambda cls: cls.__name__)
+def test_each_network_knob_is_declared_once_and_matches_the_network(cls):
+    import inspect
+
+    network = inspect.signature(cls._network.__init__).parameters
+    knobs = cls._network_parameter_names()
+    for name in knobs:
+        assert name in network, f"{cls.__name__}.{name} is not a parameter of {cls._network.__name__}"
+        default = inspect.signature(cls.__init__).parameters[name].default
+        assert default == _OWN_DEFAULTS.get((cls.__name__, name), network[name].default), name
+    exempt = {"self", "n_outputs", "input_shape"} | _FIXED_BY_THE_CLASS
+    if cls.__name__ in ("CNetClassifier", "SSCNN1DClassifier"):
+        exempt |= _NO_IMAGE_BRANCH
+    assert set(network) - exempt == set(knobs), "a knob of the network is not a parameter of the classifier"
+    # Every knob reaches the network as set: the network is built from the classifier's parameters.
+    clf = cls()
+    assert set(clf._module_kwargs()) >= set(knobs)
+
+
+@pytest.mark.parametrize("network, old", [("PlainCNN", "classifier"), ("VGG16", "classifier"),
+                                          ("EMCCNN", "classifier"), ("DNN", "layers")])
+def test_networks_call_their_output_layers_head_and_load_state_dicts_of_the_old_name(network, old):
+    import torch
+
+    from astrospecml import nn as networks
+
+    module = getattr(networks, network)(n_outputs=3, input_shape=(64,))
+    assert isinstance(module.head, torch.nn.Sequential) and module.head[-1].out_features == 3
+    state = {(old + key[4:] if key.startswith("head.") else key): value for key, value in module.state_dict().items()}
+    fresh = getattr(networks, network)(n_outputs=3, input_shape=(64,))
+    fresh.load_state_dict(state)  # strict: every key matched
+    assert torch.equal(fresh.head[-1].weight, module.head[-1].weight)

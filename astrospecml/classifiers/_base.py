@@ -663,6 +663,9 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                 setattr(estimator, name, value)
             return estimator
         weights = state.pop("module_state_")
+        rename = getattr(estimator._module_class(), "rename_old_head", None)
+        if isinstance(weights, dict) and rename is not None:  # files written before the output layer was 'head'
+            weights = rename(dict(weights))
         for name, value in state.items():
             setattr(estimator, name, value)
         estimator._check_stored_weights(weights, source)

@@ -1,6 +1,6 @@
 """The DRC-Net paper's networks as scikit-learn classifiers: DRC-Net, RC-Net and FFCNN."""
 from .. import nn as networks
-from .emccnn import _PublishedNetClassifier
+from ._published import _PublishedNetClassifier
 
 __all__ = ["DRCNetClassifier", "FFCNNClassifier", "RCNetClassifier"]
 
@@ -64,8 +64,6 @@ class DRCNetClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.DRCNet
-    _network_params = ("reduction_channels", "reduction_kernels", "channels", "fusion_channels", "hidden_units",
-                       "dropout")
     _multi_arm = True
 
     def __init__(self, reduction_channels=(8, 8, 1), reduction_kernels=(5, 5, 3),
@@ -121,7 +119,6 @@ class FFCNNClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.FFCNN
-    _network_params = ("channels", "kernel_size", "hidden_units", "dropout")
     _multi_arm = True
 
     def __init__(self, channels=(16, 32, 64), kernel_size=(3, 20), hidden_units=(128,), dropout=0.5, *,
@@ -171,7 +168,6 @@ class RCNetClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.RCNet
-    _network_params = ("channels", "hidden_units", "dropout")
     _takes_2d = False
 
     def __init__(self, channels=(16, 16, 32, 32, 64, 64, 128, 128), hidden_units=(64,), dropout=0.3, *,

@@ -1,22 +1,8 @@
 """EMCCNN and the baselines of its paper's tables, as scikit-learn classifiers."""
 from .. import nn as networks
-from ._base import SpectrumClassifier
+from ._published import _PublishedNetClassifier
 
 __all__ = ["CNNClassifier", "DNNClassifier", "EMCCNNClassifier", "ResNet18Classifier", "VGG16Classifier"]
-
-
-class _PublishedNetClassifier(SpectrumClassifier):
-    """A `SpectrumClassifier` whose network is fixed and whose knobs are parameters."""
-
-    _network = None
-    _network_params = ()
-    _multi_arm = False
-
-    def _module_class(self):
-        return self._network
-
-    def _module_kwargs(self):
-        return {name: getattr(self, name) for name in self._network_params}
 
 
 class EMCCNNClassifier(_PublishedNetClassifier):
@@ -83,9 +69,6 @@ class EMCCNNClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.EMCCNN
-    _network_params = ("kernel_sizes", "branch_channels", "pooled_size", "encoder_channels",
-                       "encoder_kernel_size", "encoder_pool", "hidden_units", "dropout",
-                       "reconstruction_weight", "noise_std")
 
     def __init__(self, kernel_sizes=None, branch_channels=16, pooled_size=16, encoder_channels=(8,),
                  encoder_kernel_size=7, encoder_pool=4, hidden_units=(64,), dropout=0.3, reconstruction_weight=0.0,
@@ -139,7 +122,6 @@ class DNNClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.DNN
-    _network_params = ("hidden_units", "dropout")
 
     def __init__(self, hidden_units=(512, 256, 128, 64), dropout=0.2, *, max_epochs=100, batch_size=64, lr=1e-3,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
@@ -184,7 +166,6 @@ class CNNClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.PlainCNN
-    _network_params = ("channels", "kernel_size", "hidden_units", "dropout")
 
     def __init__(self, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0, *, max_epochs=100,
                  batch_size=64, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
@@ -238,8 +219,6 @@ class VGG16Classifier(_PublishedNetClassifier):
     """
 
     _network = networks.VGG16
-    _network_params = ("channels", "convs_per_stage", "hidden_units", "dropout", "denoising_encoder",
-                       "encoder_channels", "encoder_pool")
 
     def __init__(self, channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3), hidden_units=(256, 256),
                  dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2, *, max_epochs=100,
@@ -286,7 +265,6 @@ class ResNet18Classifier(_PublishedNetClassifier):
     """
 
     _network = networks.ResNet18
-    _network_params = ("channels", "blocks_per_stage")
 
     def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
                  lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1,

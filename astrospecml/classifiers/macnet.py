@@ -8,7 +8,7 @@ image.
 from numbers import Integral
 
 from .. import nn as networks
-from .emccnn import _PublishedNetClassifier
+from ._published import _PublishedNetClassifier
 
 __all__ = ["CNetClassifier", "MACNetClassifier", "MCNetClassifier", "MNetClassifier", "SSCNN1DClassifier"]
 
@@ -49,7 +49,6 @@ class _MACNetFamily(_PublishedNetClassifier):
     """Shared parameters and input checks of the MAC-Net family."""
 
     _network = networks.MACNet
-    _network_params = ("channels", "kernel_size", "dropout", "hidden_units", "stem_channels", "inception_channels")
     _multi_arm = True
     _attention = False
     # Sample dimensions of the arms the network is defined on: 1 spectra, 2 stripes, 3 images.
@@ -212,7 +211,6 @@ class CNetClassifier(_MACNetFamily):
     (30,)
     """
 
-    _network_params = ("channels", "kernel_size", "dropout", "hidden_units")
     _allowed_kinds = frozenset({2})
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024), *,
@@ -324,7 +322,6 @@ class SSCNN1DClassifier(_MACNetFamily):
     True
     """
 
-    _network_params = ("channels", "kernel_size", "dropout", "hidden_units")
     _multi_arm = False
     _takes_2d = False
 

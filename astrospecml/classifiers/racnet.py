@@ -1,6 +1,6 @@
 """RAC-Net, the LCGAN paper's recognition model, as a scikit-learn classifier."""
 from .. import nn as networks
-from .emccnn import _PublishedNetClassifier
+from ._published import _PublishedNetClassifier
 
 __all__ = ["RACNetClassifier"]
 
@@ -54,7 +54,6 @@ class RACNetClassifier(_PublishedNetClassifier):
     """
 
     _network = networks.RACNet
-    _network_params = ("channels", "n_features", "hidden_units", "dropout")
     _takes_2d = False
 
     def __init__(self, channels=(16, 32, 64, 64), n_features=128, hidden_units=(64,), dropout=0.3, *,

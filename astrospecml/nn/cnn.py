@@ -2,6 +2,7 @@
 from torch import nn
 
 from .blocks import (
+    LoadsRenamedHead,
     add_channel_axis,
     channels_last,
     conv_block,
@@ -16,7 +17,7 @@ from .blocks import (
 __all__ = ["PlainCNN"]
 
 
-class PlainCNN(nn.Module):
+class PlainCNN(LoadsRenamedHead, nn.Module):
     """Plain CNN, the "MyCNN" baseline of Jiang et al. [emccnn-cnn]_, in 1D and 2D.
 
     Convolution, ReLU and max pooling by 2, ``len(channels)`` times, then a
@@ -51,6 +52,8 @@ class PlainCNN(nn.Module):
     torch.Size([4, 3])
     """
 
+    _old_head_name = "classifier"  # before 0.1: model files written then still load
+
     def __init__(self, n_outputs, input_shape, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,),
                  dropout=0.0):
         super().__init__()
@@ -61,8 +64,8 @@ class PlainCNN(nn.Module):
                        max_pool(shape, 2)]
             shape, in_channels = pooled_shape(shape, 2), out_channels
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.classifier = mlp_head(flat_features(in_channels, shape), hidden_units, n_outputs, dropout)
+        self.head = mlp_head(flat_features(in_channels, shape), hidden_units, n_outputs, dropout)
         channels_last(self)
 
     def forward(self, x):
-        return self.classifier(self.features(add_channel_axis(x, self.ndim)))
+        return self.head(self.features(add_channel_axis(x, self.ndim)))

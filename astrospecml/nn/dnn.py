@@ -1,12 +1,12 @@
 """The fully connected baseline of the EMCCNN paper."""
 from torch import nn
 
-from .blocks import mlp_head, spatial_ndim
+from .blocks import LoadsRenamedHead, mlp_head, spatial_ndim
 
 __all__ = ["DNN"]
 
 
-class DNN(nn.Module):
+class DNN(LoadsRenamedHead, nn.Module):
     """Fully connected network, the "DNN" baseline of Jiang et al. [emccnn-dnn]_.
 
     The paper uses four hidden layers with ReLU; it does not give their
@@ -35,6 +35,8 @@ class DNN(nn.Module):
     torch.Size([4, 3])
     """
 
+    _old_head_name = "layers"  # before 0.1: model files written then still load
+
     def __init__(self, n_outputs, input_shape, hidden_units=(512, 256, 128, 64), dropout=0.2):
         super().__init__()
         self.ndim = spatial_ndim(input_shape)
@@ -42,7 +44,7 @@ class DNN(nn.Module):
         for size in input_shape:
             n_inputs *= int(size)
         self.flatten = nn.Flatten()
-        self.layers = mlp_head(n_inputs, hidden_units, n_outputs, dropout)
+        self.head = mlp_head(n_inputs, hidden_units, n_outputs, dropout)
 
     def forward(self, x):
-        return self.layers(self.flatten(x))
+        return self.head(self.flatten(x))

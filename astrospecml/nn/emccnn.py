@@ -4,6 +4,7 @@ from torch import nn
 
 from .blocks import (
     DenoisingEncoder,
+    LoadsRenamedHead,
     add_channel_axis,
     channels_last,
     conv_block,
@@ -15,7 +16,7 @@ from .blocks import (
 __all__ = ["EMCCNN"]
 
 
-class EMCCNN(nn.Module):
+class EMCCNN(LoadsRenamedHead, nn.Module):
     """Model from Jiang et al. [emccnn]_: denoising encoder + multi-scale branches.
 
     A supervised denoising encoder codes the spectrum (or the folded image);
@@ -92,6 +93,8 @@ class EMCCNN(nn.Module):
     torch.Size([2, 5])
     """
 
+    _old_head_name = "classifier"  # before 0.1: model files written then still load
+
     def __init__(self, n_outputs, input_shape, kernel_sizes=None, branch_channels=16, pooled_size=16,
                  encoder_channels=(8,), encoder_kernel_size=7, encoder_pool=4, hidden_units=(64,),
                  dropout=0.3, reconstruction_weight=0.0, noise_std=0.0):
@@ -118,7 +121,7 @@ class EMCCNN(nn.Module):
         )
         features = len(kernel_sizes) * flat_features(branch_channels, kept)
         self.dropout = nn.Dropout(dropout)
-        self.classifier = mlp_head(features, hidden_units, n_outputs, dropout)
+        self.head = mlp_head(features, hidden_units, n_outputs, dropout)
         channels_last(self)
 
     def cam_layers(self):
@@ -133,7 +136,7 @@ class EMCCNN(nn.Module):
             x = x + self.noise_std * scale * torch.randn_like(x)
         code = self.encoder(x)
         features = torch.cat([branch(code) for branch in self.branches], dim=1)
-        logits = self.classifier(self.dropout(features))
+        logits = self.head(self.dropout(features))
         if self.training and self.reconstruction_weight > 0:
             loss = nn.functional.mse_loss(self.encoder.reconstruction(code), clean)
             return logits, self.reconstruction_weight * loss

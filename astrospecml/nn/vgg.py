@@ -3,6 +3,7 @@ from torch import nn
 
 from .blocks import (
     DenoisingEncoder,
+    LoadsRenamedHead,
     add_channel_axis,
     channels_last,
     conv_block,
@@ -17,7 +18,7 @@ from .blocks import (
 __all__ = ["VGG16"]
 
 
-class VGG16(nn.Module):
+class VGG16(LoadsRenamedHead, nn.Module):
     """VGG16 of Simonyan & Zisserman (2015) [vgg]_, as used by Jiang et al. [emccnn-vgg]_.
 
     Thirteen 3-pixel convolutions in five stages of 2, 2, 3, 3 and 3, each
@@ -63,6 +64,8 @@ class VGG16(nn.Module):
     torch.Size([2, 3])
     """
 
+    _old_head_name = "classifier"  # before 0.1: model files written then still load
+
     def __init__(self, n_outputs, input_shape, channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3),
                  hidden_units=(256, 256), dropout=0.5, denoising_encoder=True, encoder_channels=(8,),
                  encoder_pool=2):
@@ -84,8 +87,8 @@ class VGG16(nn.Module):
             layers.append(max_pool(shape, 2))
             shape = pooled_shape(shape, 2)
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.classifier = mlp_head(flat_features(in_channels, shape), hidden_units, n_outputs, dropout)
+        self.head = mlp_head(flat_features(in_channels, shape), hidden_units, n_outputs, dropout)
         channels_last(self)
 
     def forward(self, x):
-        return self.classifier(self.features(self.encoder(add_channel_axis(x, self.ndim))))
+        return self.head(self.features(self.encoder(add_channel_axis(x, self.ndim))))
