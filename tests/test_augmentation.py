@@ -122,6 +122,17 @@ def test_clear_errors():
         LCGANOversampler(**TINY_LCGAN).fit_resample(bad, y)
     with pytest.raises(TypeError, match="[Ss]parse"):
         LCGANOversampler(**TINY_LCGAN).fit_resample(sparse.csr_matrix(X), y)
+    # Masked pixels would teach the GAN whatever values they hold: refused, as the classifiers refuse them.
+    grid = np.linspace(1.0, 2.0, X.shape[1]) * u.um
+    mask = np.zeros(X.shape[1], bool)
+    mask[10:12] = True
+    spectra = [Spectrum(flux=row * u.Jy, spectral_axis=grid, mask=mask if i == 7 else None)
+               for i, row in enumerate(X)]
+    for estimator in (LCGANOversampler(**TINY_LCGAN), RACNetClassifier(max_epochs=1)):
+        fit = getattr(estimator, "fit_resample", None) or estimator.fit
+        with pytest.raises(ValueError, match="1 spectra have masked pixels .first: index 7.; fill them with "
+                                             "astrospecml.preprocessing.BadPixelImputer"):
+            fit(spectra, y)
     three = np.r_[y[:-4], [2, 2, 2, 2]]
     sampler = LCGANOversampler(**TINY_LCGAN)
     sampler.fit_resample(X, three)

@@ -19,14 +19,14 @@ from sklearn.utils.validation import check_is_fitted
 from specutils import Spectrum
 
 from .._torch import DEVICES, draw_seed, forked_torch_rng, resolve_device
-from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
+from ..io.convert import estimator_input, is_astropy_batch
 from ..nn.gan import (
     LCGANDiscriminator,
     LCGANGenerator,
     SGANDiscriminator,
     SGANGenerator,
 )
-from ._training import train_lcgan, train_sgan
+from ._training import LCGANObjective, SGANObjective, train_gan
 
 __all__ = ["LCGANOversampler", "SGANOversampler"]
 
@@ -52,6 +52,9 @@ _ATTRIBUTES = """sampling_strategy_ : dict
         The trained generator of each grown class, on the CPU, in eval mode.
     history_ : dict
         Per class, the losses per iteration (``history_[label]['generator_loss']``).
+    standardisation_ : dict
+        Per grown class, the per-pixel ``(offset, scale)`` its GAN's spectra
+        are standardised with (generated spectra are mapped back with them).
     spectral_axis_ : `~astropy.units.Quantity` or None
         The wavelength grid, when fitted on `~specutils.Spectrum` objects.
     flux_unit_ : `~astropy.units.UnitBase` or None
@@ -99,10 +102,9 @@ class _GANOversampler(BaseOverSampler):
         self.spectral_axis_ = None
         self.flux_unit_ = None
         if is_astropy_batch(X):
-            arrays = as_spectral_arrays(X)
+            arrays = estimator_input(X)  # the classifiers' boundary: one grid, no masked pixels, finite flux
             if arrays.kind != "spectrum":
                 raise ValueError(f"{type(self).__name__} takes 1D spectra; got {arrays.kind} input.")
-            check_finite(arrays.flux, arrays.mask)
             self.spectral_axis_ = arrays.spectral_axis
             self.flux_unit_ = arrays.unit
             X = arrays.flux
@@ -123,7 +125,7 @@ class _GANOversampler(BaseOverSampler):
         device = resolve_device(self.device)
         # Generated spectra take the input's float type (imbalanced-learn's contract); integer input gets floats.
         self.dtype_ = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
-        self.generators_, self.history_, self._offsets, self._scales = {}, {}, {}, {}
+        self.generators_, self.history_, self.standardisation_ = {}, {}, {}
         parts_X, parts_y = [X], [y]
         for label, n_new in self.sampling_strategy_.items():
             if n_new == 0:
@@ -136,7 +138,7 @@ class _GANOversampler(BaseOverSampler):
                 generator, history, offset, scale = self._train(X, y, label, device, np.random.default_rng(seed))
             self.generators_[label] = generator.cpu().eval()
             self.history_[label] = history
-            self._offsets[label], self._scales[label] = offset, scale
+            self.standardisation_[label] = (offset, scale)
             parts_X.append(self.sample(n_new, label, random_state=rng))
             parts_y.append(np.full(n_new, label, dtype=y.dtype))
         return np.concatenate(parts_X), np.concatenate(parts_y)
@@ -183,7 +185,8 @@ class _GANOversampler(BaseOverSampler):
                 z = torch.randn(min(1024, n_samples - start), generator.latent_dim, generator=noise)
                 batches.append(generator(z).numpy())
         flux = np.concatenate(batches) if batches else np.empty((0, generator.n_pixels), dtype=np.float32)
-        flux = (flux * self._scales[class_label] + self._offsets[class_label]).astype(self.dtype_)
+        offset, scale = self.standardisation_[class_label]
+        flux = (flux * scale + offset).astype(self.dtype_)
         if not as_spectra:
             return flux
         grid = self.spectral_axis_ if spectral_axis is None else spectral_axis
@@ -318,10 +321,12 @@ class LCGANOversampler(_GANOversampler):
                                    self.dropout).to(device)
         discriminator = LCGANDiscriminator(n_pixels, tuple(self.discriminator_channels), self.kernel_size,
                                            min(self.dropout + 0.1, 0.9)).to(device)
-        history = train_lcgan(generator, discriminator, real, n_iterations=self.n_iterations,
-                              batch_size=self.batch_size, generator_lr=self.generator_lr,
-                              discriminator_lr=self.discriminator_lr, alpha=self.alpha, beta=self.beta, rng=rng,
-                              verbose=self.verbose, description=f"LCGAN class {label!r}")
+        # RMSprop at two learning rates: the two time-scale update rule.
+        history = train_gan(
+            generator, discriminator, LCGANObjective(real, self.batch_size, self.alpha, self.beta),
+            generator_optimizer=torch.optim.RMSprop(generator.parameters(), lr=self.generator_lr),
+            discriminator_optimizer=torch.optim.RMSprop(discriminator.parameters(), lr=self.discriminator_lr),
+            n_iterations=self.n_iterations, rng=rng, verbose=self.verbose, description=f"LCGAN class {label!r}")
         return generator, history, offset, scale
 
 
@@ -414,7 +419,10 @@ class SGANOversampler(_GANOversampler):
                                   self.kernel_size).to(device)
         discriminator = SGANDiscriminator(n_pixels, len(classes), tuple(self.discriminator_channels),
                                           tuple(self.discriminator_hidden_units), self.kernel_size).to(device)
-        history = train_sgan(generator, discriminator, real, labels, target, n_iterations=self.n_iterations,
-                             batch_size=self.batch_size, lr=self.lr, rng=rng, verbose=self.verbose,
-                             description=f"SGAN class {label!r}")
+        # Adam with DCGAN's settings for both networks.
+        history = train_gan(
+            generator, discriminator, SGANObjective(real, labels, target, self.batch_size),
+            generator_optimizer=torch.optim.Adam(generator.parameters(), lr=self.lr, betas=(0.5, 0.999)),
+            discriminator_optimizer=torch.optim.Adam(discriminator.parameters(), lr=self.lr, betas=(0.5, 0.999)),
+            n_iterations=self.n_iterations, rng=rng, verbose=self.verbose, description=f"SGAN class {label!r}")
         return generator, history, offset, scale

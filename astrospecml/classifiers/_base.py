@@ -36,7 +36,7 @@ from specutils import Spectrum
 from .._registry import register_estimator_class
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
-from ..io.convert import check_finite, is_astropy_batch, same_grid, to_array
+from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
 from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
 
@@ -302,14 +302,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if not reset and isinstance(self.input_shape_, dict):
             raise ValueError(f"{type(self).__name__} was fitted on the arms {tuple(self.input_shape_)}; pass the "
                              "same arms (a dict of arms or a list of per-sample arm tuples), not one array.")
-        original = X
         spectral_axis = None
         if is_astropy_batch(X):
-            X = to_array(X)  # checks that all spectra share one grid
-            spectral_axis = getattr(original[0] if isinstance(original, (list, tuple)) else original,
-                                    "spectral_axis", None)
-            if spectral_axis is not None and spectral_axis.ndim > 1:  # SpectrumCollection: one row per spectrum
-                spectral_axis = spectral_axis[0]
+            arrays = estimator_input(X)  # one grid, no masked pixels, finite flux
+            X, spectral_axis = arrays.flux, arrays.spectral_axis
         _check_flux_values(X)
         if reset:
             X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)

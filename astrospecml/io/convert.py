@@ -14,7 +14,8 @@ from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
 from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
 
-__all__ = ["SpectralArrays", "as_spectral_arrays", "to_array", "from_spectral_arrays", "check_finite"]
+__all__ = ["SpectralArrays", "as_spectral_arrays", "check_finite", "estimator_input", "from_spectral_arrays",
+           "to_array"]
 
 #: Relative tolerance within which two wavelength grids count as the same grid.
 GRID_RTOL = 1e-6
@@ -297,6 +298,45 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
     if not allow_nan:
         check_finite(flux)
     return flux.astype(np.float32)
+
+
+def estimator_input(X):
+    """What a learning estimator takes from an astropy batch at its boundary: flux, grid and unit, checked.
+
+    The network classifiers and the GAN oversamplers both start here, so
+    that they refuse the same input with the same words: masked pixels (with
+    the imputer that fills them), NaN or infinite flux, spectra on different
+    grids.
+
+    Parameters
+    ----------
+    X : list of `~specutils.Spectrum`, `~specutils.SpectrumCollection` or list of `~astropy.nddata.CCDData`
+        The batch.
+
+    Returns
+    -------
+    SpectralArrays
+        Its flux in the input's float type, ``spectral_axis`` (the one 1D grid,
+        None for stripes), ``unit`` and ``kind``.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> grid = np.linspace(1.0, 2.0, 4) * u.um
+    >>> arrays = estimator_input([Spectrum(flux=np.ones(4) * u.Jy, spectral_axis=grid)] * 2)
+    >>> arrays.flux.shape, arrays.unit, arrays.spectral_axis[-1]
+    ((2, 4), Unit("Jy"), <SpectralAxis 2. um>)
+    """
+    arrays = as_spectral_arrays(X)
+    if arrays.mask is not None and arrays.mask.any():
+        bad = np.flatnonzero(arrays.mask.reshape(len(arrays.flux), -1).any(axis=1))
+        raise ValueError(masked_pixels_message(arrays, bad))
+    check_finite(arrays.flux)
+    axis = arrays.spectral_axis
+    if axis is not None and axis.ndim > 1:  # a SpectrumCollection: one row per spectrum, all alike
+        axis = axis[0]
+    return arrays.replace(spectral_axis=axis)
 
 
 def masked_pixels_message(arrays, bad, alternative=""):
