@@ -204,11 +204,11 @@ def _many_files(folder, n, seed=3):
 CHILD = """
 import sys, time
 import astrospecml.survey as survey
-slow = survey._run_shard
-def _run_shard(*args, **kwargs):  # slow I/O, so that the kill lands mid-job
+slow = survey.shards.run_shard
+def run_shard(*args, **kwargs):  # slow I/O, so that the kill lands mid-job
     time.sleep(0.15)
     return slow(*args, **kwargs)
-survey._run_shard = _run_shard
+survey.shards.run_shard = run_shard
 survey.predict_files(sys.argv[1], sys.argv[2], sys.argv[3], shard_size=4, reader_format="tabular-fits",
                      progress=False)
 """
@@ -350,7 +350,7 @@ def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, mo
     (out / "predictions-000002.parquet").unlink()
     shutil.copyfile(tmp_path / "other.safetensors", out / "_job" / "model.safetensors")  # valid, not the job's
     with pytest.raises(ModelFileError, match="not the model of this job"):
-        survey._cached_model(out / "_job" / "model.safetensors", expected["model_checksum"][0], "cpu")
+        survey.shards._cached_model(out / "_job" / "model.safetensors", expected["model_checksum"][0], "cpu")
     with pytest.warns(UserWarning, match="not the job's model; restoring it"):
         predict_files(model_file, pattern, out, **kwargs)
     _rows_equal(read_predictions(out), expected)

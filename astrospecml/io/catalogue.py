@@ -27,6 +27,9 @@ OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"),
 #: pyarrow, pandas and dask skip names starting with "_", so the output folder reads as one dataset.
 JOB_DIR = "_job"
 JOB_FILE = "job.json"
+#: The job's input list and its copy of the model, in JOB_DIR.
+INPUTS_FILE = "inputs.txt"
+MODEL_FILE = "model.safetensors"
 PARTIAL = ".partial"
 #: The astropy unified-I/O format of a prediction folder.
 PREDICTIONS_FORMAT = "astrospecml-predictions"

@@ -1,0 +1,38 @@
+"""Predicting a whole survey: many spectrum files in, one table row per file out.
+
+`predict_files` reads spectrum files through specutils, brings each onto the
+model's training grid, predicts in batches and writes the rows to numbered
+shards of a Parquet (or FITS, ECSV) dataset.  The work is cut into shards of
+``shard_size`` files, fixed by the sorted input list; a shard is written to a
+temporary name and renamed when complete, so a shard file is either whole or
+absent.  A job killed at any moment (``kill -9``, a lost node) and started
+again with the same output directory redoes only the missing shards: no
+input is lost and none is written twice.
+
+The same shards run on a `Dask <https://distributed.dask.org>`_ cluster with
+``engine='dask'``: a `~distributed.LocalCluster` by default, or any scheduler
+address.  Dask re-runs the shards of a worker that dies; a re-run rewrites the
+same shard under the same name, so rows stay unique.
+
+Problems with single files never stop a job: each becomes a row whose
+``status`` says what happened and whose ``error`` says why.
+
+The package is cut by concern: :mod:`~astrospecml.survey.reading` (the input
+list and one spectrum per file), :mod:`~astrospecml.survey.shards`
+(predicting and writing one shard), :mod:`~astrospecml.survey.engines` (here
+or on Dask) and :mod:`~astrospecml.survey.jobs` (the resumable job folder);
+the table I/O is :mod:`astrospecml.io.catalogue`.
+"""
+from ..io.catalogue import (
+           COLUMNS,
+           describe_columns,
+           merge_predictions,
+           read_predictions,
+)
+from ..preprocessing import training_grid
+from .jobs import PredictionSummary, predict_files
+from .reading import FULL_COVERAGE, STATUSES
+from .shards import predict_paths
+
+__all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describe_columns", "merge_predictions",
+           "predict_files", "predict_paths", "read_predictions", "training_grid"]

@@ -1,0 +1,118 @@
+"""Reading survey files for a model: the input list, one spectrum per file, its header values.
+
+Every problem with a file becomes a status (`STATUSES`) and an error text,
+never an exception that stops the job.
+"""
+import glob
+import os
+import warnings
+
+import astropy.units as u
+import numpy as np
+from specutils import Spectrum
+
+__all__ = ["DEFAULT_META_COLUMNS", "FULL_COVERAGE", "STATUSES"]
+
+#: Values of the ``status`` column, from best to worst.
+STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
+#: Header keys copied into identifier columns (lower-cased) by default: LAMOST's and SDSS's names.
+DEFAULT_META_COLUMNS = ("OBSID", "DESIG", "RA", "DEC")
+#: Fraction of the training grid above which a row is not flagged ``low_coverage``.
+FULL_COVERAGE = 0.95
+_GLOB_CHARACTERS = set("*?[")
+
+
+def _expand(paths_or_glob):
+    """The sorted, de-duplicated input list; paths that do not exist stay (they get an error row)."""
+    items = [paths_or_glob] if isinstance(paths_or_glob, (str, os.PathLike)) else list(paths_or_glob)
+    found = []
+    for item in items:
+        item = os.fspath(item)
+        if _GLOB_CHARACTERS & set(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                raise ValueError(f"no file matches {item!r}.")
+            found.extend(matches)
+        elif os.path.isdir(item):
+            raise ValueError(f"{item} is a directory; give a glob such as {os.path.join(item, '*.fits')!r}.")
+        else:
+            found.append(item)
+    if not found:
+        raise ValueError("no input files were given.")
+    unique = list(dict.fromkeys(os.path.abspath(p) for p in found))
+    if len(unique) < len(found):
+        warnings.warn(f"{len(found) - len(unique)} input paths were given more than once; each file is "
+                      "predicted once.", UserWarning, stacklevel=3)
+    return unique
+
+
+def _identifier(path):
+    name = os.path.basename(path)
+    for suffix in (".gz", ".bz2", ".fits", ".fit", ".fts"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _read_spectrum(path, reader_format, grid, min_coverage):
+    """(spectrum, coverage, None) when usable, else (None, coverage, (status, reason))."""
+    try:
+        spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
+    except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem, reported in its row
+        return None, 0.0, ("unreadable", f"{type(err).__name__}: {err}".strip())
+    if not isinstance(spectrum, Spectrum) or spectrum.flux.ndim != 1:
+        shape = getattr(spectrum, "flux", np.empty(0)).shape
+        return None, 0.0, ("unreadable", f"the file holds no single 1D spectrum (got {type(spectrum).__name__} "
+                                         f"with flux shape {shape})")
+    flux = np.asarray(spectrum.flux.value, dtype=float)
+    good = np.isfinite(flux)
+    if spectrum.mask is not None:
+        good &= ~np.asarray(spectrum.mask, dtype=bool)
+    if not good.any():
+        return None, 0.0, ("all_nan", f"all {flux.size} flux values are NaN, infinite or masked")
+    try:
+        wave = spectrum.spectral_axis.to_value(grid.unit, equivalencies=u.spectral())
+    except u.UnitConversionError as err:
+        return None, 0.0, ("no_overlap", f"spectral axis in {spectrum.spectral_axis.unit}, which cannot be "
+                                         f"compared with the training grid's {grid.unit} ({err})")
+    low, high = wave[good].min(), wave[good].max()
+    coverage = float(np.mean((grid.value >= low) & (grid.value <= high)))
+    if coverage == 0:
+        return None, coverage, ("no_overlap", f"its good pixels span {low:.6g}-{high:.6g} {grid.unit}, outside "
+                                              f"the training grid {grid.value[0]:.6g}-{grid.value[-1]:.6g} "
+                                              f"{grid.unit}")
+    if coverage < min_coverage:
+        return None, coverage, ("no_overlap", f"its good pixels cover {coverage:.1%} of the training grid, less "
+                                              f"than min_coverage={min_coverage:.0%}")
+    return spectrum, coverage, None
+
+
+def _fill_edges(spectrum):
+    """The spectrum (on the training grid) with its uncovered or masked ends set to the nearest good flux.
+
+    Red stars' blue ends often carry no inverse variance; refusing them would
+    drop M stars from a catalogue by type.  Only the ends are filled, and only
+    down to ``min_coverage``: gaps inside stay for the model's own imputer.
+    """
+    flux = np.array(spectrum.flux.value, dtype=float)
+    bad = ~np.isfinite(flux) if spectrum.mask is None else ~np.isfinite(flux) | np.asarray(spectrum.mask, bool)
+    good = np.flatnonzero(~bad)
+    first, last = good[0], good[-1]
+    if first == 0 and last == len(flux) - 1:
+        return spectrum
+    flux[:first], flux[last + 1:] = flux[first], flux[last]
+    mask = bad.copy()
+    mask[:first] = mask[last + 1:] = False
+    return Spectrum(flux=flux * spectrum.flux.unit, spectral_axis=spectrum.spectral_axis,
+                    uncertainty=spectrum.uncertainty, mask=mask,
+                    meta={**spectrum.meta, "n_edge_pixels_filled": int(first + len(flux) - 1 - last)})
+
+
+def _meta_value(spectrum, key):
+    meta = spectrum.meta if spectrum is not None else {}
+    header = meta.get("header") or {}
+    return meta.get(key, header.get(key) if hasattr(header, "get") else None)
+
+
+def _is_numeric_key(key):
+    """Header values stored as numbers (NaN when absent); the others as strings."""
+    return key.upper() in ("RA", "DEC", "Z", "Z_ERR") or key.upper().startswith(("SN", "SNR"))
