@@ -34,3 +34,27 @@ def test_every_public_class_and_function_has_an_example(module_name, name):
     doc = inspect.getdoc(getattr(importlib.import_module(module_name), name)) or ""
     assert re.search(r"^Examples\n-+\n", doc, re.MULTILINE) and ">>>" in doc, \
         f"{module_name}.{name} has no Examples section with a runnable example"
+
+
+# The source papers: the first author as docstrings cite them, and the DOI every citation must carry.
+SOURCE_PAPERS = {"Jiang, B.": "10.3390/universe6040060", "Yang, W.-Y.": "10.3389/fspas.2021.634328",
+                 "Zhang, M.-R.": "10.1088/1674-4527/ace297", "Zhang, M., Gao, J.": "10.1093/rasti/rzad026"}
+
+
+def test_docstrings_cite_the_source_papers_by_doi_with_one_author_list():
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "astrospecml"
+    cited = set()
+    for path in package.rglob("*.py"):
+        text = path.read_text()
+        assert "shared/seeds" not in text, f"{path.name} cites a repository folder instead of the paper"
+        # A reference entry: '.. [label] text', continued on the more indented lines below it.
+        for entry in re.findall(r"\.\. \[[\w-]+\] (.+(?:\n {7,}.+)*)", text):
+            entry = " ".join(entry.split())
+            for author, doi in SOURCE_PAPERS.items():
+                if entry.startswith(author):
+                    assert doi in entry, f"{path.name}: {entry[:60]}... lacks doi:{doi}"
+                    cited.add(author)
+    assert cited >= {"Jiang, B.", "Yang, W.-Y.", "Zhang, M., Gao, J."}

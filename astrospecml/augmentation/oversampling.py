@@ -265,7 +265,8 @@ class LCGANOversampler(_GANOversampler):
 
     References
     ----------
-    .. [lcgan-os] Zhang, J. et al. (2022), the LCGAN paper (``shared/seeds`` 001).
+    .. [lcgan-os] Yang, W.-Y., Wu, K.-F., Luo, A.-L. & Zou, Z.-Q. 2021, Front. Astron. Space Sci., 8,
+       634328, doi:10.3389/fspas.2021.634328.
 
     Examples
     --------

@@ -52,7 +52,8 @@ class EMCCNNClassifier(_PublishedNetClassifier):
 
     References
     ----------
-    .. [emccnn-clf] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-clf] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060.
 
     Examples
     --------

@@ -126,8 +126,9 @@ class MACNetClassifier(_MACNetFamily):
 
     References
     ----------
-    .. [macnet] The MAC-Net paper (``shared/seeds`` 004): multimodal classification of LAMOST 2D
-       spectra and SDSS images.
+    .. [macnet] Zhang, M., Gao, J., Luo, A.-L., Jiang, X., Zhang, L., Wu, K. & Qiu, B. 2023, RAS Tech.
+       Instrum., 2, 408, doi:10.1093/rasti/rzad026: multimodal classification of LAMOST 2D spectra and SDSS
+       images.
 
     Examples
     --------

@@ -43,7 +43,8 @@ class PlainCNN(LoadsRenamedHead, nn.Module):
 
     References
     ----------
-    .. [emccnn-cnn] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002), Tables 1-2.
+    .. [emccnn-cnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060, Tables 1-2.
 
     Examples
     --------

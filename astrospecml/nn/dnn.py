@@ -26,7 +26,8 @@ class DNN(LoadsRenamedHead, nn.Module):
 
     References
     ----------
-    .. [emccnn-dnn] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002), Table 1.
+    .. [emccnn-dnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060, Table 1.
 
     Examples
     --------

@@ -1,4 +1,8 @@
-"""DRC-Net: two-arm 2D fibre stripes classified through a learned "extraction" (Zhang et al. 2023, the DRC-Net paper).
+"""DRC-Net: two-arm 2D fibre stripes classified through a learned "extraction".
+
+The DRC-Net paper: Zhang, M.-R., Gao, J.-P., Qiu, B., Pu, Y., Wang, X.-M.,
+Li, R. & Fan, Y.-W. 2023, Res. Astron. Astrophys., 23, 12,
+doi:10.1088/1674-4527/ace297.
 
 Each arm's stripe (11 x 3000 in the paper) passes a dimension-reduction
 module - three convolutions along the spatial axis with kernels 5x1, 5x1 and

@@ -79,10 +79,10 @@ class EMCCNN(LoadsRenamedHead, nn.Module):
 
     References
     ----------
-    .. [emccnn] Jiang, B., Li, W., Sun, H., et al., "Enhanced Multi-scale
-       Coded Convolutional Neural Network", and its journal version, which
-       classifies SDSS M dwarfs and searches LAMOST MRS spectra for
-       cataclysmic variables.  See ``shared/seeds`` 000/002.
+    .. [emccnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060: *Automated Classification of Massive Spectra Based on
+       Enhanced Multi-Scale Coded Convolutional Neural Network* (SDSS M dwarfs, and LAMOST
+       medium-resolution spectra searched for cataclysmic variables).
 
     Examples
     --------

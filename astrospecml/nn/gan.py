@@ -1,6 +1,6 @@
 """Generators and discriminators of the two spectrum GANs: LCGAN and SGAN.
 
-LCGAN (Yang et al. 2021, ``shared/seeds`` 001) grows a spectrum from a noise
+LCGAN (Yang et al. 2021, doi:10.3389/fspas.2021.634328) grows a spectrum from a noise
 vector through locally connected layers and up-sampling, so that every band
 is drawn by its own weights.  SGAN (Zheng et al. 2020) is the baseline that
 paper compares with: a DCGAN-style convolutional generator against a

@@ -1,6 +1,6 @@
 """MAC-Net and its baselines: spectrum branches, optional CBAM, optional image branch.
 
-The MAC-Net paper (``shared/seeds`` 004) classifies stars, galaxies and
+The MAC-Net paper (Zhang et al. 2023, doi:10.1093/rasti/rzad026) classifies stars, galaxies and
 quasars from the blue and red arms' 2D stripes (11 x 2000 each) and a
 64 x 64 x 3 photometric cut-out.  Its four networks differ only in which
 branches they have, so one module builds them all from ``input_shape``:

@@ -1,6 +1,6 @@
 """RAC-Net: residual blocks with channel attention, LCGAN's recognition model.
 
-The LCGAN paper (Yang et al. 2021, ``shared/seeds`` 001) extends RAC-Net
+The LCGAN paper (Yang et al. 2021, doi:10.3389/fspas.2021.634328) extends RAC-Net
 (Zou et al. 2020) to recognise O stars: residual blocks, each followed by a
 channel-attention block whose eight stages the paper's Figure 6 lists -
 convolution to ``c`` channels; global max and average pooling over

@@ -73,7 +73,8 @@ class ResNet18(nn.Module):
     ----------
     .. [resnet] He, K., Zhang, X., Ren, S. & Sun, J. (2016), "Deep Residual
        Learning for Image Recognition", CVPR, doi:10.1109/CVPR.2016.90.
-    .. [emccnn-resnet] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-resnet] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060.
 
     Examples
     --------

@@ -55,7 +55,8 @@ class VGG16(LoadsRenamedHead, nn.Module):
     ----------
     .. [vgg] Simonyan, K. & Zisserman, A. (2015), "Very Deep Convolutional
        Networks for Large-Scale Image Recognition", ICLR, arXiv:1409.1556.
-    .. [emccnn-vgg] Jiang, B. et al., the EMCCNN paper (``shared/seeds`` 000/002).
+    .. [emccnn-vgg] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,
+       doi:10.3390/universe6040060.
 
     Examples
     --------

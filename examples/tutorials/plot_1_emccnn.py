@@ -2,7 +2,7 @@
 EMCCNN: multi-scale networks in 1D and folded 2D
 ================================================
 
-The EMCCNN paper (Jiang et al.) classifies M-dwarf subclasses with a
+The EMCCNN paper (Jiang et al. 2020, Universe 6, 60) classifies M-dwarf subclasses with a
 *supervised denoising encoder* in front of parallel convolutions of several
 kernel sizes, in 1D and on spectra folded into images, against a DNN, a plain
 CNN, VGG16 and ResNet18 (each in 1D and 2D) and an SVM.  Its claims: EMCCNN

@@ -2,7 +2,7 @@
 DRC-Net: classifying two-arm stripes before extraction
 ======================================================
 
-The DRC-Net paper (Zhang et al. 2023) classifies LAMOST F, G and K stars
+The DRC-Net paper (Zhang et al. 2023, Res. Astron. Astrophys. 23, 12) classifies LAMOST F, G and K stars
 from the 2D *stripes* their fibres leave on the blue and the red arm's CCD,
 before any 1D spectrum is extracted.  Each arm goes through its own branch of
 1D convolutions across the stripe's rows, the branches are fused and
