@@ -5,7 +5,7 @@ one subpackage each (``emccnn``, ``stripes``, ``rare``, ``macnet``) whose
 ``run`` module trains and scores and whose ``report`` module writes what was
 found; `run_benchmark` runs any of them and owns what they share.
 :mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
-for all of them.  Importing this package changes nothing in matplotlib: the
+for all of them (its names are importable from here too).  Importing this package changes nothing in matplotlib: the
 figures are drawn on figures of their own, never through pyplot's backend.
 """
 from ._experiment import Experiment, Outcome, Run
@@ -64,27 +64,20 @@ __all__ = [
     "MACNET_PROFILES",
     "MACNetProfile",
     "MultimodalData",
-    "N_ROWS",
     "Outcome",
-    "PreparedData",
     "RARE_PROFILES",
     "RareData",
     "RareProfile",
     "Run",
-    "SPEX_GRID",
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
     "STRIPE_SNR_BINS",
     "StripeData",
     "StripeProfile",
-    "observe_stripes",
-    "on_common_grid",
     "prepare_optical_multimodal",
     "prepare_rare",
-    "prepare_spex",
     "prepare_spex_multimodal",
     "prepare_stripes",
-    "reduce_stripes",
     "run_benchmark",
     "split_rare",
 ]

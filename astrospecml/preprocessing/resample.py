@@ -293,7 +293,7 @@ def resample(X, grid, method="flux_conserving"):
 def training_grid(model):
     """The wavelength grid a fitted model expects, or None when it does not know one.
 
-    That is the grid of the model's first `Resample`
+    That is the grid of the model's first `~astrospecml.preprocessing.Resample`
     step, or else the ``spectral_axis_`` its classifier learned from training
     spectra.
 

@@ -17,11 +17,10 @@ same shard under the same name, so rows stay unique.
 Problems with single files never stop a job: each becomes a row whose
 ``status`` says what happened and whose ``error`` says why.
 
-The package is cut by concern: :mod:`~astrospecml.survey.reading` (the input
-list and one spectrum per file), :mod:`~astrospecml.survey.shards`
-(predicting and writing one shard), :mod:`~astrospecml.survey.engines` (here
-or on Dask) and :mod:`~astrospecml.survey.jobs` (the resumable job folder);
-the table I/O is :mod:`astrospecml.io.catalogue`.
+The package is cut by concern: ``reading`` (the input list and one spectrum
+per file), ``shards`` (predicting and writing one shard), ``engines`` (here
+or on Dask) and ``jobs`` (the resumable job folder); the table I/O is
+``astrospecml.io.catalogue``.
 """
 from ..io.catalogue import (
            COLUMNS,

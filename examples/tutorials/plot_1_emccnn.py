@@ -44,7 +44,7 @@ started = time.perf_counter()
 # %%
 # The data
 # --------
-# `~astrospecml.benchmarks.prepare_spex` resamples the spectra onto one
+# `~astrospecml.benchmarks.data.prepare_spex` resamples the spectra onto one
 # 512-pixel grid (0.9-2.4 micron) and keeps the subtypes with at least six
 # spectra.  The paper folds 5,000 pixels into 50 x 100; our 512 pixels fold
 # into 16 x 32.

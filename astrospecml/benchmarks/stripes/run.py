@@ -130,7 +130,7 @@ class StripeData:
     """The experiment's inputs: stripes and extracted spectra of the training set and of each test S/N bin.
 
     ``stripes`` and ``extracted`` map ``'train'`` and each S/N bin label to
-    the reduced inputs (see :func:`reduce_stripes`); ``examples`` holds the
+    the reduced inputs (see :func:`~astrospecml.benchmarks.data.reduce_stripes`); ``examples`` holds the
     raw stripe pairs of one test source in every bin, for the figures.
     """
 
