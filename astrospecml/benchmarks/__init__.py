@@ -72,7 +72,6 @@ __all__ = [
     "STRIPE_MODELS",
     "STRIPE_PROFILES",
     "STRIPE_SNR_BINS",
-    "StripeData",
     "StripeProfile",
     "prepare_optical_multimodal",
     "prepare_rare",

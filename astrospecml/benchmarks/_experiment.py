@@ -33,6 +33,12 @@ class Outcome:
     keep : dict
         What the report's figures need beyond the numbers (data, fitted
         models, splits); never written.
+
+    Examples
+    --------
+    >>> outcome = Outcome({"accuracy": 0.9})
+    >>> outcome.results, outcome.keep
+    ({'accuracy': 0.9}, {})
     """
 
     results: dict
@@ -68,6 +74,13 @@ class Experiment:
     uses_device : bool, default=False
         Whether its networks train on ``device``; the others always run on
         the CPU.
+
+    Examples
+    --------
+    >>> from astrospecml.benchmarks import EXPERIMENTS
+    >>> stripes = EXPERIMENTS["stripes"]
+    >>> stripes.profile("quick").max_epochs, stripes.options()
+    (40, ['models', 'test_size', 'max_spectra'])
     """
 
     name: str
@@ -99,6 +112,14 @@ class Run:
     """One run of one experiment: its settings, its folder and its clock.
 
     Experiments receive it as ``context``.
+
+    Examples
+    --------
+    >>> from astrospecml.benchmarks import EXPERIMENTS
+    >>> rare = EXPERIMENTS["rare"]
+    >>> run = Run(rare, rare.profile("quick"), Path("reports/rare"), random_state=3, device="cpu", verbose=False)
+    >>> run.command()
+    'astrospecml benchmark --experiment rare --quick --random-state 3 --output <folder>'
     """
 
     experiment: Experiment

@@ -40,7 +40,15 @@ _RESAMPLED = {}
 
 @dataclass
 class PreparedData:
-    """Spectra on the common grid, labels, S/N, sources and what was left out."""
+    """Spectra on the common grid, labels, S/N, sources and what was left out (see `prepare_spex`).
+
+    Examples
+    --------
+    >>> data = PreparedData("spex_type", X=np.ones((2, 512)), y=np.array([10, 20]), snr=np.array([50.0, 80.0]),
+    ...                     groups=np.array(["a", "b"]), dropped={})
+    >>> data.X.shape, data.dropped
+    ((2, 512), {})
+    """
 
     target: str
     X: np.ndarray
@@ -172,7 +180,39 @@ def reduce_stripes(pairs, windows=None):
 
 
 def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
-    """Simulate and reduce (see `reduce_stripes`) one frame at a time, so that raw stripes never pile up in memory."""
+    """Observe spectra as two-arm stripes and reduce them (see `reduce_stripes`).
+
+    One simulated frame at a time, so that raw stripes never pile up in
+    memory.
+
+    Parameters
+    ----------
+    spectra : list of `~specutils.Spectrum`
+        The spectra to observe.
+    snr : array-like of float
+        The S/N of each spectrum's stripes.
+    rng : `numpy.random.RandomState`
+        Draws the noise.
+    instrument : `~astrospecml.simulate.Instrument`, default=NIR_TWO_ARM
+        The spectrograph.
+    windows : dict or None, default=None
+        Wavelength pixels to keep in each arm (see `reduce_stripes`).
+
+    Returns
+    -------
+    stripes : `~skorch.helper.SliceDict`
+        ``{arm: (n, 11, pixels)}``.
+    extracted : ndarray of shape (n, pixels of all arms)
+        The boxcar spectra.
+
+    Examples
+    --------
+    >>> from specutils import Spectrum
+    >>> star = Spectrum(flux=np.ones(400) * u.Jy, spectral_axis=np.linspace(0.85, 2.45, 400) * u.um)
+    >>> stripes, extracted = observe_stripes([star] * 3, [20.0, 30.0, 40.0], np.random.RandomState(0))
+    >>> stripes["red"].shape, extracted.shape
+    ((3, 11, 512), (3, 768))
+    """
     stripes, extracted = [], []
     batch = instrument.n_fibres
     for start in range(0, len(spectra), batch):
