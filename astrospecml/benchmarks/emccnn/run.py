@@ -51,7 +51,7 @@ BASELINE_GRIDS = {
 
 @dataclass(frozen=True)
 class EMCCNNProfile:
-    """How much work a benchmark run does.
+    """How much work a run of the EMCCNN experiment does.
 
     Parameters
     ----------
@@ -141,6 +141,7 @@ EMCCNN_MODELS = {
 
 #: The classical baselines: not networks, tuned on the same training sources.
 BASELINES = ("SVC", "kNN", "Template")
+
 
 def _classifier_step(model):
     return model.steps[-1]
