@@ -193,7 +193,7 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
         The S/N of each spectrum's stripes.
     rng : `numpy.random.RandomState`
         Draws the noise.
-    instrument : `~astrospecml.simulate.Instrument`, default=NIR_TWO_ARM
+    instrument : `~astrospecml.simulate.Spectrograph`, default=NIR_TWO_ARM
         The spectrograph.
     windows : dict or None, default=None
         Wavelength pixels to keep in each arm (see `reduce_stripes`).
