@@ -53,6 +53,9 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     main(["benchmark", "--quick", "--device", "auto", "--models", "SVC", "kNN", "--output", str(tmp_path)])
     assert calls[0][2]["device"] == "auto" and calls[0][2]["models"] == ["SVC", "kNN"]
     calls.clear()
+    main(["benchmark", "--quick", "--experiment", "all", "--models", "SVC", "--output", str(tmp_path)])
+    assert [("models" in c[2]) for c in calls] == [True, False, False, False]  # EMCCNN's model names only
+    calls.clear()
     main(["benchmark", "--quick", "--experiment", "rare", "--output", str(tmp_path), "--random-state", "3"])
     assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3, "device": "cpu"})]
 
