@@ -148,7 +148,8 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
     """
     from sklearn.pipeline import make_pipeline
 
-    from .benchmarks import FOLD_SHAPE, SPEX_GRID
+    from .benchmarks import FOLD_SHAPE
+    from .benchmarks.data import SPEX_GRID
     from .benchmarks.metrics import SNR_BINS
     from .classifiers import EMCCNNClassifier
     from .datasets import load_spex_prism, subtype_to_label

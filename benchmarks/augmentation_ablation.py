@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from astrospecml.augmentation import SpectrumJitter
-from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES, prepare_spex
+from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES
+from astrospecml.benchmarks.data import prepare_spex
 from astrospecml.metrics import subtype_rms_error, within_one_score
 from astrospecml.model_selection import source_disjoint_split
 

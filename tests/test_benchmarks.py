@@ -11,10 +11,10 @@ from astrospecml.benchmarks import (
     STRIPE_SNR_BINS,
     EMCCNNProfile,
     StripeProfile,
-    prepare_spex,
     prepare_stripes,
     run_benchmark,
 )
+from astrospecml.benchmarks.data import prepare_spex
 from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
 
 

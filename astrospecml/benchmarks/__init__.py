@@ -5,19 +5,10 @@ one subpackage each (``emccnn``, ``stripes``, ``rare``, ``macnet``) whose
 ``run`` module trains and scores and whose ``report`` module writes what was
 found; `run_benchmark` runs any of them and owns what they share.
 :mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
-for all of them (its names are importable from here too).  Importing this package changes nothing in matplotlib: the
+for all of them.  Importing this package changes nothing in matplotlib: the
 figures are drawn on figures of their own, never through pyplot's backend.
 """
 from ._experiment import Experiment, Outcome, Run
-from .data import (
-    N_ROWS,
-    SPEX_GRID,
-    PreparedData,
-    observe_stripes,
-    on_common_grid,
-    prepare_spex,
-    reduce_stripes,
-)
 from .emccnn import (
     BASELINE_GRIDS,
     EMCCNN_MODELS,
@@ -46,7 +37,6 @@ from .stripes import (
     STRIPE_MODELS,
     STRIPE_PROFILES,
     STRIPE_SNR_BINS,
-    StripeData,
     StripeProfile,
     prepare_stripes,
 )

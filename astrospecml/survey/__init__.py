@@ -22,12 +22,7 @@ per file), ``shards`` (predicting and writing one shard), ``engines`` (here
 or on Dask) and ``jobs`` (the resumable job folder); the table I/O is
 ``astrospecml.io.catalogue``.
 """
-from ..io.catalogue import (
-           COLUMNS,
-           describe_columns,
-           merge_predictions,
-           read_predictions,
-)
+from ..io.catalogue import COLUMNS, describe_columns, merge_predictions, read_predictions
 from ..preprocessing import training_grid
 from .jobs import PredictionSummary, predict_files
 from .reading import FULL_COVERAGE, STATUSES

@@ -15,7 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from astrospecml.benchmarks import prepare_spex
+from astrospecml.benchmarks.data import prepare_spex
 from astrospecml.benchmarks.metrics import SNR_BINS, accuracy_by_snr
 from astrospecml.classifiers import EMCCNNClassifier
 from astrospecml.model_selection import source_disjoint_split

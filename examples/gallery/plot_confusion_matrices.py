@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from astrospecml.benchmarks import prepare_spex
+from astrospecml.benchmarks.data import prepare_spex
 from astrospecml.classifiers import EMCCNNClassifier
 from astrospecml.model_selection import source_disjoint_split
 from astrospecml.preprocessing import FluxNorm, Fold2D

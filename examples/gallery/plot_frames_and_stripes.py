@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from specutils import Spectrum
 
-from astrospecml.benchmarks import SPEX_GRID, prepare_spex
+from astrospecml.benchmarks.data import SPEX_GRID, prepare_spex
 from astrospecml.preprocessing import BadPixelImputer, StripeExtractor
 from astrospecml.simulate import simulate_frame, simulate_stripes
 

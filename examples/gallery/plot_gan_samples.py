@@ -11,7 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from astrospecml.augmentation import LCGANOversampler, SGANOversampler
-from astrospecml.benchmarks import RARE_PROFILES, SPEX_GRID, prepare_rare, split_rare
+from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
+from astrospecml.benchmarks.data import SPEX_GRID
 
 data = prepare_rare()  # L2-normalised spectra on one grid; the rare class is 'sd'
 profile = RARE_PROFILES["quick"]

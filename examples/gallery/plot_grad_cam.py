@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.pipeline import make_pipeline
 
-from astrospecml.benchmarks import SPEX_GRID, prepare_spex
+from astrospecml.benchmarks.data import SPEX_GRID, prepare_spex
 from astrospecml.classifiers import EMCCNNClassifier
 from astrospecml.inspection import grad_cam
 from astrospecml.model_selection import source_disjoint_split

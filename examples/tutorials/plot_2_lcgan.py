@@ -32,7 +32,8 @@ from astrospecml.augmentation import (
     gan_test_score,
     gan_train_score,
 )
-from astrospecml.benchmarks import RARE_PROFILES, SPEX_GRID, prepare_rare, split_rare
+from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
+from astrospecml.benchmarks.data import SPEX_GRID
 from astrospecml.candidates import rank_candidates
 from astrospecml.classifiers import RACNetClassifier
 

@@ -7,12 +7,12 @@ from .._experiment import Experiment
 from . import report as _report
 from . import run as _run
 from .run import (
-           STRIPE_MODELS,
-           STRIPE_PROFILES,
-           STRIPE_SNR_BINS,
-           StripeData,
-           StripeProfile,
-           prepare_stripes,
+    STRIPE_MODELS,
+    STRIPE_PROFILES,
+    STRIPE_SNR_BINS,
+    StripeData,
+    StripeProfile,
+    prepare_stripes,
 )
 
 __all__ = ["EXPERIMENT", "STRIPE_MODELS", "STRIPE_PROFILES", "STRIPE_SNR_BINS", "StripeData", "StripeProfile",
