@@ -21,10 +21,7 @@ import time
 import numpy as np
 
 from astrospecml.augmentation import SpectrumJitter
-from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES
-from astrospecml.benchmarks.data import prepare_spex
-from astrospecml.metrics import subtype_rms_error, within_one_score
-from astrospecml.model_selection import source_disjoint_split
+from _ablation import scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
 
 #: name -> the augmentation (None: none), each part alone and all together.
 SETTINGS = {
@@ -42,25 +39,14 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--output", default="augmentation_ablation.json")
     args = parser.parse_args(argv)
-    profile = EMCCNN_PROFILES["quick"]
-    data = prepare_spex("spex_type")
-    train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25,
-                                        stratify=data.y, random_state=0)
+    data, train, test = subtype_task()
     runs = []
     started = time.perf_counter()
     for name in args.models:
         for seed in args.seeds:
             for setting, augment in SETTINGS.items():
-                model = EMCCNN_MODELS[name]()
-                step = model.steps[-1][0]
-                model.set_params(**{f"{step}__augment": augment, f"{step}__random_state": seed,
-                                    f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience})
-                model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
-                predicted = model.predict(data.X[test])
                 run = {"model": name, "seed": seed, "augmentation": setting,
-                       "exact": float(np.mean(predicted == data.y[test])),
-                       "within_one": within_one_score(data.y[test], predicted),
-                       "rms": subtype_rms_error(data.y[test], predicted), "epochs": int(model[-1].n_iter_)}
+                       **scored_run(name, data, train, test, seed, augment=augment)}
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] {name} seed {seed} {setting:11s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f} "

@@ -18,10 +18,7 @@ import time
 
 import numpy as np
 
-from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES
-from astrospecml.benchmarks.data import prepare_spex
-from astrospecml.metrics import subtype_rms_error, within_one_score
-from astrospecml.model_selection import source_disjoint_split
+from _ablation import scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
 
 
 def main(argv=None):
@@ -30,25 +27,14 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--output", default="ordinal_ablation.json")
     args = parser.parse_args(argv)
-    profile = EMCCNN_PROFILES["quick"]
-    data = prepare_spex("spex_type")
-    train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25,
-                                        stratify=data.y, random_state=0)
+    data, train, test = subtype_task()
     runs = []
     started = time.perf_counter()
     for name in args.models:
         for seed in args.seeds:
             for objective in ("nominal", "ordinal"):
-                model = EMCCNN_MODELS[name]()
-                step = model.steps[-1][0]
-                model.set_params(**{f"{step}__objective": objective, f"{step}__random_state": seed,
-                                    f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience})
-                model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
-                predicted = model.predict(data.X[test])
                 run = {"model": name, "seed": seed, "objective": objective,
-                       "exact": float(np.mean(predicted == data.y[test])),
-                       "within_one": within_one_score(data.y[test], predicted),
-                       "rms": subtype_rms_error(data.y[test], predicted)}
+                       **scored_run(name, data, train, test, seed, objective=objective)}
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] {name} seed {seed} {objective:8s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f}", flush=True)
