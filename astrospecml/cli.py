@@ -196,6 +196,9 @@ def main(argv=None):
                        choices=["spex_type", "opt_type"], help="tasks (default: both)")
     bench.add_argument("--models", nargs="+", default=None,
                        help="model names of the 'emccnn' experiment (default: all)")
+    bench.add_argument("--splits", type=int, default=None,
+                       help="repeated source-disjoint splits of the 'emccnn' experiment (default: the profile's, "
+                            "1 quick, 5 full)")
     bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
     bench.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                        help="where the 'emccnn' experiment's networks train ('auto': the GPU when there is one; "
@@ -251,9 +254,10 @@ def _benchmark(args):
     names = list(benchmarks.EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     for name in names:
         experiment = benchmarks.EXPERIMENTS[name]
-        # --targets and --models name the 'emccnn' experiment's tasks and models (the stripe experiment's
+        # --targets, --models and --splits are the 'emccnn' experiment's options (the stripe experiment's
         # models have other names), so only that experiment gets them.
-        options = {key: value for key, value in (("targets", tuple(args.targets)), ("models", args.models))
+        options = {key: value for key, value in (("targets", tuple(args.targets)), ("models", args.models),
+                                                 ("n_splits", args.splits))
                    if name == "emccnn" and value is not None}
         benchmarks.run_benchmark(experiment, Path(args.output) / name, profile="quick" if args.quick else "full",
                                  random_state=args.random_state, device=args.device, **options)

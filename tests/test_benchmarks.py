@@ -89,8 +89,34 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     strongest = max(("SVC", "kNN", "Template"), key=lambda n: results[n]["test_accuracy"])
     report = (tmp_path / "report.md").read_text()
     assert f"The best network, DNN, against the strongest baseline, {strongest}:" in report
-    assert "95% paired bootstrap interval" in report and "Per S/N bin:" in report
+    assert "95% paired bootstrap interval" in report and "one split and one training run" in report
+    assert f"| spectra | DNN − {strongest} | 95% interval | verdict |" in report and "| S/N < 30 |" in report
     assert "| Template |" in report and "| kNN |" in report
+
+
+def test_repeated_splits_give_means_spreads_and_a_corrected_paired_interval(tmp_path):
+    tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
+                         svc_folds=2, baseline_grids={"kNN": {"kneighborsclassifier__n_neighbors": [5]}})
+    results = run_benchmark("emccnn", tmp_path, profile=tiny, targets=("opt_type",), models=["kNN", "DNN"],
+                            n_splits=3, verbose=False)["opt_type"]
+    for name, metrics in results.items():
+        accuracies = [split["test_accuracy"] for split in metrics["splits"]]
+        assert len(accuracies) == 3, name
+        assert metrics["mean"]["test_accuracy"] == pytest.approx(np.mean(accuracies))
+        assert metrics["std"]["test_accuracy"] == pytest.approx(np.std(accuracies))
+        assert metrics["test_accuracy"] == accuracies[0]  # the first split's, as the figures show
+    # Three seeds, three different test sets: kNN (no randomness of its own) scores differently on them.
+    assert len({split["test_accuracy"] for split in results["kNN"]["splits"]}) > 1
+    report = (tmp_path / "report.md").read_text()
+    assert "drawn 3 times with seeds 0-2" in report
+    assert "95% corrected resampled t interval over 3 splits" in report
+    knn = results["kNN"]
+    assert f"| kNN | {knn['mean']['train_accuracy']:.3f} ± {knn['std']['train_accuracy']:.3f} | " \
+           f"{knn['mean']['test_accuracy']:.3f} ± {knn['std']['test_accuracy']:.3f} |" in report
+    saved = json.loads((tmp_path / "results.json").read_text())["opt_type"]["DNN"]
+    assert [s["test_accuracy"] for s in saved["splits"]] == [s["test_accuracy"] for s in results["DNN"]["splits"]]
+    with pytest.raises(ValueError, match="n_splits must be a positive integer"):
+        run_benchmark("emccnn", tmp_path, profile=tiny, models=["kNN"], n_splits=0, verbose=False)
 
 
 def test_benchmark_refuses_unknown_experiments_models_profiles_and_options(tmp_path):
@@ -122,7 +148,9 @@ def test_command_line_passes_its_options(monkeypatch):
     assert kwargs == {"profile": "quick", "targets": ("spex_type",), "models": ["SVC", "EMCCNN-1D"],
                       "random_state": 0, "device": "cpu"}
     cli.main(["benchmark"])
-    assert calls[1][1]["profile"] == "full"
+    assert calls[1][1]["profile"] == "full" and "n_splits" not in calls[1][1]  # the profile's
+    cli.main(["benchmark", "--experiment", "all", "--splits", "3"])
+    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None]  # 'emccnn' only
 
 
 def test_stripe_data_split_by_source_and_observed_in_every_bin():
@@ -212,3 +240,23 @@ def test_importing_the_benchmarks_leaves_matplotlib_alone():
             "print(matplotlib.get_backend())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "svg"
+
+
+def test_choosing_page_reads_repeated_splits_and_calls_level_what_the_corrected_interval_cannot_separate(tmp_path):
+    from astrospecml.benchmarks.choosing import write_choosing_page
+
+    def model(accuracies, fit=1.0):
+        splits = [{"test_accuracy": a, "test_within_one": 0.9, "test_rms_subtype": 1.0, "fit_seconds": fit,
+                   "test_fraction": 0.25, "accuracy_by_snr": {"> 100": [a, 50]}} for a in accuracies]
+        return {**splits[0], "splits": splits, "confusion": [[50]]}
+
+    (tmp_path / "emccnn").mkdir()
+    (tmp_path / "emccnn" / "results.json").write_text(json.dumps({"spex_type": {
+        "SVC": model([0.80, 0.81, 0.79, 0.80, 0.80]),
+        "CNN-1D": model([0.79, 0.82, 0.78, 0.81, 0.79], fit=9.0),  # within the splits' spread
+        "kNN": model([0.70, 0.71, 0.69, 0.70, 0.70])}}))  # ten points behind on every split
+    write_choosing_page(tmp_path, tmp_path / "page.rst")
+    page = (tmp_path / "page.rst").read_text()
+    assert "Best exact accuracy: SVC (0.800, mean over 5 splits)." in page
+    assert "Level with it: CNN-1D; the cheapest of these to fit is SVC (1 s)." in page
+    assert "exact, mean ± std" in page and "0.700 ± 0.006" in page

@@ -12,6 +12,7 @@ from scipy.stats import binomtest
 
 from .data import TARGETS
 from .emccnn.run import BASELINES
+from .metrics import repeated_split_difference
 
 __all__ = ["accuracy_interval", "write_choosing_page"]
 
@@ -54,19 +55,43 @@ def _speed(value):
     return "" if value is None else f"{value:,.0f}"
 
 
+def _splits(metrics):
+    """Each split's numbers (result files written before repeated splits hold one split, at the top level)."""
+    return metrics.get("splits") or [metrics]
+
+
 def _one_task(name, results):
-    """Rows, the winner and the models level with it, for one task of the EMCCNN experiment."""
+    """Rows, the winner and the models level with it, for one task of the EMCCNN experiment.
+
+    On one split a model is level with the winner when their Wilson
+    intervals overlap; over repeated splits, when the corrected paired
+    interval of the winner's lead includes zero.
+    """
     rows, stats = [], {}
     for model, m in results.items():
-        n = int(np.sum(m["confusion"]))
-        low, high = accuracy_interval(m["test_accuracy"], n)
-        stats[model] = (m["test_accuracy"], low, high, m["fit_seconds"])
-        rows.append((model, f"{m['test_accuracy']:.3f} [{low:.3f}, {high:.3f}]", f"{m['test_within_one']:.3f}",
-                     f"{m['test_rms_subtype']:.2f}", f"{m['fit_seconds']:.0f}", _speed(m.get("predict_per_second")),
+        splits = _splits(m)
+        accuracy, fit = (float(np.mean([s[key] for s in splits])) for key in ("test_accuracy", "fit_seconds"))
+        within, rms = (float(np.mean([s[key] for s in splits])) for key in ("test_within_one", "test_rms_subtype"))
+        if len(splits) > 1:
+            spread = float(np.std([s["test_accuracy"] for s in splits]))
+            low, high = accuracy - spread, accuracy + spread
+            cell = f"{accuracy:.3f} ± {spread:.3f}"
+        else:
+            low, high = accuracy_interval(accuracy, int(np.sum(m["confusion"])))
+            cell = f"{accuracy:.3f} [{low:.3f}, {high:.3f}]"
+        stats[model] = (accuracy, low, high, fit)
+        rows.append((model, cell, f"{within:.3f}", f"{rms:.2f}", f"{fit:.0f}", _speed(m.get("predict_per_second")),
                      _speed(m.get("n_parameters"))))
     rows.sort(key=lambda row: -stats[row[0]][0])
     best = rows[0][0]
-    level = [model for model in stats if model != best and stats[model][2] >= stats[best][1]]
+    best_splits = _splits(results[best])
+    if len(best_splits) > 1:
+        fraction = float(np.mean([s["test_fraction"] for s in best_splits]))
+        level = [model for model in stats if model != best and repeated_split_difference(
+            [s["test_accuracy"] for s in best_splits], [s["test_accuracy"] for s in _splits(results[model])],
+            fraction)[1] <= 0]
+    else:
+        level = [model for model in stats if model != best and stats[model][2] >= stats[best][1]]
     return rows, best, level, stats
 
 
@@ -74,8 +99,12 @@ def _by_snr(results):
     bins = list(next(iter(results.values()))["accuracy_by_snr"])
     out = []
     for snr_bin in bins:
-        scores = {model: m["accuracy_by_snr"][snr_bin][0] for model, m in results.items()}
-        best = max(scores, key=scores.get)
+        scores = {}
+        for model, m in results.items():
+            values = [s["accuracy_by_snr"][snr_bin][0] for s in _splits(m)]
+            values = [v for v in values if v is not None and np.isfinite(v)]
+            scores[model] = float(np.mean(values)) if values else float("nan")
+        best = max(scores, key=lambda model: -np.inf if np.isnan(scores[model]) else scores[model])
         n = next(iter(results.values()))["accuracy_by_snr"][snr_bin][1]
         label = snr_bin if snr_bin.startswith("S/N") else f"S/N {snr_bin}"
         out.append(f"{label} ({n} test spectra): {best} ({scores[best]:.3f})")
@@ -112,10 +141,12 @@ def write_choosing_page(results_root, path):
     out = ["Choosing a model", "================", "",
            "This page is written from the benchmark result files at every documentation build "
            "(:func:`~astrospecml.benchmarks.choosing.write_choosing_page`), so it says what the "
-           ":doc:`benchmarks` measured, no more.  Intervals are 95 % Wilson intervals of each model's test "
-           "accuracy; the result pages give the paired comparisons, which are sharper.  Every number comes "
-           "from one source-disjoint split and one training run per model: treat differences inside the "
-           "intervals as ties.  Cost is the fitting time (hyperparameter search included) on the machine the "
+           ":doc:`benchmarks` measured, no more.  Where a result comes from one source-disjoint split and one "
+           "training run per model, intervals are 95 % Wilson intervals of each model's test accuracy: treat "
+           "differences inside them as ties (the result pages give the paired comparisons, which are sharper).  "
+           "Where it comes from repeated splits, accuracies are mean ± standard deviation over the splits, and a "
+           "model is level with the winner when the 95 % corrected paired interval of the winner's lead over it "
+           "includes zero.  Cost is the fitting time (hyperparameter search included) on the machine the "
            "result page names, spectra predicted per second, and network parameters.", ""]
     emccnn = root / "emccnn" / "results.json"
     if emccnn.exists():
@@ -127,15 +158,17 @@ def write_choosing_page(results_root, path):
             rows, best, level, stats = _one_task(task, models)
             baselines = [m for m in stats if m in BASELINES]
             strongest = max(baselines, key=lambda m: stats[m][0]) if baselines else None
-            out.append(f"Best exact accuracy: {best} ({stats[best][0]:.3f}).")
+            n_splits = len(_splits(models[best]))
+            out.append(f"Best exact accuracy: {best} ({stats[best][0]:.3f}"
+                       + (f", mean over {n_splits} splits" if n_splits > 1 else ", one split") + ").")
             if level:
                 cheapest = min([best, *level], key=lambda m: stats[m][3])
-                out.append(f"Level with it (intervals overlap): {', '.join(sorted(level))}; the cheapest of these "
+                out.append(f"Level with it: {', '.join(sorted(level))}; the cheapest of these "
                            f"to fit is {cheapest} ({stats[cheapest][3]:.0f} s).")
             if strongest and strongest != best:
                 out.append(f"The strongest classical baseline is {strongest} ({stats[strongest][0]:.3f}).")
             out += ["", "Best per S/N bin: " + "; ".join(_by_snr(models)) + ".", ""]
-            out += _table(("model", "exact [95% interval]", "within one", "RMS (subtypes)", "fit (s)",
+            out += _table(("model", "exact, mean ± std" if n_splits > 1 else "exact [95% interval]", "within one", "RMS (subtypes)", "fit (s)",
                            "predicted/s", "parameters"), rows)
         out += ["Details: :doc:`benchmark_results/emccnn/report`.", ""]
     stripes = root / "stripes" / "results.json"

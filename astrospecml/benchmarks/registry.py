@@ -40,8 +40,8 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         Print progress.
     **options
         The experiment's own options, the keyword arguments of its ``run``
-        (``Experiment.options()``): ``targets``, ``models`` and ``test_size``
-        of 'emccnn'; ``models``, ``test_size`` and ``max_spectra`` of
+        (``Experiment.options()``): ``targets``, ``models``, ``test_size``
+        and ``n_splits`` of 'emccnn'; ``models``, ``test_size`` and ``max_spectra`` of
         'stripes'; ``augmentations`` of 'rare'; ``tasks`` of 'macnet'.
 
     Returns

@@ -10,7 +10,7 @@ from .._document import fmt as _fmt
 from .._document import setting as _setting
 from .._document import subplots
 from ..data import SPEX_GRID, TARGETS
-from ..metrics import SNR_BINS, paired_bootstrap_difference
+from ..metrics import SNR_BINS, paired_bootstrap_difference, repeated_split_difference
 from .run import BASELINES, FOLD_SHAPE
 
 __all__ = ["report"]
@@ -26,6 +26,38 @@ def _size(metrics):
     if metrics["n_support_vectors"] is not None:
         return f"{metrics['n_support_vectors']:,} SV"
     return "-"
+
+
+def _n_splits(target_results):
+    return len(next(iter(target_results.values()))["splits"])
+
+
+def _cell(metrics, key, digits=3):
+    """Mean ± std over the splits, or the one split's number."""
+    if len(metrics["splits"]) > 1:
+        return f"{metrics['mean'][key]:.{digits}f} ± {metrics['std'][key]:.{digits}f}"
+    return _fmt(metrics[key], digits)
+
+
+def _bin_accuracies(metrics, label):
+    """The model's accuracy in one S/N bin on each split (NaN where the bin is empty)."""
+    return np.array([split["accuracy_by_snr"][label][0] for split in metrics["splits"]], dtype=float)
+
+
+def _bin_mean_and_std(metrics, label):
+    """Mean and standard deviation of the model's accuracy in one S/N bin over the splits that have spectra there."""
+    values = _bin_accuracies(metrics, label)
+    values = values[np.isfinite(values)]
+    return (float(values.mean()), float(values.std())) if len(values) else (float("nan"), float("nan"))
+
+
+def _bin_cell(metrics, label, n_splits):
+    mean, spread = _bin_mean_and_std(metrics, label)
+    return f"{_fmt(mean)} ± {_fmt(spread)}" if n_splits > 1 and np.isfinite(mean) else _fmt(mean)
+
+
+def _mean_accuracy(metrics):
+    return metrics["mean"]["test_accuracy"]
 
 
 def _plot_confusions(path, target_results, title):
@@ -54,13 +86,16 @@ def _plot_confusions(path, target_results, title):
 def _plot_snr(path, target_results, title):
     fig, ax = subplots(figsize=(7, 4.5))
     bins = [label for label, _, _ in SNR_BINS]
+    several = _n_splits(target_results) > 1
     for name, metrics in target_results.items():
-        values = [metrics["accuracy_by_snr"][b][0] for b in bins]
+        values, spread = np.array([_bin_mean_and_std(metrics, b) for b in bins]).T
         style = "-o" if name.startswith("EMCCNN") else ("-s" if name == "SVC" else "--.")
-        ax.plot(bins, values, style, label=name, linewidth=2 if name.startswith(("EMCCNN", "SVC")) else 1)
+        ax.errorbar(bins, values, yerr=spread if several else None, fmt=style, label=name,
+                    linewidth=2 if name.startswith(("EMCCNN", "SVC")) else 1, capsize=2)
     counts = [next(iter(target_results.values()))["accuracy_by_snr"][b][1] for b in bins]
-    ax.set_xticks(range(len(bins)), [f"{b}\n({n} spectra)" for b, n in zip(bins, counts)])
-    ax.set_ylabel("test accuracy (exact subtype)")
+    ax.set_xticks(range(len(bins)), [f"{b}\n({n} spectra{' in split 1' if several else ''})"
+                                     for b, n in zip(bins, counts)])
+    ax.set_ylabel("test accuracy (exact subtype)" + (", mean ± std over splits" if several else ""))
     ax.set_title(f"Accuracy per S/N bin: {title}")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
@@ -72,8 +107,8 @@ def _plot_train_test(path, target_results, title):
     names = list(target_results)
     x = np.arange(len(names))
     fig, ax = subplots(figsize=(max(6, 0.8 * len(names)), 4.5))
-    ax.bar(x - 0.2, [target_results[n]["train_accuracy"] for n in names], 0.4, label="train")
-    ax.bar(x + 0.2, [target_results[n]["test_accuracy"] for n in names], 0.4, label="test")
+    ax.bar(x - 0.2, [target_results[n]["mean"]["train_accuracy"] for n in names], 0.4, label="train")
+    ax.bar(x + 0.2, [target_results[n]["mean"]["test_accuracy"] for n in names], 0.4, label="test")
     ax.set_xticks(x, names, rotation=45, ha="right")
     ax.set_ylabel("accuracy (exact subtype)")
     ax.set_ylim(0, 1)
@@ -130,53 +165,88 @@ def _plot_examples(path, data, fold_shape):
     fig.savefig(path, dpi=110)
 
 
+def _comparison(target_results, net, base, y_test, snr_test):
+    """``(label, difference, low, high)`` of ``net`` minus ``base``, overall then per S/N bin.
+
+    Over two or more splits: the mean paired difference with its corrected
+    resampled t interval.  On one split: the paired bootstrap over the test
+    spectra of that split (``y_test``, ``snr_test``).
+    """
+    a, b = target_results[net], target_results[base]
+    if len(a["splits"]) > 1:
+        fraction = float(np.mean([split["test_fraction"] for split in a["splits"]]))
+        rows = [("all spectra", *repeated_split_difference([s["test_accuracy"] for s in a["splits"]],
+                                                           [s["test_accuracy"] for s in b["splits"]], fraction))]
+        for label, _, _ in SNR_BINS:
+            x, y = _bin_accuracies(a, label), _bin_accuracies(b, label)
+            filled = np.isfinite(x) & np.isfinite(y)
+            if filled.sum() >= 2:
+                rows.append((label, *repeated_split_difference(x[filled], y[filled], fraction)))
+        return rows
+    correct = {n: np.asarray(target_results[n]["y_pred"]) == np.asarray(y_test) for n in (net, base)}
+    rows = [("all spectra", *paired_bootstrap_difference(correct[net], correct[base]))]
+    for label, lo, hi in SNR_BINS:
+        inside = (np.asarray(snr_test) >= lo) & (np.asarray(snr_test) < hi)
+        if inside.sum() >= 2:
+            rows.append((label, *paired_bootstrap_difference(correct[net][inside], correct[base][inside])))
+    return rows
+
+
 def _verdict(target_results, y_test, snr_test, baselines):
-    """Sentences comparing the best network with the strongest of ``baselines`` and EMCCNN with the SVC."""
-    out = []
-    ranked = sorted(target_results, key=lambda n: -target_results[n]["test_accuracy"])
-    out.append(f"Best test accuracy: **{ranked[0]}** ({target_results[ranked[0]]['test_accuracy']:.3f}); "
+    """Sentences comparing the best network with the strongest of ``baselines`` and EMCCNN with the SVC,
+    and the table of the first comparison (header, rows), or None."""
+    out, table = [], None
+    n_splits = _n_splits(target_results)
+    over = f" (mean over {n_splits} splits)" if n_splits > 1 else ""
+    ranked = sorted(target_results, key=lambda n: -_mean_accuracy(target_results[n]))
+    out.append(f"Best test accuracy{over}: **{ranked[0]}** ({_mean_accuracy(target_results[ranked[0]]):.3f}); "
                f"ranking: {', '.join(ranked)}.")
     networks = [n for n in ranked if n not in baselines]
     classical = [n for n in ranked if n in baselines]
     if classical and networks:
         net, base = networks[0], classical[0]
-        correct = {n: np.asarray(target_results[n]["y_pred"]) == np.asarray(y_test) for n in (net, base)}
-        difference, low, high = paired_bootstrap_difference(correct[net], correct[base])
+        rows = _comparison(target_results, net, base, y_test, snr_test)
+        _, difference, low, high = rows[0]
         verdict = ("ahead of it" if low > 0 else "behind it" if high < 0
-                   else "not distinguishable from it on this test set")
+                   else "not distinguishable from it")
+        interval = (f"95% corrected resampled t interval over {n_splits} splits (Nadeau & Bengio 2003)"
+                    if n_splits > 1 else "95% paired bootstrap interval over test spectra")
         out.append(f"The best network, {net}, against the strongest baseline, {base}: {difference:+.3f} "
-                   f"(95% paired bootstrap interval over test spectra [{low:+.3f}, {high:+.3f}]), {verdict}; "
-                   "one split and one training run per model, so the interval does not cover the spread "
-                   "between splits or trainings.")
-        per_bin = []
-        for label, lo, hi in SNR_BINS:
-            inside = (np.asarray(snr_test) >= lo) & (np.asarray(snr_test) < hi)
-            if inside.sum() >= 2:
-                d, a, b = paired_bootstrap_difference(correct[net][inside], correct[base][inside])
-                per_bin.append(f"{label}: {d:+.3f} [{a:+.3f}, {b:+.3f}]")
-        if per_bin:
-            out.append("Per S/N bin: " + "; ".join(per_bin) + ".")
+                   f"({interval} [{low:+.3f}, {high:+.3f}]), {verdict}"
+                   + ("; both were picked by these test scores, so the margin between them is, if anything, "
+                      "flattered." if n_splits > 1 else
+                      "; one split and one training run per model, so the interval does not cover the spread "
+                      "between splits or trainings."))
+        table = (["spectra", f"{net} − {base}", "95% interval", "verdict"],
+                 [[label, f"{d:+.3f}", f"[{a:+.3f}, {b:+.3f}]",
+                   "network ahead" if a > 0 else "baseline ahead" if b < 0 else "level"]
+                  for label, d, a, b in rows])
     if "SVC" in target_results:
-        svc = target_results["SVC"]["accuracy_by_snr"]
+        svc = {label: _bin_mean_and_std(target_results["SVC"], label)[0] for label, _, _ in SNR_BINS}
         for name in ("EMCCNN-1D", "EMCCNN-2D"):
             if name not in target_results:
                 continue
-            mine = target_results[name]["accuracy_by_snr"]
-            wins = [b for b in svc if svc[b][1] and mine[b][0] > svc[b][0]]
-            losses = [b for b in svc if svc[b][1] and mine[b][0] <= svc[b][0]]
-            out.append(f"{name} beats the SVC in {len(wins)} of {len(wins) + len(losses)} S/N bins"
+            mine = {label: _bin_mean_and_std(target_results[name], label)[0] for label, _, _ in SNR_BINS}
+            filled = [b for b in svc if np.isfinite(svc[b]) and np.isfinite(mine[b])]
+            wins = [b for b in filled if mine[b] > svc[b]]
+            losses = [b for b in filled if mine[b] <= svc[b]]
+            out.append(f"{name} beats the SVC{over} in {len(wins)} of {len(filled)} S/N bins"
                        + (f" (not in: {', '.join(losses)})." if losses else "."))
-    return " ".join(out)
+    return " ".join(out), table
 
 
 def report(context, outcome, doc):
     """Add the EMCCNN experiment's sections to ``doc``; write ``per_class.csv`` and the figures."""
     output, profile, results = context.output, context.profile, outcome.results
     fitted, splits = outcome.keep["fitted"], outcome.keep["splits"]
+    n_splits = _n_splits(next(iter(results.values()))) if results else 1
     doc.text(
         "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
         "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "
-        "star has spectra on both sides. Hyperparameters: the baselines' by source-disjoint "
+        "star has spectra on both sides"
+        + (f", drawn {n_splits} times with seeds {context.random_state}-{context.random_state + n_splits - 1}; "
+           "every model is tuned, trained and scored on each split, and the tables give mean ± standard deviation "
+           "over the splits" if n_splits > 1 else "") + ". Hyperparameters: the baselines' by source-disjoint "
         f"{profile.svc_folds}-fold grid search on the training set (SVC: C and gamma; kNN on normalised flux: "
         "neighbours and weighting; chi-square template matching: wavelength band and template statistic); "
         "the networks stop early on held-out "
@@ -184,10 +254,13 @@ def report(context, outcome, doc):
                               f"{profile.net_folds}-fold CV" if profile.net_grids else "")
         + f" (at most {profile.max_epochs} epochs, patience {profile.patience}). The test set is used once. "
         "Within-one is the fraction of test spectra within one subtype; RMS is in subtypes. Throughput is "
-        "`predict` on the whole test set, preprocessing included, spectra per second.")
+        "`predict` on the whole test set, preprocessing included, spectra per second"
+        + (" (first split); per-class F1, the confusion matrices and the learning curves are those of the first "
+           "split." if n_splits > 1 else "."))
     if profile.name == "quick":
-        doc.text("The quick profile trains each network once with its default widths; run `astrospecml "
-                 "benchmark` (the full profile) for cross-validated learning rates.")
+        doc.text("The quick profile trains each network once with its default widths"
+                 + (" on one split" if n_splits == 1 else "") + "; run `astrospecml benchmark` (the full profile: "
+                 "cross-validated learning rates, 5 repeated splits) for the numbers users should judge by.")
     example_written = False
     per_class_rows = []
     for target, target_results in results.items():
@@ -200,20 +273,24 @@ def report(context, outcome, doc):
                  + (f"; classes with fewer than 6 spectra left out: "
                     f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
                  + ".")
-        doc.text(_verdict(target_results, data.y[test], data.snr[test], BASELINES))
+        verdict, comparison = _verdict(target_results, data.y[test], data.snr[test], BASELINES)
+        doc.text(verdict)
         doc.table(
             ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
              "predict /s"],
-            [[n, _fmt(m["train_accuracy"]), _fmt(m["test_accuracy"]), _fmt(m["test_macro_f1"]),
-              _fmt(m["test_within_one"]), _fmt(m["test_rms_subtype"], 2), _size(m),
-              m["epochs"] if m["epochs"] is not None else "-", f"{m['fit_seconds']:.0f}",
+            [[n, _cell(m, "train_accuracy"), _cell(m, "test_accuracy"), _cell(m, "test_macro_f1"),
+              _cell(m, "test_within_one"), _cell(m, "test_rms_subtype", 2), _size(m),
+              m["epochs"] if m["epochs"] is not None else "-", f"{m['mean']['fit_seconds']:.0f}",
               f"{m['predict_per_second']:,.0f}"] for n, m in target_results.items()])
+        if comparison:
+            doc.heading("Best network against the strongest baseline", 3)
+            doc.table(*comparison)
         bins = [label for label, _, _ in SNR_BINS]
         counts = [target_results[names[0]]["accuracy_by_snr"][b][1] for b in bins]
         doc.heading("Accuracy per S/N bin", 3)
-        doc.table(["model"] + [f"{b} (n={n})" for b, n in zip(bins, counts)],
-                  [[n] + [_fmt(m["accuracy_by_snr"][b][0]) for b in bins] for n, m in target_results.items()])
-        doc.heading("F1 per class", 3)
+        doc.table(["model"] + [f"{b} (n={n}{' in split 1' if n_splits > 1 else ''})" for b, n in zip(bins, counts)],
+                  [[n] + [_bin_cell(m, b, n_splits) for b in bins] for n, m in target_results.items()])
+        doc.heading("F1 per class" + (" (first split)" if n_splits > 1 else ""), 3)
         labels = target_results[names[0]]["labels"]
         doc.table(["class", "test n"] + names,
                   [[_label(label), target_results[names[0]]["per_class"][label]["support"]]
@@ -222,11 +299,12 @@ def report(context, outcome, doc):
             for label, row in target_results[name]["per_class"].items():
                 per_class_rows.append([target, name, _label(label), row["precision"], row["recall"], row["f1"],
                                        row["support"]])
-        chosen = [(n, m["chosen"]) for n, m in target_results.items() if m["chosen"]]
+        chosen = [(n, [split["chosen"] for split in m["splits"]]) for n, m in target_results.items() if m["chosen"]]
         if chosen:
             doc.heading("Hyperparameters chosen by cross-validation on the training sources", 3)
-            doc.table(["model", "chosen"], [[n, ", ".join(f"{k}={_setting(v)}" for k, v in c.items())]
-                                            for n, c in chosen])
+            doc.table(["model", "chosen" + (" on each split" if n_splits > 1 else "")],
+                      [[n, " / ".join(", ".join(f"{k}={_setting(v)}" for k, v in c.items()) for c in per_split)]
+                       for n, per_split in chosen])
         doc.heading("Figures", 3)
         _plot_confusions(output / f"confusion_{target}.png", target_results, title)
         _plot_snr(output / f"accuracy_vs_snr_{target}.png", target_results, title)

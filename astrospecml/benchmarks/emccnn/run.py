@@ -72,6 +72,11 @@ class EMCCNNProfile:
     baseline_grids : dict
         Grids of the other classical baselines by model name
         (`BASELINE_GRIDS` by default).
+    n_splits : int, default=1
+        Repeated source-disjoint 75/25 splits, each drawn with its own seed;
+        every model is tuned, trained and scored on each.  With two or more
+        the report gives means, standard deviations and paired intervals over
+        the splits.
 
     Examples
     --------
@@ -90,18 +95,20 @@ class EMCCNNProfile:
     net_grids: dict = field(default_factory=dict)
     net_folds: int = 3
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
+    n_splits: int = 1
 
 
 EMCCNN_PROFILES = {
-    # Under 10 minutes on 2 cores: the networks train once with their
-    # defaults, stopped early on a held-out set of training sources.
+    # Under 10 minutes on 2 cores: one split; the networks train once with
+    # their defaults, stopped early on a held-out set of training sources.
     "quick": EMCCNNProfile("quick", max_epochs=100, patience=10,
                      svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": [3e-4, 1e-3, 3e-3]}, svc_folds=3),
     # Every network's learning rate (EMCCNN: also kernel sizes and the
     # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
-    # source-disjoint CV as well.
+    # source-disjoint CV as well, on each of 5 repeated splits (about 50
+    # minutes a split on 2 cores).
     "full": EMCCNNProfile(
-        "full", max_epochs=150, patience=12,
+        "full", max_epochs=150, patience=12, n_splits=5,
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
                   "svc__gamma": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]}, svc_folds=5,
         net_grids={
@@ -173,11 +180,27 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu"):
     return model.fit(X, y, **fit_params), {}
 
 
-def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.25):
+#: The per-split numbers kept for every model (the first split keeps everything, for the figures).
+SPLIT_METRICS = ("train_accuracy", "test_accuracy", "test_macro_f1", "test_within_one", "test_rms_subtype",
+                 "fit_seconds")
+
+
+def _over_splits(per_split):
+    """One model's metrics: the first split's in full, each split's headline numbers, their mean and std."""
+    combined = dict(per_split[0])
+    combined["splits"] = [{**{key: m[key] for key in SPLIT_METRICS}, "accuracy_by_snr": m["accuracy_by_snr"],
+                           "chosen": m["chosen"], "test_fraction": m["test_fraction"]} for m in per_split]
+    for statistic, function in (("mean", np.mean), ("std", np.std)):
+        combined[statistic] = {key: float(function([m[key] for m in per_split])) for key in SPLIT_METRICS}
+    return combined
+
+
+def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.25, n_splits=None):
     """Train and score every model on each task; the runner's ``context`` holds profile, seed and device.
 
     For each task (``targets``) the spectra are split 75/25 by source
-    (:func:`~astrospecml.model_selection.source_disjoint_split`, stratified).
+    (:func:`~astrospecml.model_selection.source_disjoint_split`, stratified),
+    ``n_splits`` times with seeds ``random_state``, ``random_state + 1``, ...
     The baselines' settings (the SVC's C and gamma, kNN's neighbour count
     and weighting, template matching's wavelength band and template
     statistic) are chosen by source-disjoint grid search on the training
@@ -185,63 +208,79 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
     sources (profile ``'quick'``), and with profile ``'full'`` their
     learning rate (and EMCCNN's kernel sizes and reconstruction term) is
     chosen by source-disjoint cross-validation too.  Every model is then
-    scored once on the test sources.
+    scored once on the test sources of each split.
 
     Parameters
     ----------
     context : `~astrospecml.benchmarks.Run`
-        Profile (`EMCCNNProfile`), random state (seeds the split, the searches
-        and the networks) and device (where the networks train and predict).
+        Profile (`EMCCNNProfile`), random state (seeds the splits, the
+        searches and the networks) and device (where the networks train and
+        predict).
     targets : tuple of {'spex_type', 'opt_type'}, default=('spex_type', 'opt_type')
         The tasks.
     models : list of str or None, default=None
         Names from `EMCCNN_MODELS`; None runs them all.
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
+    n_splits : int or None, default=None
+        Repeated splits; None takes the profile's (``n_splits``: 1 quick,
+        5 full).
 
     Returns
     -------
     Outcome
-        ``results``: ``{target: {model: metrics}}``.
+        ``results``: ``{target: {model: metrics}}``, the metrics those of
+        the first split plus ``splits`` (each split's headline numbers),
+        ``mean`` and ``std`` over the splits.
     """
     names = list(EMCCNN_MODELS) if models is None else list(models)
     unknown = sorted(set(names) - set(EMCCNN_MODELS))
     if unknown:
         raise ValueError(f"unknown models {unknown}; choose from {list(EMCCNN_MODELS)}.")
     settings, random_state, say = context.profile, context.random_state, context.say
+    n_splits = settings.n_splits if n_splits is None else n_splits
+    if not (isinstance(n_splits, int) and n_splits >= 1):
+        raise ValueError(f"n_splits must be a positive integer, got {n_splits!r}.")
     cache, results, fitted, splits = {}, {}, {}, {}
     for target in targets:
         say(f"{TARGETS[target]}: preparing spectra")
         data = prepare_spex(target, spectra=cache)
         index = np.arange(len(data.y))
-        train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
-                                            random_state=random_state)
-        splits[target] = (data, train, test)
-        say(f"  {len(train)} training spectra ({len(np.unique(data.groups[train]))} sources), {len(test)} test "
-            f"spectra ({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
-            + (f"; left out (too few spectra): {data.dropped}" if data.dropped else ""))
-        results[target] = {}
-        for position, name in enumerate(names, 1):
-            model = EMCCNN_MODELS[name]()
-            start = time.perf_counter()
-            model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
-                                       random_state, context.device)
-            fit_seconds = time.perf_counter() - start
-            metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
-            estimator = _classifier_step(model)[1]
-            metrics.update(
-                fit_seconds=fit_seconds,
-                predict_per_second=predict_throughput(model, data.X[test]),
-                n_parameters=estimator.n_parameters_ if isinstance(estimator, SpectrumClassifier) else None,
-                n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
-                epochs=estimator.n_iter_ if isinstance(estimator, SpectrumClassifier) else None,
-                chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
-            )
-            results[target][name] = metrics
-            fitted[(target, name)] = model
-            say(f"{position}/{len(names)} {name:12s} "
-                f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
-                f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s")
+        per_split = {name: [] for name in names}
+        for split in range(n_splits):
+            seed = random_state + split
+            train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
+                                                random_state=seed)
+            if split == 0:
+                splits[target] = (data, train, test)
+            say(f"  split {split + 1}/{n_splits}: {len(train)} training spectra "
+                f"({len(np.unique(data.groups[train]))} sources), {len(test)} test spectra "
+                f"({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
+                + (f"; left out (too few spectra): {data.dropped}" if data.dropped and split == 0 else ""))
+            for position, name in enumerate(names, 1):
+                model = EMCCNN_MODELS[name]()
+                start = time.perf_counter()
+                model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
+                                           seed, context.device)
+                fit_seconds = time.perf_counter() - start
+                metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
+                estimator = _classifier_step(model)[1]
+                metrics.update(
+                    fit_seconds=fit_seconds,
+                    predict_per_second=predict_throughput(model, data.X[test]),
+                    n_parameters=estimator.n_parameters_ if isinstance(estimator, SpectrumClassifier) else None,
+                    n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
+                    epochs=estimator.n_iter_ if isinstance(estimator, SpectrumClassifier) else None,
+                    chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
+                    test_fraction=len(test) / len(index),
+                )
+                per_split[name].append(metrics)
+                if split == 0:
+                    fitted[(target, name)] = model
+                say(f"{position}/{len(names)} {name:12s} "
+                    f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
+                    f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s")
+        results[target] = {name: _over_splits(per_split[name]) for name in names}
     return Outcome(results, keep={"fitted": fitted, "splits": splits})
 
 
