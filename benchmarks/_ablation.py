@@ -1,8 +1,10 @@
-"""What the ablation scripts share: the EMCCNN benchmark's subtype task and split, and one scored training run.
+"""What the ablation scripts share: the EMCCNN benchmark's subtype task and splits, one scored training
+run, and the paired summary.
 
-Each ablation changes one classifier parameter (``objective``, ``augment``)
-and compares the runs over seeds; the task, the split, the quick-profile
-training and the scores are the same for all of them, so they live here.
+Each ablation changes one way of training (``objective``, ``augment``, a
+learning-rate schedule, an ensemble) and compares the runs over seeds or
+splits; the task, the splits, the quick-profile training, the scores and the
+summary are the same for all of them, so they live here.
 """
 import numpy as np
 
@@ -12,12 +14,26 @@ from astrospecml.metrics import subtype_rms_error, within_one_score
 from astrospecml.model_selection import source_disjoint_split
 
 
+def split_task(data, seed):
+    """A 75/25 source-disjoint split of ``data``, stratified, drawn with ``seed`` (0: the benchmark's)."""
+    return source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25, stratify=data.y,
+                                 random_state=seed)
+
+
 def subtype_task():
     """The SPEX_TYPE spectra and the benchmark's 75/25 source-disjoint split (random_state 0)."""
     data = prepare_spex("spex_type")
-    train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25,
-                                        stratify=data.y, random_state=0)
-    return data, train, test
+    return (data, *split_task(data, 0))
+
+
+def fitted_model(name, data, train, seed, **params):
+    """Benchmark model ``name`` trained on ``train`` with quick-profile settings and ``params``."""
+    profile = EMCCNN_PROFILES["quick"]
+    model = EMCCNN_MODELS[name]()
+    step = model.steps[-1][0]
+    settings = {"random_state": seed, "max_epochs": profile.max_epochs, "patience": profile.patience, **params}
+    model.set_params(**{f"{step}__{key}": value for key, value in settings.items()})
+    return model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
 
 
 def scored_run(name, data, train, test, seed, **params):
@@ -25,13 +41,31 @@ def scored_run(name, data, train, test, seed, **params):
 
     Returns exact accuracy, within-one, RMS (subtypes) and the epochs trained.
     """
-    profile = EMCCNN_PROFILES["quick"]
-    model = EMCCNN_MODELS[name]()
-    step = model.steps[-1][0]
-    settings = {"random_state": seed, "max_epochs": profile.max_epochs, "patience": profile.patience, **params}
-    model.set_params(**{f"{step}__{key}": value for key, value in settings.items()})
-    model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
+    model = fitted_model(name, data, train, seed, **params)
     predicted = model.predict(data.X[test])
     return {"exact": float(np.mean(predicted == data.y[test])),
             "within_one": within_one_score(data.y[test], predicted),
             "rms": subtype_rms_error(data.y[test], predicted), "epochs": int(model[-1].n_iter_)}
+
+
+def paired_summary(runs, models, settings, *, key, reference):
+    """Mean and std of each metric per model and setting, and the paired difference from ``reference``; printed.
+
+    ``runs`` hold ``model``, the setting under ``key``, and ``exact``,
+    ``within_one``, ``rms``; the runs of one model and setting are paired
+    with the reference's in the order they were made (same seed or split).
+    """
+    summary = {}
+    for name in models:
+        for metric in ("exact", "within_one", "rms"):
+            values = {s: np.array([r[metric] for r in runs if r["model"] == name and r[key] == s]) for s in settings}
+            summary[f"{name} {metric}"] = {
+                s: {"mean": float(v.mean()), "std": float(v.std()),
+                    f"minus_{reference}": [float((v - values[reference]).mean()),
+                                           float((v - values[reference]).std())]}
+                for s, v in values.items()}
+            print(f"{name:10s} {metric:10s} " + "  ".join(
+                f"{s} {v.mean():.3f}" + (f" ({(v - values[reference]).mean():+.3f} ± "
+                                         f"{(v - values[reference]).std():.3f})" if s != reference else "")
+                for s, v in values.items()))
+    return summary

@@ -18,10 +18,9 @@ import argparse
 import json
 import time
 
-import numpy as np
 
 from astrospecml.augmentation import SpectrumJitter
-from _ablation import scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
+from _ablation import paired_summary, scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
 
 #: name -> the augmentation (None: none), each part alone and all together.
 SETTINGS = {
@@ -51,18 +50,7 @@ def main(argv=None):
                 print(f"[{time.perf_counter() - started:5.0f} s] {name} seed {seed} {setting:11s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f} "
                       f"({run['epochs']} epochs)", flush=True)
-    summary = {}
-    for name in args.models:
-        for metric in ("exact", "within_one", "rms"):
-            values = {s: np.array([r[metric] for r in runs if r["model"] == name and r["augmentation"] == s])
-                      for s in SETTINGS}
-            summary[f"{name} {metric}"] = {
-                s: {"mean": float(v.mean()), "std": float(v.std()),
-                    "minus_none": [float((v - values["none"]).mean()), float((v - values["none"]).std())]}
-                for s, v in values.items()}
-            print(f"{name:10s} {metric:10s} " + "  ".join(
-                f"{s} {v.mean():.3f}" + (f" ({(v - values['none']).mean():+.3f} ± {(v - values['none']).std():.3f})"
-                                         if s != "none" else "") for s, v in values.items()))
+    summary = paired_summary(runs, args.models, SETTINGS, key="augmentation", reference="none")
     with open(args.output, "w") as handle:
         json.dump({"test_spectra": int(len(test)), "seeds": args.seeds, "settings": {s: repr(a) for s, a in
                    SETTINGS.items()}, "runs": runs, "summary": summary, "seconds": time.perf_counter() - started},

@@ -127,6 +127,21 @@ def test_same_random_state_gives_identical_predictions_and_leaves_global_rng_alo
     assert before == after  # fitting did not consume the caller's torch random numbers
 
 
+@pytest.mark.parametrize("make", [tiny_emccnn, lambda: CNNClassifier(channels=(4, 8), hidden_units=(16,), **FAST)])
+def test_prediction_batches_change_speed_not_probabilities(make):
+    X, y = two_class_spectra(n=70)
+    clf = make().fit(X, y)
+    by_default = clf.predict_proba(X)
+    # skorch's own loop over the standardised input: the probabilities the network gives
+    standardised = ((X - clf.input_offset_) / clf.input_scale_).astype(np.float32)
+    np.testing.assert_allclose(by_default, clf.net_.predict_proba(standardised), rtol=0, atol=1e-6)
+    for size in (1, 9, 70, 1000):
+        clf.set_params(predict_batch_size=size)
+        np.testing.assert_allclose(clf.predict_proba(X), by_default, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="predict_batch_size"):
+        make().set_params(predict_batch_size=0).fit(X, y)
+
+
 def test_pickle_round_trip_is_exact():
     X, y = two_class_spectra()
     clf = tiny_emccnn().fit(X, y)

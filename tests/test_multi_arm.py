@@ -93,6 +93,8 @@ def test_drcnet_learns_a_feature_of_one_arm():
     assert clf.input_shape_ == {"blue": (11, 32), "red": (11, 48)}
     assert set(clf.input_offset_) == {"blue", "red"}
     assert clf.score(X, y) > 0.9
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.set_params(predict_batch_size=7).predict_proba(X), proba, rtol=0, atol=1e-6)
 
 
 def test_drcnet_fits_simulated_ccddata_pairs_in_a_pipeline(stripe_pairs):

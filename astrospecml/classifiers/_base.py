@@ -119,7 +119,12 @@ def softmax(logits):
 COMMON_PARAMETERS = """max_epochs : int, default=100
         Most passes over the training set.
     batch_size : int, default=64
-        Spectra per gradient step (and per prediction batch).
+        Spectra per gradient step (and per batch of the validation loss).
+    predict_batch_size : int or None, default=None
+        Spectra per batch in `predict_proba` and `predict`, which run the
+        network directly, batch after batch, without skorch's loop.  None
+        takes 256 on the CPU (larger batches fall out of the cache there)
+        and 4096 on a GPU.  Only memory and speed depend on it.
     lr : float, default=1e-3
         Learning rate.
     optimizer : {'adam', 'adamw', 'sgd', 'adagrad'} or torch optimizer class, default='adam'
@@ -241,6 +246,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "predict_batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -261,8 +267,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # Whether the network takes 2D samples (folded spectra, stripes); the 1D-only ones say no.
     _takes_2d = True
 
-    def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, lr=1e-3,
-                 optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
+    def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, predict_batch_size=None,
+                 lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
                  random_state=None, device="cpu", verbose=0, callbacks=None,
                  objective="nominal", augment=None):
         self.module = module
@@ -270,8 +276,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         self._set_training_params(locals())
 
     def _set_training_params(self, values):
-        for name in ("max_epochs", "batch_size", "lr", "optimizer", "weight_decay", "class_weight",
-                     "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks",
+        for name in ("max_epochs", "batch_size", "predict_batch_size", "lr", "optimizer", "weight_decay",
+                     "class_weight", "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks",
                      "objective", "augment"):
             setattr(self, name, values[name])
 
@@ -525,8 +531,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate_input(X, reset=False)
-        with torch.inference_mode():
-            proba = self.net_.predict_proba(X).astype(np.float64)
+        proba = self._network_proba(X)
         bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
         if len(bad):
             reach = ""
@@ -538,6 +543,32 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                 f"{bad[0]}){reach}. Normalise the spectra as the training spectra were (FluxNorm), or check the "
                 "model's weights.")
         return proba
+
+    def _network_proba(self, X):
+        """Softmax of the network's output, ``predict_batch_size`` inputs at a time, without skorch's loop.
+
+        skorch's loop costs more than the network itself on small batches
+        (half of EMCCNN-1D's rate on 2 CPU threads); here each batch is one
+        tensor view of ``X``, one forward pass and one copy back.
+        """
+        network = self.net_.module_
+        network.eval()
+        device = torch.device(self.device_)
+        size = self.predict_batch_size or (4096 if device.type == "cuda" else 256)
+        arms = isinstance(X, SliceDict)
+        n = len(X)
+        parts = []
+        with torch.inference_mode():
+            for start in range(0, n, size):
+                if arms:
+                    batch = {name: torch.as_tensor(values[start:start + size]).to(device, non_blocking=True)
+                             for name, values in X.items()}
+                    output = network(**batch)
+                else:
+                    output = network(torch.as_tensor(X[start:start + size]).to(device, non_blocking=True))
+                logits = output[0] if isinstance(output, tuple) else output
+                parts.append(softmax(logits.float()).cpu().numpy())
+        return np.concatenate(parts).astype(np.float64)
 
     def predict(self, X):
         """Most probable class of each input.
