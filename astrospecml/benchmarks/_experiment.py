@@ -20,6 +20,9 @@ from ._document import Document, machine, today
 
 __all__ = ["Experiment", "Outcome", "Run", "execute"]
 
+#: The options ``astrospecml benchmark`` takes, by experiment, and its flag for each.
+_COMMAND_LINE_FLAGS = {"emccnn": {"targets": "--targets", "models": "--models", "n_splits": "--splits"}}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -120,6 +123,15 @@ class Run:
     >>> run = Run(rare, rare.profile("quick"), Path("reports/rare"), random_state=3, device="cpu", verbose=False)
     >>> run.command()
     'astrospecml benchmark --experiment rare --quick --random-state 3 --output <folder>'
+    >>> Run(rare, rare.profile("quick"), Path("out"), 0, "cpu", False, options={"augmentations": ["none"]}).command()
+    "astrospecml benchmark --experiment rare --quick --output <folder> (and augmentations=['none'] through run_benchmark)"
+
+    Options the command line takes appear as its flags, others as Python:
+
+    >>> emccnn = EXPERIMENTS["emccnn"]
+    >>> Run(emccnn, emccnn.profile("full"), Path("out"), 0, "cpu", False,
+    ...     options={"models": ["SVC", "CNN-1D"], "n_splits": 3, "test_size": 0.2}).command()
+    'astrospecml benchmark --experiment emccnn --models SVC CNN-1D --splits 3 --output <folder> (and test_size=0.2 through run_benchmark)'
     """
 
     experiment: Experiment
@@ -128,6 +140,7 @@ class Run:
     random_state: int
     device: str
     verbose: bool
+    options: dict = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
 
     def elapsed(self):
@@ -142,11 +155,20 @@ class Run:
     def command(self):
         """The command line that regenerates this run's report."""
         profile = getattr(self.profile, "name", None)
+        flags, python = [], []
+        known = _COMMAND_LINE_FLAGS.get(self.experiment.name, {})
+        for name, value in self.options.items():
+            if name in known:
+                values = value if isinstance(value, (list, tuple)) else [value]
+                flags.append(f" {known[name]} " + " ".join(str(v) for v in values))
+            else:
+                python.append(f"{name}={value!r}")
         return ("astrospecml benchmark --experiment " + self.experiment.name
-                + (" --quick" if profile == "quick" else "")
+                + (" --quick" if profile == "quick" else "") + "".join(flags)
                 + (f" --device {self.device}" if self.device != "cpu" else "")
                 + (f" --random-state {self.random_state}" if self.random_state != 0 else "")
-                + " --output <folder>")
+                + " --output <folder>"
+                + (f" (and {', '.join(python)} through run_benchmark)" if python else ""))
 
     def environment(self, seconds):
         """The report's first line: date, profile, seed, duration, machine, versions and command."""
@@ -167,7 +189,7 @@ def execute(experiment, output_dir, *, profile="quick", random_state=0, device="
     device = resolve_device(device) if experiment.uses_device else "cpu"
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    context = Run(experiment, settings, output, random_state, device, bool(verbose))
+    context = Run(experiment, settings, output, random_state, device, bool(verbose), options)
     context.say(f"{experiment.name} experiment, profile {settings.name!r}, writing to {output}")
     outcome = experiment.run(context, **options)
     seconds = context.elapsed()
