@@ -68,6 +68,7 @@ def test_tiny_benchmark_writes_the_report(tmp_path, capsys):
         assert (tmp_path / name).stat().st_size > 0, name
     report = (tmp_path / "report.md").read_text()
     assert "| SVC |" in report and "EMCCNN-2D" in report and "S/N < 30" in report
+    assert "## How faithful is this test" in report and "| S/N | bins 5-10, 10-15, > 15 |" in report
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in report
     assert ".. list-table::" in (tmp_path / "report.rst").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["opt_type"]["SVC"]["test_accuracy"] == \
