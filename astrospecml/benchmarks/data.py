@@ -20,6 +20,7 @@ from ..preprocessing import (
     Resample,
     StripeExtractor,
     StripeSlicer,
+    ToArray,
 )
 from ..simulate import NIR_TWO_ARM, simulate_stripes
 
@@ -140,7 +141,7 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped)
 
 
-def reduce_stripes(pairs, windows=None):
+def reduce_stripes(pairs, windows=None, return_optimal=False):
     """The reduction every model shares: fill bad pixels, keep 11 rows (and a window), and extract.
 
     These steps learn nothing from the data, so doing them once, before any
@@ -154,6 +155,11 @@ def reduce_stripes(pairs, windows=None):
     windows : dict or None, default=None
         ``{arm: (start, stop)}`` wavelength pixels to keep in each arm
         (MAC-Net's windows); None keeps all.
+    return_optimal : bool, default=False
+        Also extract the spectra optimally (Horne 1986: rows weighted by a
+        fitted spatial profile and the stripes' inverse variance,
+        specreduce's ``HorneExtract``), the extraction survey pipelines use.
+        About 40 ms a stripe on one core, against microseconds for the boxcar.
 
     Returns
     -------
@@ -161,6 +167,10 @@ def reduce_stripes(pairs, windows=None):
         ``{arm: (n, 11, pixels)}`` float32, masked pixels filled by interpolation.
     extracted : ndarray of shape (n, pixels of all arms)
         Boxcar spectra of those 11 rows (specreduce), blue then red.
+    optimal : ndarray of shape (n, pixels of all arms)
+        Only with ``return_optimal``: the optimally extracted spectra of those
+        rows, blue then red (filled pixels, whose variance is unknown, get no
+        weight).
 
     Examples
     --------
@@ -176,10 +186,15 @@ def reduce_stripes(pairs, windows=None):
     filled = make_pipeline(PerArm(BadPixelImputer()), PerArm(slicers)).fit_transform(pairs)
     stripes = arms_to_arrays(filled)
     extracted = make_pipeline(PerArm(StripeExtractor(trace="flat")), ConcatenateArms()).fit_transform(stripes)
-    return stripes, extracted
+    if not return_optimal:
+        return stripes, extracted
+    # From the CCDData stripes, whose uncertainties give Horne's variance weights.
+    optimal = make_pipeline(PerArm(StripeExtractor(method="horne", trace="flat")), ConcatenateArms(),
+                            ToArray()).fit_transform(filled)
+    return stripes, extracted, optimal
 
 
-def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
+def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None, return_optimal=False):
     """Observe spectra as two-arm stripes and reduce them (see `reduce_stripes`).
 
     One simulated frame at a time, so that raw stripes never pile up in
@@ -197,6 +212,8 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
         The spectrograph.
     windows : dict or None, default=None
         Wavelength pixels to keep in each arm (see `reduce_stripes`).
+    return_optimal : bool, default=False
+        Also return the optimally extracted spectra (see `reduce_stripes`).
 
     Returns
     -------
@@ -204,6 +221,8 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
         ``{arm: (n, 11, pixels)}``.
     extracted : ndarray of shape (n, pixels of all arms)
         The boxcar spectra.
+    optimal : ndarray of shape (n, pixels of all arms)
+        Only with ``return_optimal``: the optimally extracted spectra.
 
     Examples
     --------
@@ -218,8 +237,8 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None):
     for start in range(0, len(spectra), batch):
         pairs = simulate_stripes(spectra[start:start + batch], instrument, snr=snr[start:start + batch],
                                  random_state=rng)
-        arrays, spectra_1d = reduce_stripes(pairs, windows)
+        arrays, *spectra_1d = reduce_stripes(pairs, windows, return_optimal=return_optimal)
         stripes.append(arrays)
         extracted.append(spectra_1d)
     joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in instrument.arm_names})
-    return joined, np.concatenate(extracted)
+    return (joined, *(np.concatenate(kind) for kind in zip(*extracted)))
