@@ -18,6 +18,7 @@ from astrospecml.classifiers import (
     DNNClassifier,
     EMCCNNClassifier,
     ResNet18Classifier,
+    SeedEnsembleClassifier,
     SpectrumClassifier,
     VGG16Classifier,
 )
@@ -512,3 +513,30 @@ def test_networks_call_their_output_layers_head_and_load_state_dicts_of_the_old_
     fresh = getattr(networks, network)(n_outputs=3, input_shape=(64,))
     fresh.load_state_dict(state)  # strict: every key matched
     assert torch.equal(fresh.head[-1].weight, module.head[-1].weight)
+
+
+def test_seed_ensemble_trains_differently_seeded_copies_and_averages_them():
+    X, y = two_class_spectra(n=60)
+    groups = np.arange(60) // 2  # two spectra per source
+    pipeline = make_pipeline(FluxNorm(), CNNClassifier(channels=(4,), hidden_units=(8,), max_epochs=3))
+    ensemble = SeedEnsembleClassifier(pipeline, n_members=3, random_state=1)
+    ensemble.fit(X, y, cnnclassifier__groups=groups)  # fit parameters reach every member
+    seeds = [member[-1].random_state for member in ensemble.estimators_]
+    assert seeds == list(ensemble.seeds_) and len(set(seeds)) == 3
+    for member in ensemble.estimators_:  # each member's validation split kept every source on one side
+        held_out = groups[member[-1].validation_indices_]
+        assert not set(held_out) & set(np.delete(groups, member[-1].validation_indices_))
+    members = [member.predict_proba(X) for member in ensemble.estimators_]
+    assert not np.allclose(members[0], members[1])  # different seeds, different networks
+    np.testing.assert_allclose(ensemble.predict_proba(X), np.mean(members, axis=0))
+    np.testing.assert_array_equal(ensemble.classes_, [0, 1])
+    again = SeedEnsembleClassifier(pipeline, n_members=3, random_state=1).fit(X, y, cnnclassifier__groups=groups)
+    np.testing.assert_array_equal(again.predict_proba(X), ensemble.predict_proba(X))  # reproducible
+
+
+def test_seed_ensemble_refuses_an_unseeded_estimator():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = two_class_spectra(n=20)
+    with pytest.raises(ValueError, match="no random_state parameter"):
+        SeedEnsembleClassifier(KNeighborsClassifier()).fit(X, y)

@@ -9,6 +9,7 @@ transformer); both have their own tests in ``test_multi_arm.py`` and
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from astrospecml.classifiers import SeedEnsembleClassifier
 from astrospecml.novelty import DistanceToTraining
 
 from astrospecml.preprocessing import (
@@ -61,4 +62,9 @@ def test_sklearn_compatible(estimator, check):
 
 @parametrize_with_checks([DistanceToTraining(LogisticRegression(), n_neighbors=2, n_components=3)])
 def test_distance_to_training_is_a_scikit_learn_classifier(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SeedEnsembleClassifier(LogisticRegression(), n_members=2, random_state=0)])
+def test_seed_ensemble_is_a_scikit_learn_classifier(estimator, check):
     check(estimator)

@@ -21,6 +21,7 @@ from .macnet import (
     MNetClassifier,
     SSCNN1DClassifier,
 )
+from .ensemble import SeedEnsembleClassifier
 from .racnet import RACNetClassifier
 from .template import TemplateMatchClassifier
 
@@ -38,6 +39,7 @@ __all__ = [
     "RCNetClassifier",
     "ResNet18Classifier",
     "SSCNN1DClassifier",
+    "SeedEnsembleClassifier",
     "SpectrumClassifier",
     "TemplateMatchClassifier",
     "VGG16Classifier",
