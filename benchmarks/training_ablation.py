@@ -17,7 +17,8 @@ early stopping on held-out training sources) in four ways:
     the rate annealed to zero over the epoch budget (``CosineAnnealingLR``);
 ``ensemble``
     ``--members`` networks trained with different seeds (the first is the
-    ``constant`` run), their ``predict_proba`` averaged.
+    ``constant`` run), their ``predict_proba`` averaged (skipped with
+    ``--members 1``).
 
 Printed and written as JSON: exact accuracy, within-one and RMS (subtypes) on
 each split's test sources, mean and standard deviation over the splits, and
@@ -81,14 +82,16 @@ def main(argv=None):
             for member in range(1, args.members):
                 model = fitted_model(name, data, train, seed=1000 * member + split)
                 members.append(model.predict_proba(data.X[test]))
-            probabilities["ensemble"] = np.mean(members, axis=0)
-            for way in WAYS:
+            if args.members > 1:
+                probabilities["ensemble"] = np.mean(members, axis=0)
+            for way in probabilities:
                 run = {"model": name, "split": split, "way": way,
                        **_scores(classes, probabilities[way], data.y[test])}
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] split {split} {name} {way:9s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f}", flush=True)
-    summary = paired_summary(runs, args.models, WAYS, key="way", reference="constant")
+    ways = [way for way in WAYS if way != "ensemble" or args.members > 1]
+    summary = paired_summary(runs, args.models, ways, key="way", reference="constant")
     with open(args.output, "w") as handle:
         json.dump({"splits": args.splits, "members": args.members, "runs": runs, "summary": summary,
                    "seconds": time.perf_counter() - started}, handle, indent=1)

@@ -95,6 +95,17 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     assert "| Template |" in report and "| kNN |" in report
 
 
+def test_a_seed_ensemble_takes_its_networks_chosen_settings_and_counts_every_member(tmp_path):
+    tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
+                         svc_folds=2, net_grids={"CNN-1D": {"lr": [1e-3, 3e-3]}}, net_folds=2, ensemble_members=2)
+    results = run_benchmark("emccnn", tmp_path, profile=tiny, targets=("opt_type",),
+                            models=["CNN-1D", "CNN-1D ensemble"], verbose=False)["opt_type"]
+    single, ensemble = results["CNN-1D"], results["CNN-1D ensemble"]
+    assert ensemble["chosen"] == single["chosen"] and single["chosen"]["lr"] in (1e-3, 3e-3)
+    assert ensemble["n_parameters"] == 2 * single["n_parameters"]
+    assert "| CNN-1D ensemble |" in (tmp_path / "report.md").read_text()
+
+
 def test_repeated_splits_give_means_spreads_and_a_corrected_paired_interval(tmp_path):
     tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
                          svc_folds=2, baseline_grids={"kNN": {"kneighborsclassifier__n_neighbors": [5]}})

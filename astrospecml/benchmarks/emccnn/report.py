@@ -11,7 +11,7 @@ from .._document import setting as _setting
 from .._document import subplots
 from ..data import SPEX_GRID, TARGETS
 from ..metrics import SNR_BINS, paired_bootstrap_difference, repeated_split_difference
-from .run import BASELINES, FOLD_SHAPE
+from .run import BASELINES, FOLD_SHAPE, _classifier_step
 
 __all__ = ["report"]
 
@@ -119,14 +119,14 @@ def _plot_train_test(path, target_results, title):
 
 
 def _plot_learning_curves(path, fitted, target, names, title):
-    nets = [n for n in names if isinstance(fitted[(target, n)].steps[-1][1], SpectrumClassifier)]
+    nets = [n for n in names if isinstance(_classifier_step(fitted[(target, n)])[1], SpectrumClassifier)]
     if not nets:
         return False
     cols = min(5, len(nets))
     rows = int(np.ceil(len(nets) / cols))
     fig, axes = subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), nets):
-        history = fitted[(target, name)].steps[-1][1].history_
+        history = _classifier_step(fitted[(target, name)])[1].history_  # a seed ensemble's first member
         epochs = history[:, "epoch"]
         ax.plot(epochs, history[:, "train_loss"], label="train")
         if "valid_loss" in history[-1]:

@@ -23,6 +23,7 @@ from ...classifiers import (
     DNNClassifier,
     EMCCNNClassifier,
     ResNet18Classifier,
+    SeedEnsembleClassifier,
     SpectrumClassifier,
     TemplateMatchClassifier,
     VGG16Classifier,
@@ -72,6 +73,8 @@ class EMCCNNProfile:
     baseline_grids : dict
         Grids of the other classical baselines by model name
         (`BASELINE_GRIDS` by default).
+    ensemble_members : int, default=5
+        Networks in each seed ensemble (the ``'... ensemble'`` models).
     n_splits : int, default=1
         Repeated source-disjoint 75/25 splits, each drawn with its own seed;
         every model is tuned, trained and scored on each.  With two or more
@@ -95,6 +98,7 @@ class EMCCNNProfile:
     net_grids: dict = field(default_factory=dict)
     net_folds: int = 3
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
+    ensemble_members: int = 5
     n_splits: int = 1
 
 
@@ -143,6 +147,8 @@ EMCCNN_MODELS = {
     "ResNet18-2D": lambda: _net(ResNet18Classifier(), True),
     "EMCCNN-1D": lambda: _net(EMCCNNClassifier(), False),
     "EMCCNN-2D": lambda: _net(EMCCNNClassifier(), True),
+    "CNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(CNNClassifier(), False)),
+    "EMCCNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(EMCCNNClassifier(), False)),
 }
 
 
@@ -150,8 +156,21 @@ EMCCNN_MODELS = {
 BASELINES = ("SVC", "kNN", "Template")
 
 
+#: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
+ENSEMBLE = " ensemble"
+
+
 def _classifier_step(model):
+    """(name, estimator) of the model's final step; a seed ensemble's is that of its first member, if fitted."""
+    if isinstance(model, SeedEnsembleClassifier):
+        return (model.estimators_[0] if hasattr(model, "estimators_") else model.estimator).steps[-1]
     return model.steps[-1]
+
+
+def _networks(model):
+    """The fitted networks of a model: one, or one per member of a seed ensemble."""
+    members = model.estimators_ if isinstance(model, SeedEnsembleClassifier) else [model]
+    return [member.steps[-1][1] for member in members if isinstance(member.steps[-1][1], SpectrumClassifier)]
 
 
 def _grid_for(name, profile):
@@ -159,8 +178,14 @@ def _grid_for(name, profile):
     return grid or {}
 
 
-def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu"):
-    """Fit one model with its hyperparameters chosen on the training sources only."""
+def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu", chosen_before=None):
+    """Fit one model with its hyperparameters chosen on the training sources only.
+
+    A seed ensemble is not searched (that would cost ``ensemble_members``
+    times its network's search): its members take what the search chose for
+    that network on the same training set (``chosen_before``), or its
+    defaults when the network did not run.
+    """
     step, estimator = _classifier_step(model)
     cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name in BASELINES else profile.net_folds, shuffle=True,
                               random_state=random_state)
@@ -169,10 +194,17 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu"):
         search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
         search.fit(X, y, groups=groups)
         return search.best_estimator_, search.best_params_
-    model.set_params(**{f"{step}__max_epochs": profile.max_epochs, f"{step}__patience": profile.patience,
-                        f"{step}__random_state": random_state, f"{step}__device": device})
-    grid = {f"{step}__{key}": values for key, values in _grid_for(name, profile).items()}
+    ensemble = isinstance(model, SeedEnsembleClassifier)
+    prefix = f"estimator__{step}" if ensemble else step
+    model.set_params(**{f"{prefix}__max_epochs": profile.max_epochs, f"{prefix}__patience": profile.patience,
+                        f"{prefix}__random_state": random_state, f"{prefix}__device": device})
     fit_params = {f"{step}__groups": groups}
+    if ensemble:
+        chosen = dict((chosen_before or {}).get(name.removesuffix(ENSEMBLE), {}))
+        model.set_params(n_members=profile.ensemble_members, random_state=random_state,
+                         **{f"estimator__{key}": value for key, value in chosen.items()})
+        return model.fit(X, y, **fit_params), {f"estimator__{key}": value for key, value in chosen.items()}
+    grid = {f"{step}__{key}": values for key, values in _grid_for(name, profile).items()}
     if grid:
         search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
         search.fit(X, y, groups=groups, **fit_params)
@@ -257,21 +289,23 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                 f"({len(np.unique(data.groups[train]))} sources), {len(test)} test spectra "
                 f"({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
                 + (f"; left out (too few spectra): {data.dropped}" if data.dropped and split == 0 else ""))
+            chosen_here = {}  # what each network's search chose on this split, for its seed ensemble
             for position, name in enumerate(names, 1):
                 model = EMCCNN_MODELS[name]()
                 start = time.perf_counter()
                 model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
-                                           seed, context.device)
+                                           seed, context.device, chosen_here)
+                chosen_here[name] = chosen
                 fit_seconds = time.perf_counter() - start
                 metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
-                estimator = _classifier_step(model)[1]
+                estimator, networks = _classifier_step(model)[1], _networks(model)
                 metrics.update(
                     fit_seconds=fit_seconds,
                     predict_per_second=predict_throughput(model, data.X[test]),
-                    n_parameters=estimator.n_parameters_ if isinstance(estimator, SpectrumClassifier) else None,
+                    n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
                     n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
-                    epochs=estimator.n_iter_ if isinstance(estimator, SpectrumClassifier) else None,
-                    chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
+                    epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
+                    chosen={key.rsplit("__", 1)[1]: value for key, value in chosen.items()},
                     test_fraction=len(test) / len(index),
                 )
                 per_split[name].append(metrics)
