@@ -14,7 +14,11 @@ from .data import TARGETS
 from .emccnn.run import BASELINES
 from .metrics import repeated_split_difference
 
-__all__ = ["accuracy_interval", "write_choosing_page"]
+__all__ = ["EMCCNN_FOLDERS", "accuracy_interval", "write_choosing_page"]
+
+#: Folders of ``docs/benchmark_results`` holding EMCCNN-experiment results, in the order the page shows them:
+#: the full profile's, and a run over repeated splits.
+EMCCNN_FOLDERS = ("emccnn", "emccnn_splits")
 
 
 def accuracy_interval(accuracy, n, confidence=0.95):
@@ -119,7 +123,8 @@ def write_choosing_page(results_root, path):
     results_root : str or path-like
         The folder ``astrospecml benchmark --experiment all`` writes: one
         subfolder per experiment (``emccnn``, ``stripes``, ``macnet``,
-        ``rare``) holding its ``results.json``; missing ones are left out.
+        ``rare``) holding its ``results.json``, and ``emccnn_splits`` for an
+        EMCCNN run over repeated splits; missing ones are left out.
     path : str or path-like
         The page to write.
 
@@ -148,17 +153,20 @@ def write_choosing_page(results_root, path):
            "model is level with the winner when the 95 % corrected paired interval of the winner's lead over it "
            "includes zero.  Cost is the fitting time (hyperparameter search included) on the machine the "
            "result page names, spectra predicted per second, and network parameters.", ""]
-    emccnn = root / "emccnn" / "results.json"
-    if emccnn.exists():
+    for folder in EMCCNN_FOLDERS:
+        emccnn = root / folder / "results.json"
+        if not emccnn.exists():
+            continue
         results = json.loads(emccnn.read_text())
         for task, models in results.items():
             title = TARGETS.get(task, task)
-            heading = f"Spectral types from 1D spectra: {title}"
-            out += [heading, "-" * len(heading), ""]
             rows, best, level, stats = _one_task(task, models)
+            n_splits = len(_splits(models[best]))
+            heading = f"Spectral types from 1D spectra: {title}" + (
+                f", {n_splits} repeated splits" if n_splits > 1 else "")
+            out += [heading, "-" * len(heading), ""]
             baselines = [m for m in stats if m in BASELINES]
             strongest = max(baselines, key=lambda m: stats[m][0]) if baselines else None
-            n_splits = len(_splits(models[best]))
             out.append(f"Best exact accuracy: {best} ({stats[best][0]:.3f}"
                        + (f", mean over {n_splits} splits" if n_splits > 1 else ", one split") + ").")
             if level:
@@ -168,9 +176,9 @@ def write_choosing_page(results_root, path):
             if strongest and strongest != best:
                 out.append(f"The strongest classical baseline is {strongest} ({stats[strongest][0]:.3f}).")
             out += ["", "Best per S/N bin: " + "; ".join(_by_snr(models)) + ".", ""]
-            out += _table(("model", "exact, mean ± std" if n_splits > 1 else "exact [95% interval]", "within one", "RMS (subtypes)", "fit (s)",
-                           "predicted/s", "parameters"), rows)
-        out += ["Details: :doc:`benchmark_results/emccnn/report`.", ""]
+            out += _table(("model", "exact, mean ± std" if n_splits > 1 else "exact [95% interval]", "within one",
+                           "RMS (subtypes)", "fit (s)", "predicted/s", "parameters"), rows)
+        out += [f"Details: :doc:`benchmark_results/{folder}/report`.", ""]
     stripes = root / "stripes" / "results.json"
     if stripes.exists():
         models = json.loads(stripes.read_text())["models"]

@@ -11,7 +11,7 @@ from .._document import setting as _setting
 from .._document import subplots
 from ..data import SPEX_GRID, TARGETS
 from ..metrics import SNR_BINS, paired_bootstrap_difference, repeated_split_difference
-from .run import BASELINES, FOLD_SHAPE, _classifier_step
+from .run import BASELINES, ENSEMBLE, FOLD_SHAPE, _classifier_step
 
 __all__ = ["report"]
 
@@ -281,7 +281,13 @@ def report(context, outcome, doc):
     if profile.name == "quick":
         doc.text("The quick profile trains each network once with its default widths"
                  + (" on one split" if n_splits == 1 else "") + "; run `astrospecml benchmark` (the full profile: "
-                 "cross-validated learning rates, 5 repeated splits) for the numbers users should judge by.")
+                 "cross-validated learning rates, seed ensembles, 5 repeated splits) for the numbers users should "
+                 "judge by.")
+    if any(name.endswith(ENSEMBLE) for target_results in results.values() for name in target_results):
+        doc.text(f"A model named '<network>{ENSEMBLE}' averages the probabilities of {profile.ensemble_members} "
+                 "copies of that network trained with different seeds (`SeedEnsembleClassifier`), with the "
+                 "settings the network's own search chose on the same training sources; its parameter count is "
+                 "that of all copies, its epochs their mean.")
     doc.heading("How faithful is this test", 2)
     doc.table(["", "EMCCNN paper", "here", "why"], [list(row) for row in FAITHFULNESS])
     example_written = False

@@ -75,6 +75,9 @@ class EMCCNNProfile:
         (`BASELINE_GRIDS` by default).
     ensemble_members : int, default=5
         Networks in each seed ensemble (the ``'... ensemble'`` models).
+    models : tuple of str or None, default=None
+        The models a run trains when it names none; None: all of
+        `EMCCNN_MODELS`.
     n_splits : int, default=1
         Repeated source-disjoint 75/25 splits, each drawn with its own seed;
         every model is tuned, trained and scored on each.  With two or more
@@ -99,33 +102,8 @@ class EMCCNNProfile:
     net_folds: int = 3
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
     ensemble_members: int = 5
+    models: tuple | None = None
     n_splits: int = 1
-
-
-EMCCNN_PROFILES = {
-    # Under 10 minutes on 2 cores: one split; the networks train once with
-    # their defaults, stopped early on a held-out set of training sources.
-    "quick": EMCCNNProfile("quick", max_epochs=100, patience=10,
-                     svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": [3e-4, 1e-3, 3e-3]}, svc_folds=3),
-    # Every network's learning rate (EMCCNN: also kernel sizes and the
-    # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
-    # source-disjoint CV as well, on each of 5 repeated splits (about 50
-    # minutes a split on 2 cores).
-    "full": EMCCNNProfile(
-        "full", max_epochs=150, patience=12, n_splits=5,
-        svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
-                  "svc__gamma": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]}, svc_folds=5,
-        net_grids={
-            "EMCCNN-1D": {"kernel_sizes": [(3, 7, 15), (5, 11, 21)], "reconstruction_weight": [0.0, 0.5],
-                          "lr": [1e-3, 3e-3]},
-            "EMCCNN-2D": {"kernel_sizes": [(3, 5, 7), (3, 5)], "lr": [1e-3, 3e-3]},
-            "VGG16-1D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
-            "VGG16-2D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
-            "ResNet18-1D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
-            "ResNet18-2D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
-            "*": {"lr": [1e-3, 3e-3]},
-        }),
-}
 
 
 def _net(classifier, fold):
@@ -133,7 +111,7 @@ def _net(classifier, fold):
     return make_pipeline(*steps, classifier)
 
 
-#: name -> (factory of the untrained pipeline, whether it folds to 2D)
+#: name -> factory of the untrained model (a pipeline, or a seed ensemble of one)
 EMCCNN_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
     "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
@@ -158,6 +136,34 @@ BASELINES = ("SVC", "kNN", "Template")
 
 #: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
 ENSEMBLE = " ensemble"
+
+
+EMCCNN_PROFILES = {
+    # Under 10 minutes on 2 cores: one split; the networks train once with
+    # their defaults, stopped early on a held-out set of training sources;
+    # no seed ensembles (five networks each), unless named.
+    "quick": EMCCNNProfile("quick", max_epochs=100, patience=10,
+                           svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": [3e-4, 1e-3, 3e-3]}, svc_folds=3,
+                           models=tuple(name for name in EMCCNN_MODELS if not name.endswith(ENSEMBLE))),
+    # Every network's learning rate (EMCCNN: also kernel sizes and the
+    # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
+    # source-disjoint CV as well, on each of 5 repeated splits (about an
+    # hour a split on 2 cores).
+    "full": EMCCNNProfile(
+        "full", max_epochs=150, patience=12, n_splits=5,
+        svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
+                  "svc__gamma": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]}, svc_folds=5,
+        net_grids={
+            "EMCCNN-1D": {"kernel_sizes": [(3, 7, 15), (5, 11, 21)], "reconstruction_weight": [0.0, 0.5],
+                          "lr": [1e-3, 3e-3]},
+            "EMCCNN-2D": {"kernel_sizes": [(3, 5, 7), (3, 5)], "lr": [1e-3, 3e-3]},
+            "VGG16-1D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
+            "VGG16-2D": {"channels": [(16, 32, 64, 128, 128), (8, 16, 32, 64, 64)], "lr": [1e-3, 3e-3]},
+            "ResNet18-1D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
+            "ResNet18-2D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
+            "*": {"lr": [1e-3, 3e-3]},
+        }),
+}
 
 
 def _classifier_step(model):
@@ -251,7 +257,8 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
     targets : tuple of {'spex_type', 'opt_type'}, default=('spex_type', 'opt_type')
         The tasks.
     models : list of str or None, default=None
-        Names from `EMCCNN_MODELS`; None runs them all.
+        Names from `EMCCNN_MODELS`; None runs the profile's (``models``:
+        all but the seed ensembles in the quick profile, all in the full one).
     test_size : float, default=0.25
         Fraction of the spectra (by source) in the test set.
     n_splits : int or None, default=None
@@ -265,7 +272,7 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
         the first split plus ``splits`` (each split's headline numbers),
         ``mean`` and ``std`` over the splits.
     """
-    names = list(EMCCNN_MODELS) if models is None else list(models)
+    names = list(models or context.profile.models or EMCCNN_MODELS)
     unknown = sorted(set(names) - set(EMCCNN_MODELS))
     if unknown:
         raise ValueError(f"unknown models {unknown}; choose from {list(EMCCNN_MODELS)}.")
