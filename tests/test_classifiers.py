@@ -1,5 +1,6 @@
 """Behaviour of the classifiers that users rely on, beyond scikit-learn's checks."""
 import pickle
+import warnings
 
 import astropy.units as u
 import numpy as np
@@ -217,6 +218,21 @@ def test_save_warns_about_callbacks_and_keeps_torch_optimizer_classes(tmp_path):
 
 
 # -- training options -----------------------------------------------------------------------------
+
+def test_plateau_schedule_lowers_the_learning_rate_when_the_loss_stalls_and_saves_without_callbacks(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(1, 0.1, size=(120, 32)), np.arange(120) % 3  # nothing to learn: the loss stalls
+    settings = dict(channels=(4,), hidden_units=(8,), max_epochs=25, lr=0.05, patience=None, random_state=0)
+    plateau = CNNClassifier(lr_schedule="plateau", **settings).fit(X, y)
+    rates = plateau.history_[:, "event_lr"]
+    assert rates[0] == 0.05 and min(rates) < 0.05 / 3 + 1e-12 and all(np.diff(rates) <= 0)
+    constant = CNNClassifier(**settings).fit(X, y)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a schedule named by a parameter is saved, unlike a callback
+        plateau.save(tmp_path / "plateau.pt")
+    assert CNNClassifier.load(tmp_path / "plateau.pt").lr_schedule == "plateau"
+
 
 def test_class_weight_reaches_the_loss():
     X, y = two_class_spectra()

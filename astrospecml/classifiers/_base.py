@@ -28,7 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import SliceDict, predefined_split
 from specutils import Spectrum
@@ -127,6 +127,11 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         and 4096 on a GPU.  Only memory and speed depend on it.
     lr : float, default=1e-3
         Learning rate.
+    lr_schedule : {'plateau'} or None, default=None
+        ``'plateau'`` divides the learning rate by 3 whenever the loss that
+        early stopping watches (validation, else training) has not improved
+        for 3 epochs (torch's ``ReduceLROnPlateau`` through skorch's
+        ``LRScheduler``); None keeps it constant.
     optimizer : {'adam', 'adamw', 'sgd', 'adagrad'} or torch optimizer class, default='adam'
         The optimizer.  Only names can be stored by `save`.
     weight_decay : float, default=0.0
@@ -248,6 +253,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "predict_batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"plateau"}), None],
         "optimizer": [StrOptions(set(OPTIMIZERS)), callable],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -267,18 +273,18 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     # Whether the network takes 2D samples (folded spectra, stripes); the 1D-only ones say no.
     _takes_2d = True
 
-    def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, predict_batch_size=None,
-                 lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal", augment=None):
+    def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, predict_batch_size=None, lr=1e-3,
+                 lr_schedule=None, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1,
+                 patience=10, random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal",
+                 augment=None):
         self.module = module
         self.module_params = module_params
         self._set_training_params(locals())
 
     def _set_training_params(self, values):
-        for name in ("max_epochs", "batch_size", "predict_batch_size", "lr", "optimizer", "weight_decay",
-                     "class_weight", "validation_fraction", "patience", "random_state", "device", "verbose", "callbacks",
-                     "objective", "augment"):
+        for name in ("max_epochs", "batch_size", "predict_batch_size", "lr", "lr_schedule", "optimizer",
+                     "weight_decay", "class_weight", "validation_fraction", "patience", "random_state", "device",
+                     "verbose", "callbacks", "objective", "augment"):
             setattr(self, name, values[name])
 
     def __init_subclass__(cls, **kwargs):
@@ -425,8 +431,11 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None, soft_targets=None):
         optimizer = OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
         callbacks = list(self.callbacks or [])
+        monitor = "train_loss" if train_split is None else "valid_loss"
+        if self.lr_schedule == "plateau":
+            callbacks.append(("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+                                                         monitor=monitor, factor=1 / 3, patience=3)))
         if self.patience is not None:
-            monitor = "train_loss" if train_split is None else "valid_loss"
             callbacks.append(("early_stopping", EarlyStopping(monitor=monitor, patience=self.patience,
                                                               load_best=True)))
         if self.verbose >= 2:

@@ -62,9 +62,9 @@ class _MACNetFamily(_PublishedNetClassifier):
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024),
                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
-                 batch_size=32, predict_batch_size=None, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
-                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal", augment=None):
+                 batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
+                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
+                 callbacks=None, objective="nominal", augment=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
@@ -215,9 +215,9 @@ class CNetClassifier(_MACNetFamily):
     _allowed_kinds = frozenset({2})
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024), *,
-                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
-                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal", augment=None):
+                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
+                 weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
+                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
@@ -271,11 +271,12 @@ class MNetClassifier(_MACNetFamily):
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024),
                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
-                 batch_size=32, predict_batch_size=None, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
-                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal", augment=None):
+                 batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
+                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
+                 callbacks=None, objective="nominal", augment=None):
         super().__init__(channels, kernel_size, dropout, hidden_units, stem_channels, inception_channels,
-                         max_epochs=max_epochs, batch_size=batch_size, predict_batch_size=predict_batch_size, lr=lr, optimizer=optimizer,
+                         max_epochs=max_epochs, batch_size=batch_size, predict_batch_size=predict_batch_size,
+                         lr=lr, lr_schedule=lr_schedule, optimizer=optimizer,
                          weight_decay=weight_decay, class_weight=class_weight,
                          validation_fraction=validation_fraction, patience=patience, random_state=random_state,
                          device=device, verbose=verbose, callbacks=callbacks, objective=objective,
@@ -327,9 +328,9 @@ class SSCNN1DClassifier(_MACNetFamily):
     _takes_2d = False
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024), *,
-                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, optimizer="adam", weight_decay=0.0, class_weight=None,
-                 validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0, callbacks=None,
-                 objective="nominal", augment=None):
+                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
+                 weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
+                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
