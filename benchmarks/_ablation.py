@@ -27,7 +27,10 @@ def subtype_task():
 
 
 def fitted_model(name, data, train, seed, **params):
-    """Benchmark model ``name`` trained on ``train`` with quick-profile settings and ``params``."""
+    """Benchmark model ``name`` trained on ``train`` with the quick profile's epochs and patience and ``params``.
+
+    The learning rate is constant unless ``params`` name a schedule, so that each ablation changes one thing.
+    """
     profile = EMCCNN_PROFILES["quick"]
     model = EMCCNN_MODELS[name]()
     step = model.steps[-1][0]

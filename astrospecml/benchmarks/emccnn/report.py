@@ -273,7 +273,9 @@ def report(context, outcome, doc):
         "the networks stop early on held-out "
         "training sources" + (f" and their learning rate (EMCCNN: also kernel sizes) is chosen by source-disjoint "
                               f"{profile.net_folds}-fold CV" if profile.net_grids else "")
-        + f" (at most {profile.max_epochs} epochs, patience {profile.patience}). The test set is used once. "
+        + f" (at most {profile.max_epochs} epochs, patience {profile.patience}"
+        + ("; learning rate divided by 3 whenever the validation loss stalls for 3 epochs"
+           if profile.lr_schedule == "plateau" else "") + "). The test set is used once. "
         "Within-one is the fraction of test spectra within one subtype; RMS is in subtypes. Throughput is "
         "`predict` on the whole test set, preprocessing included, spectra per second"
         + (" (first split); per-class F1, the confusion matrices and the learning curves are those of the first "

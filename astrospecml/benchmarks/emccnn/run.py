@@ -60,6 +60,11 @@ class EMCCNNProfile:
         Shown in the report.
     max_epochs, patience : int
         Training budget of every network.
+    lr_schedule : {'plateau'} or None, default='plateau'
+        Learning-rate schedule of every network (see
+        `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
+        kept because ``benchmarks/training_ablation.py`` measured it helping
+        CNN-1D and EMCCNN-1D on every split it tried.
     svc_grid : dict
         Grid of the SVC's search (keys ``svc__C``, ``svc__gamma``).
     svc_folds : int
@@ -103,6 +108,7 @@ class EMCCNNProfile:
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
     ensemble_members: int = 5
     models: tuple | None = None
+    lr_schedule: str | None = "plateau"
     n_splits: int = 1
 
 
@@ -203,7 +209,8 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu", c
     ensemble = isinstance(model, SeedEnsembleClassifier)
     prefix = f"estimator__{step}" if ensemble else step
     model.set_params(**{f"{prefix}__max_epochs": profile.max_epochs, f"{prefix}__patience": profile.patience,
-                        f"{prefix}__random_state": random_state, f"{prefix}__device": device})
+                        f"{prefix}__lr_schedule": profile.lr_schedule, f"{prefix}__random_state": random_state,
+                        f"{prefix}__device": device})
     fit_params = {f"{step}__groups": groups}
     if ensemble:
         chosen = dict((chosen_before or {}).get(name.removesuffix(ENSEMBLE), {}))
