@@ -122,7 +122,8 @@ def setting(value):
 
 def machine(device="cpu"):
     """The hardware a run used, in words."""
-    threads = f"{torch.get_num_threads()} CPU threads ({platform.machine()}"
+    count = torch.get_num_threads()
+    threads = f"{count} CPU thread{'s' if count != 1 else ''} ({platform.machine()}"
     if str(device).startswith("cuda"):
         return f"{torch.cuda.get_device_name(torch.device(device))} for the networks and {threads}"
     return threads

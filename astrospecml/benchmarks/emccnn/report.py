@@ -249,8 +249,8 @@ FAITHFULNESS = (
      "RBF SVC on normalised flux with C and gamma chosen by source-disjoint CV; kNN and chi-square template "
      "matching tuned the same way", "a verdict against the strongest baseline, not a weak one"),
     ("network training", "not stated beyond the DNN's SGD at 1e-4",
-     "Adam at 1e-3 with early stopping on held-out sources (full profile: learning rate and EMCCNN's kernels "
-     "by CV)", "the same recipe for every network"),
+     "Adam at 1e-3, divided by 3 when the validation loss stalls, with early stopping on held-out sources "
+     "(full profile: learning rate and EMCCNN's kernels by CV)", "the same recipe for every network"),
     ("split", "not stated", "75/25 by source, stratified; repeated in the full profile",
      "spectra of one star are not independent"),
 )
