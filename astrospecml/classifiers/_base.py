@@ -123,8 +123,8 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
     predict_batch_size : int or None, default=None
         Spectra per batch in `predict_proba` and `predict`, which run the
         network directly, batch after batch, without skorch's loop.  None
-        takes 256 on the CPU (larger batches fall out of the cache there)
-        and 4096 on a GPU.  Only memory and speed depend on it.
+        takes 1024 on the CPU and 4096 on a GPU.  Only memory and speed
+        depend on it.
     lr : float, default=1e-3
         Learning rate.
     lr_schedule : {'plateau'} or None, default=None
@@ -556,14 +556,14 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def _network_proba(self, X):
         """Softmax of the network's output, ``predict_batch_size`` inputs at a time, without skorch's loop.
 
-        skorch's loop costs more than the network itself on small batches
-        (half of EMCCNN-1D's rate on 2 CPU threads); here each batch is one
-        tensor view of ``X``, one forward pass and one copy back.
+        skorch's loop cost half of EMCCNN-1D's rate on 2 CPU threads at its
+        batches of 64; here each batch is one tensor view of ``X``, one
+        forward pass and one copy back (``benchmarks/throughput.py``).
         """
         network = self.net_.module_
         network.eval()
         device = torch.device(self.device_)
-        size = self.predict_batch_size or (4096 if device.type == "cuda" else 256)
+        size = self.predict_batch_size or (4096 if device.type == "cuda" else 1024)
         arms = isinstance(X, SliceDict)
         n = len(X)
         parts = []
