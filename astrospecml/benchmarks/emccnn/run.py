@@ -60,11 +60,6 @@ class EMCCNNProfile:
         Shown in the report.
     max_epochs, patience : int
         Training budget of every network.
-    lr_schedule : {'plateau'} or None, default='plateau'
-        Learning-rate schedule of every network (see
-        `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
-        kept because ``benchmarks/training_ablation.py`` measured it helping
-        CNN-1D and EMCCNN-1D on every split it tried.
     svc_grid : dict
         Grid of the SVC's search (keys ``svc__C``, ``svc__gamma``).
     svc_folds : int
@@ -83,6 +78,11 @@ class EMCCNNProfile:
     models : tuple of str or None, default=None
         The models a run trains when it names none; None: all of
         `EMCCNN_MODELS`.
+    lr_schedule : {'plateau'} or None, default='plateau'
+        Learning-rate schedule of every network (see
+        `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
+        kept because ``benchmarks/training_ablation.py`` measured it helping
+        CNN-1D and EMCCNN-1D on average over three splits (Benchmarks page).
     n_splits : int, default=1
         Repeated source-disjoint 75/25 splits, each drawn with its own seed;
         every model is tuned, trained and scored on each.  With two or more
@@ -153,8 +153,8 @@ EMCCNN_PROFILES = {
                            models=tuple(name for name in EMCCNN_MODELS if not name.endswith(ENSEMBLE))),
     # Every network's learning rate (EMCCNN: also kernel sizes and the
     # reconstruction term; VGG16, ResNet18: also widths) chosen by 3-fold
-    # source-disjoint CV as well, on each of 5 repeated splits (about an
-    # hour a split on 2 cores).
+    # source-disjoint CV as well, on each of 5 repeated splits (one split
+    # took 50 minutes on 2 cores before the seed ensembles were added).
     "full": EMCCNNProfile(
         "full", max_epochs=150, patience=12, n_splits=5,
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
