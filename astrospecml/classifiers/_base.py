@@ -562,7 +562,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         """
         network = self.net_.module_
         network.eval()
-        device = torch.device(self.device_)
+        # Where the weights are (an unpickled GPU model may have been moved to the CPU).
+        device = next(network.parameters()).device
         size = self.predict_batch_size or (4096 if device.type == "cuda" else 1024)
         arms = isinstance(X, SliceDict)
         n = len(X)
