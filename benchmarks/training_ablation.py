@@ -12,7 +12,7 @@ early stopping on held-out training sources) in four ways:
     the default: Adam at a constant learning rate;
 ``plateau``
     the rate divided by 3 whenever the validation loss has not improved for
-    3 epochs (skorch's ``LRScheduler`` with torch's ``ReduceLROnPlateau``);
+    3 epochs (``lr_schedule='plateau'``);
 ``cosine``
     the rate annealed to zero over the epoch budget (``CosineAnnealingLR``);
 ``ensemble``
@@ -43,12 +43,12 @@ from astrospecml.benchmarks import EMCCNN_PROFILES
 from astrospecml.metrics import subtype_rms_error, within_one_score
 
 EPOCHS = EMCCNN_PROFILES["quick"].max_epochs
-#: name -> the extra callbacks of that way of training (the ensemble is trained in ``main``).
+#: name -> the classifier parameters of that way of training (the ensemble is trained in ``main``).
 SCHEDULES = {
-    "constant": None,
-    "plateau": [("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.ReduceLROnPlateau, monitor="valid_loss",
-                                            factor=1 / 3, patience=3))],
-    "cosine": [("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=EPOCHS))],
+    "constant": {},
+    "plateau": {"lr_schedule": "plateau"},
+    "cosine": {"callbacks": [("lr_schedule", LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR,
+                                                         T_max=EPOCHS))]},
 }
 WAYS = (*SCHEDULES, "ensemble")
 
@@ -73,8 +73,8 @@ def main(argv=None):
         train, test = split_task(data, split)
         for name in args.models:
             probabilities = {}
-            for way, callbacks in SCHEDULES.items():
-                model = fitted_model(name, data, train, seed=split, callbacks=callbacks)
+            for way, params in SCHEDULES.items():
+                model = fitted_model(name, data, train, seed=split, **params)
                 probabilities[way] = model.predict_proba(data.X[test])
                 if way == "constant":
                     members = [probabilities[way]]
