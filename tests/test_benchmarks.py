@@ -91,7 +91,11 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     report = (tmp_path / "report.md").read_text()
     assert f"The best network, DNN, against the strongest baseline, {strongest}:" in report
     assert "95% paired bootstrap interval" in report and "one split and one training run" in report
-    assert f"| spectra | DNN − {strongest} | 95% interval | verdict |" in report and "| S/N < 30 |" in report
+    # The best network against every tuned baseline, overall and per S/N bin.
+    assert "| baseline | spectra | DNN − baseline | 95% interval | verdict |" in report
+    for baseline in ("SVC", "kNN", "Template"):
+        assert f"| {baseline} | all spectra |" in report and f"| {baseline} | S/N < 30 |" in report
+    assert "Against each classical baseline, DNN is ahead overall of" in report
     assert "| Template |" in report and "| kNN |" in report
 
 
