@@ -39,16 +39,19 @@ def fitted_model(name, data, train, seed, **params):
     return model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
 
 
+def scores(y_true, predicted):
+    """Exact accuracy, within-one and RMS (subtypes) of predicted subtypes."""
+    return {"exact": float(np.mean(predicted == y_true)), "within_one": within_one_score(y_true, predicted),
+            "rms": subtype_rms_error(y_true, predicted)}
+
+
 def scored_run(name, data, train, test, seed, **params):
     """Train benchmark model ``name`` with quick-profile settings and ``params``; score it on the test sources.
 
     Returns exact accuracy, within-one, RMS (subtypes) and the epochs trained.
     """
     model = fitted_model(name, data, train, seed, **params)
-    predicted = model.predict(data.X[test])
-    return {"exact": float(np.mean(predicted == data.y[test])),
-            "within_one": within_one_score(data.y[test], predicted),
-            "rms": subtype_rms_error(data.y[test], predicted), "epochs": int(model[-1].n_iter_)}
+    return {**scores(data.y[test], model.predict(data.X[test])), "epochs": int(model[-1].n_iter_)}
 
 
 def paired_summary(runs, models, settings, *, key, reference):

@@ -18,9 +18,13 @@ import argparse
 import json
 import time
 
+from _ablation import (  # benchmarks/_ablation.py, beside this script
+    paired_summary,
+    scored_run,
+    subtype_task,
+)
 
 from astrospecml.augmentation import SpectrumJitter
-from _ablation import paired_summary, scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
 
 #: name -> the augmentation (None: none), each part alone and all together.
 SETTINGS = {

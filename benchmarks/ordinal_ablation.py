@@ -16,9 +16,11 @@ import argparse
 import json
 import time
 
-import numpy as np
-
-from _ablation import scored_run, subtype_task  # benchmarks/_ablation.py, beside this script
+from _ablation import (  # benchmarks/_ablation.py, beside this script
+    paired_summary,
+    scored_run,
+    subtype_task,
+)
 
 
 def main(argv=None):
@@ -38,20 +40,7 @@ def main(argv=None):
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] {name} seed {seed} {objective:8s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f}", flush=True)
-    summary = {}
-    for name in args.models:
-        for metric in ("exact", "within_one", "rms"):
-            values = {o: np.array([r[metric] for r in runs if r["model"] == name and r["objective"] == o])
-                      for o in ("nominal", "ordinal")}
-            difference = values["ordinal"] - values["nominal"]
-            summary[f"{name} {metric}"] = {
-                "nominal": [float(values["nominal"].mean()), float(values["nominal"].std())],
-                "ordinal": [float(values["ordinal"].mean()), float(values["ordinal"].std())],
-                "ordinal_minus_nominal": [float(difference.mean()), float(difference.std())],
-            }
-            print(f"{name:10s} {metric:10s} nominal {values['nominal'].mean():.3f} ± {values['nominal'].std():.3f}  "
-                  f"ordinal {values['ordinal'].mean():.3f} ± {values['ordinal'].std():.3f}  "
-                  f"difference {difference.mean():+.3f} ± {difference.std():.3f}")
+    summary = paired_summary(runs, args.models, ("nominal", "ordinal"), key="objective", reference="nominal")
     with open(args.output, "w") as handle:
         json.dump({"test_spectra": int(len(test)), "seeds": args.seeds, "runs": runs, "summary": summary,
                    "seconds": time.perf_counter() - started}, handle, indent=1)

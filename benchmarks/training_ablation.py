@@ -34,13 +34,13 @@ import torch
 from _ablation import (  # benchmarks/_ablation.py, beside this script
     fitted_model,
     paired_summary,
+    scores,
     split_task,
     subtype_task,
 )
 from skorch.callbacks import LRScheduler
 
 from astrospecml.benchmarks import EMCCNN_PROFILES
-from astrospecml.metrics import subtype_rms_error, within_one_score
 
 EPOCHS = EMCCNN_PROFILES["quick"].max_epochs
 #: name -> the classifier parameters of that way of training (the ensemble is trained in ``main``).
@@ -51,12 +51,6 @@ SCHEDULES = {
                                                          T_max=EPOCHS))]},
 }
 WAYS = (*SCHEDULES, "ensemble")
-
-
-def _scores(classes, probabilities, y_true):
-    predicted = classes[np.argmax(probabilities, axis=1)]
-    return {"exact": float(np.mean(predicted == y_true)), "within_one": within_one_score(y_true, predicted),
-            "rms": subtype_rms_error(y_true, predicted)}
 
 
 def main(argv=None):
@@ -86,7 +80,7 @@ def main(argv=None):
                 probabilities["ensemble"] = np.mean(members, axis=0)
             for way in probabilities:
                 run = {"model": name, "split": split, "way": way,
-                       **_scores(classes, probabilities[way], data.y[test])}
+                       **scores(data.y[test], classes[np.argmax(probabilities[way], axis=1)])}
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] split {split} {name} {way:9s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f}", flush=True)
