@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 import astropy.units as u
 import numpy as np
+from astropy.nddata import StdDevUncertainty
 from sklearn.pipeline import make_pipeline
 from skorch.helper import SliceDict
+from specutils import Spectrum
+from specutils.analysis import snr_derived
 
 from ..datasets import load_spex_prism
 from ..io import arms_to_arrays, split_arms
@@ -57,9 +60,28 @@ class PreparedData:
     snr: np.ndarray
     groups: np.ndarray
     dropped: dict
+    #: 1-sigma uncertainty of ``X`` (NaN where a pixel was filled, not measured), or None.
+    sigma: np.ndarray | None = None
+
+    def spectra(self, index=slice(None)):
+        """Rows ``index`` as `~specutils.Spectrum` objects on ``SPEX_GRID``, with their uncertainties.
+
+        The input of a classifier with ``uncertainty`` set.
+
+        Examples
+        --------
+        >>> data = prepare_spex("spex_type")
+        >>> spectrum = data.spectra([0])[0]
+        >>> spectrum.flux.shape, spectrum.uncertainty.array.shape
+        ((512,), (512,))
+        """
+        rows = np.arange(len(self.X))[index]
+        sigma = self.sigma if self.sigma is not None else np.full_like(self.X, np.nan)
+        return [Spectrum(flux=self.X[i] * u.dimensionless_unscaled, spectral_axis=SPEX_GRID,
+                         uncertainty=StdDevUncertainty(sigma[i])) for i in rows]
 
 
-def on_common_grid(data, *, cache=None):
+def on_common_grid(data, *, cache=None, return_uncertainty=False):
     """Flux of the loaded SpeX spectra on ``SPEX_GRID``, masked pixels filled.
 
     Masked pixels are filled by interpolation (`~astrospecml.preprocessing.BadPixelImputer`) on the
@@ -72,11 +94,16 @@ def on_common_grid(data, *, cache=None):
     data : `~sklearn.utils.Bunch`
         The output of `~astrospecml.datasets.load_spex_prism`.
     cache : dict or None, default=None
-        Resampled flux by DATA_KEY.
+        Resampled flux and uncertainty by DATA_KEY.
+    return_uncertainty : bool, default=False
+        Also return the resampled 1-sigma uncertainty, NaN on grid pixels
+        that a filled pixel reaches (they were not measured).
 
     Returns
     -------
-    ndarray of shape (n_spectra, 512), float32
+    flux : ndarray of shape (n_spectra, 512), float32
+    sigma : ndarray of shape (n_spectra, 512), float32
+        Only with ``return_uncertainty``.
 
     Examples
     --------
@@ -91,8 +118,12 @@ def on_common_grid(data, *, cache=None):
         filled = BadPixelImputer().fit_transform([data.data[i] for i in todo])
         flux = Resample(grid=SPEX_GRID, method="linear").fit_transform(filled)
         for i, spectrum in zip(todo, flux):
-            cache[keys[i]] = np.asarray(spectrum.flux.value, dtype=np.float32)
-    return np.stack([cache[key] for key in keys])
+            cache[keys[i]] = (np.asarray(spectrum.flux.value, dtype=np.float32),
+                              np.asarray(spectrum.uncertainty.array, dtype=np.float32))
+    flux = np.stack([cache[key][0] for key in keys])
+    if return_uncertainty:
+        return flux, np.stack([cache[key][1] for key in keys])
+    return flux
 
 
 def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
@@ -103,7 +134,10 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     ``SPEX_GRID`` (512 pixels, 0.90-2.40 µm; the native sampling is about
     440 pixels over that range, so little is interpolated).  Literature
     optical types with half subtypes (L2.5) are rounded down to the whole
-    subtype.  Classes with fewer than ``min_class_size`` spectra cannot be
+    subtype.  The uncertainties are resampled with the flux (``sigma``); the
+    spectra the library gives none (17 of them) get the noise their flux shows
+    (`~specutils.analysis.snr_derived`, one value per spectrum).  Classes
+    with fewer than ``min_class_size`` spectra cannot be
     split into training, validation and test sources; they are left out and
     listed in ``dropped``.
 
@@ -131,14 +165,19 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     if target not in TARGETS:
         raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
     data = load_spex_prism(target=target)
-    X = on_common_grid(data, cache=spectra)
+    X, sigma = on_common_grid(data, cache=spectra, return_uncertainty=True)
     y = np.floor(np.asarray(data.target, dtype=float)).astype(int)
     labels, counts = np.unique(y, return_counts=True)
     rare = labels[counts < min_class_size]
     keep = ~np.isin(y, rare)
     dropped = {int(label): int(count) for label, count in zip(labels, counts) if label in rare}
     snr = np.asarray(data.meta["MEDIAN_SNR"], dtype=float)
-    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped)
+    # A few library spectra come without uncertainties: theirs is the noise
+    # the flux itself shows (DER_SNR, Stoehr et al. 2008), one value per spectrum.
+    for i in np.flatnonzero(np.isnan(sigma).all(axis=1)):
+        spectrum = Spectrum(flux=X[i] * u.dimensionless_unscaled, spectral_axis=SPEX_GRID)
+        sigma[i] = np.median(X[i]) / float(snr_derived(spectrum))
+    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped, sigma[keep])
 
 
 def reduce_stripes(pairs, windows=None, return_optimal=False):

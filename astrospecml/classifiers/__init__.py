@@ -14,6 +14,7 @@ from .emccnn import (
     ResNet18Classifier,
     VGG16Classifier,
 )
+from .ensemble import SeedEnsembleClassifier
 from .macnet import (
     CNetClassifier,
     MACNetClassifier,
@@ -21,7 +22,6 @@ from .macnet import (
     MNetClassifier,
     SSCNN1DClassifier,
 )
-from .ensemble import SeedEnsembleClassifier
 from .racnet import RACNetClassifier
 from .template import TemplateMatchClassifier
 

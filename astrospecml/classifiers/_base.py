@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -36,9 +37,16 @@ from specutils import Spectrum
 from .._registry import register_estimator_class
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
-from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
+from ..io.convert import (
+    as_spectral_arrays,
+    check_finite,
+    estimator_input,
+    is_astropy_batch,
+    same_grid,
+)
 from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
+from ..nn.uncertainty import UncertaintyChannel
 
 __all__ = ["SpectrumClassifier", "ordinal_targets"]
 
@@ -172,7 +180,25 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
         network sees it, never at prediction:
         :class:`~astrospecml.augmentation.SpectrumJitter` adds noise at each
         spectrum's own level and jitters flux scale, continuum slope and
-        wavelength (sub-pixel shifts).  Multi-arm input is not augmented."""
+        wavelength (sub-pixel shifts).  Multi-arm input is not augmented.
+    uncertainty : {'weight', 'channel'} or None, default=None
+        What the network learns from each pixel's uncertainty and mask.
+        None uses the flux alone and refuses masked pixels.  With
+        ``'weight'`` or ``'channel'`` the input must carry uncertainties:
+        `~specutils.Spectrum` or `~astropy.nddata.CCDData` objects with an
+        uncertainty, or an array of shape ``(n, 2, ...)`` holding the flux
+        and its 1-sigma uncertainty.  Masked pixels, NaN flux and NaN,
+        infinite or non-positive uncertainties are then accepted and get
+        weight 0; every other pixel gets ``w = s² / (s² + σ²)``, where
+        ``s²`` is the spread of the training flux at that pixel beyond its
+        noise.  ``'weight'`` moves each pixel toward the training mean at
+        that pixel by ``1 - w`` (the posterior mean under a Gaussian prior
+        learned from the training spectra: a noisy pixel says less, a masked
+        one nothing); ``'channel'`` gives the network the flux (unmeasured
+        pixels at the training mean) with ``w`` as a second channel, mixed
+        pixel by pixel by a learned layer
+        (:class:`~astrospecml.nn.UncertaintyChannel`).  Not for multi-arm
+        input; ``'channel'`` not with ``augment``."""
 
 
 FITTED_ATTRIBUTES = """classes_ : ndarray
@@ -198,7 +224,10 @@ FITTED_ATTRIBUTES = """classes_ : ndarray
     validation_indices_ : ndarray or None
         Rows of the training input held out for validation.
     device_ : str
-        The device used."""
+        The device used.
+    pixel_mean_, pixel_signal_variance_ : ndarray of shape input_shape_
+        With ``uncertainty`` set: the training flux's mean at each pixel and
+        its variance beyond the noise, from which the pixel weights come."""
 
 
 class SpectrumClassifier(ClassifierMixin, BaseEstimator):
@@ -265,6 +294,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "objective": [StrOptions({"nominal", "ordinal"})],
         "augment": [callable, None],
+        "uncertainty": [StrOptions({"weight", "channel"}), None],
     }
 
     # Whether the network may take several arms (a dict of inputs); a custom
@@ -276,7 +306,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, module, *, module_params=None, max_epochs=100, batch_size=64, predict_batch_size=None, lr=1e-3,
                  lr_schedule=None, optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1,
                  patience=10, random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal",
-                 augment=None):
+                 augment=None, uncertainty=None):
         self.module = module
         self.module_params = module_params
         self._set_training_params(locals())
@@ -284,7 +314,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def _set_training_params(self, values):
         for name in ("max_epochs", "batch_size", "predict_batch_size", "lr", "lr_schedule", "optimizer",
                      "weight_decay", "class_weight", "validation_fraction", "patience", "random_state", "device",
-                     "verbose", "callbacks", "objective", "augment"):
+                     "verbose", "callbacks", "objective", "augment", "uncertainty"):
             setattr(self, name, values[name])
 
     def __init_subclass__(cls, **kwargs):
@@ -306,16 +336,31 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         """The network's arguments besides ``n_outputs`` and ``input_shape``."""
         return dict(self.module_params or {})
 
+    def _network_spec(self):
+        """The class built in ``fit`` and its arguments: the network, wrapped when it reads uncertainties too."""
+        network, kwargs = self._module_class(), self._module_kwargs()
+        if self.uncertainty == "channel":
+            return UncertaintyChannel, {"network": network, "network_params": kwargs}
+        return network, kwargs
+
     # -- input -----------------------------------------------------------------------------
 
     def _validate_input(self, X, y=None, reset=True):
         if is_multi_arm(X):
+            if self.uncertainty is not None:
+                raise ValueError(f"uncertainty={self.uncertainty!r} is for one input; multi-arm input takes "
+                                 "uncertainty=None.")
             return self._validate_arms(X, y, reset)
         if not reset and isinstance(self.input_shape_, dict):
             raise ValueError(f"{type(self).__name__} was fitted on the arms {tuple(self.input_shape_)}; pass the "
                              "same arms (a dict of arms or a list of per-sample arm tuples), not one array.")
-        spectral_axis = None
-        if is_astropy_batch(X):
+        spectral_axis, weight = None, None
+        if self.uncertainty is not None:
+            X, sigma, spectral_axis = self._flux_and_uncertainty(X)
+            # Unmeasured pixels get weight 0 and, until the training mean is known, flux 0.
+            unmeasured = ~(np.isfinite(X) & np.isfinite(sigma) & (sigma > 0))
+            X = np.where(unmeasured, 0.0, X)
+        elif is_astropy_batch(X):
             arrays = estimator_input(X)  # one grid, no masked pixels, finite flux
             X, spectral_axis = arrays.flux, arrays.spectral_axis
         _check_flux_values(X)
@@ -333,6 +378,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if not reset and X.shape[1:] != self.input_shape_:
             raise ValueError(f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was fitted on "
                              f"samples of shape {self.input_shape_}.")
+        if self.uncertainty is not None:
+            X, weight = self._weighted_flux(X, sigma, unmeasured, reset)
         if reset:
             self.input_offset_, spread = _offset_and_spread(X)
             self.input_scale_ = spread if np.isfinite(spread) and spread > 0 else 1.0
@@ -340,7 +387,72 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         # any flux scale (FluxNorm's l2 norm gives ~1/sqrt(L)) where batch
         # normalisation's running statistics converge in a few epochs.
         X = ((X - self.input_offset_) / self.input_scale_).astype(np.float32, copy=False)
+        if self.uncertainty == "channel":
+            X = np.stack([X, weight.astype(np.float32)], axis=1)
         return X, y
+
+    def _flux_and_uncertainty(self, X):
+        """Flux, 1-sigma uncertainty (NaN where masked) and grid of input that must carry uncertainties."""
+        if is_astropy_batch(X):
+            arrays = as_spectral_arrays(X)
+            if arrays.uncertainty is None or np.isnan(arrays.uncertainty).all():
+                raise ValueError(f"uncertainty={self.uncertainty!r} needs spectra that carry uncertainties; these "
+                                 "have none. Attach one (e.g. astropy.nddata.StdDevUncertainty) or set "
+                                 "uncertainty=None.")
+            sigma = arrays.uncertainty if arrays.mask is None else np.where(arrays.mask, np.nan, arrays.uncertainty)
+            axis = arrays.spectral_axis
+            if axis is not None and axis.ndim > 1:  # a SpectrumCollection: one row per spectrum, all alike
+                axis = axis[0]
+            return arrays.flux, sigma, axis
+        stacked = check_array(X, allow_nd=True, ensure_all_finite=False, dtype=np.float64)
+        if stacked.ndim < 3 or stacked.shape[1] != 2:
+            raise ValueError(f"uncertainty={self.uncertainty!r} takes spectra that carry uncertainties, or an array "
+                             "of shape (n, 2, n_pixels) or (n, 2, height, width) holding the flux and its 1-sigma "
+                             f"uncertainty; got an array of shape {stacked.shape}.")
+        return stacked[:, 0], stacked[:, 1], None
+
+    def _weighted_flux(self, flux, sigma, unmeasured, reset):
+        """Flux and per-pixel weight ``s² / (s² + σ²)`` (0 where unmeasured); learns ``s²`` when ``reset``.
+
+        The flux returned is the training mean where a pixel is unmeasured
+        and, for ``uncertainty='weight'``, moved toward that mean by ``1 - w``
+        everywhere.
+        """
+        if flux.size:
+            empty = unmeasured.reshape(len(flux), -1).all(axis=1)
+            if empty.any():
+                no_sigma = np.isnan(sigma).reshape(len(flux), -1).all(axis=1) & empty
+                hint = (f" ({int(no_sigma.sum())} of them carry no uncertainty at all: estimate one, e.g. "
+                        "from specutils.analysis.snr_derived, or drop them)" if no_sigma.any() else "")
+                raise ValueError(f"{int(empty.sum())} spectra have no measured pixel (first: index "
+                                 f"{np.flatnonzero(empty)[0]}): every pixel is masked, NaN or has no finite "
+                                 f"positive uncertainty{hint}; drop them or give them uncertainties.")
+        sigma = np.where(unmeasured, np.inf, sigma)
+        if reset:
+            measured = ~unmeasured
+            count = measured.sum(axis=0)
+            overall = float(flux[measured].mean())
+            mean = np.where(count > 0, flux.sum(axis=0, dtype=np.float64) / np.maximum(count, 1), overall)
+            deviation = np.where(measured, flux - mean, 0.0)
+            variance = (deviation**2).sum(axis=0) / np.maximum(count - 1, 1)
+            noise = np.where(measured, sigma, 0.0) ** 2
+            noise = noise.sum(axis=0) / np.maximum(count, 1)
+            # The spread the noise does not explain, kept above 1 % of the total
+            # so that no pixel is silenced because its training spectra agree.
+            signal = np.maximum(variance - noise, 0.01 * variance)
+            fallback = np.median(signal[count > 1]) if (count > 1).any() else 1.0
+            signal = np.where(count > 1, signal, fallback)
+            self.pixel_mean_ = mean.astype(np.float32)
+            self.pixel_signal_variance_ = np.maximum(signal, np.finfo(np.float32).tiny).astype(np.float32)
+        signal = self.pixel_signal_variance_.astype(np.float64)
+        with np.errstate(over="ignore"):
+            weight = signal / (signal + sigma**2)
+        mean = self.pixel_mean_.astype(np.float64)
+        if self.uncertainty == "weight":
+            flux = mean + weight * (flux - mean)
+        else:
+            flux = np.where(unmeasured, mean, flux)
+        return flux.astype(np.float32), weight
 
     def _validate_arms(self, X, y, reset):
         """Multi-arm input as a SliceDict of standardised float32 arrays, one entry per arm."""
@@ -440,10 +552,11 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                                                               load_best=True)))
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
-        module_kwargs = {f"module__{key}": value for key, value in self._module_kwargs().items()}
+        module, kwargs = self._network_spec()
+        module_kwargs = {f"module__{key}": value for key, value in kwargs.items()}
         return _AugmentingNet(
             augment=self.augment,
-            module=self._module_class(),
+            module=module,
             module__n_outputs=n_classes,
             module__input_shape=dict(input_shape) if isinstance(input_shape, dict) else tuple(input_shape),
             **module_kwargs,
@@ -483,6 +596,9 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
+        if self.uncertainty == "channel" and self.augment is not None:
+            raise ValueError("augment works on one channel of flux; with uncertainty='channel' set augment=None "
+                             "(or use uncertainty='weight').")
         X, y = self._validate_input(X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -491,7 +607,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
                              f"{self.classes_[0]!r}.")
         y_encoded = encoder.transform(y).astype(np.int64)
-        self.input_shape_ = (tuple(X.shape[1:]) if not isinstance(X, SliceDict)
+        self.input_shape_ = (tuple(X.shape[1 + (self.uncertainty == "channel"):]) if not isinstance(X, SliceDict)
                              else {name: tuple(batch.shape[1:]) for name, batch in X.items()})
         self.device_ = self._resolve_device()
         class_weights = None
@@ -700,7 +816,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
                 setattr(estimator, name, value)
             return estimator
         weights = state.pop("module_state_")
-        rename = getattr(estimator._module_class(), "rename_old_head", None)
+        rename = getattr(estimator._network_spec()[0], "rename_old_head", None)
         if isinstance(weights, dict) and rename is not None:  # files written before the output layer was 'head'
             weights = rename(dict(weights))
         for name, value in state.items():
@@ -726,11 +842,10 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(weights, dict) or not all(isinstance(v, torch.Tensor) for v in weights.values()):
             raise ModelFileError(f"{source}: the network weights are not a mapping of names to tensors.")
         shape = self.input_shape_
+        network, kwargs = self._network_spec()
         with torch.device("meta"):
-            module = self._module_class()(
-                n_outputs=len(self.classes_),
-                input_shape=dict(shape) if isinstance(shape, dict) else tuple(shape),
-                **self._module_kwargs())
+            module = network(n_outputs=len(self.classes_),
+                             input_shape=dict(shape) if isinstance(shape, dict) else tuple(shape), **kwargs)
         implied = {name: tuple(t.shape) for name, t in module.state_dict().items()}
         stored = {name: tuple(t.shape) for name, t in weights.items()}
         if implied != stored:

@@ -70,7 +70,8 @@ class DRCNetClassifier(_PublishedNetClassifier):
                  channels=(16, 16, 32, 32, 64, 64, 128, 128), fusion_channels=(16, 16), hidden_units=(256, 64),
                  dropout=0.3, *, max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
+                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.reduction_channels = reduction_channels
         self.reduction_kernels = reduction_kernels
         self.channels = channels
@@ -123,7 +124,8 @@ class FFCNNClassifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64), kernel_size=(3, 20), hidden_units=(128,), dropout=0.5, *, max_epochs=100,
                  batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.hidden_units = hidden_units
@@ -172,7 +174,8 @@ class RCNetClassifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 16, 32, 32, 64, 64, 128, 128), hidden_units=(64,), dropout=0.3, *, max_epochs=100,
                  batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.hidden_units = hidden_units
         self.dropout = dropout

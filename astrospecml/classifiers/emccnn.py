@@ -75,7 +75,8 @@ class EMCCNNClassifier(_PublishedNetClassifier):
                  encoder_kernel_size=7, encoder_pool=4, hidden_units=(64,), dropout=0.3, reconstruction_weight=0.0,
                  noise_std=0.0, *, max_epochs=100, batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None,
                  optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
+                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.kernel_sizes = kernel_sizes
         self.branch_channels = branch_channels
         self.pooled_size = pooled_size
@@ -126,7 +127,8 @@ class DNNClassifier(_PublishedNetClassifier):
     def __init__(self, hidden_units=(512, 256, 128, 64), dropout=0.2, *, max_epochs=100, batch_size=64,
                  predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self._set_training_params(locals())
@@ -170,7 +172,8 @@ class CNNClassifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0, *, max_epochs=100,
                  batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.hidden_units = hidden_units
@@ -224,7 +227,8 @@ class VGG16Classifier(_PublishedNetClassifier):
                  dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2, *, max_epochs=100,
                  batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.convs_per_stage = convs_per_stage
         self.hidden_units = hidden_units
@@ -269,7 +273,8 @@ class ResNet18Classifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
                  predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.blocks_per_stage = blocks_per_stage
         self._set_training_params(locals())

@@ -64,7 +64,8 @@ class _MACNetFamily(_PublishedNetClassifier):
                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
                  batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
@@ -217,7 +218,8 @@ class CNetClassifier(_MACNetFamily):
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024), *,
                  max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
                  weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
-                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
+                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout
@@ -273,7 +275,8 @@ class MNetClassifier(_MACNetFamily):
                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
                  batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         super().__init__(channels, kernel_size, dropout, hidden_units, stem_channels, inception_channels,
                          max_epochs=max_epochs, batch_size=batch_size, predict_batch_size=predict_batch_size,
                          lr=lr, lr_schedule=lr_schedule, optimizer=optimizer,
@@ -330,7 +333,8 @@ class SSCNN1DClassifier(_MACNetFamily):
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024), *,
                  max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
                  weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
-                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None):
+                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.kernel_size = kernel_size
         self.dropout = dropout

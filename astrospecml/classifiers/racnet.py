@@ -59,7 +59,8 @@ class RACNetClassifier(_PublishedNetClassifier):
     def __init__(self, channels=(16, 32, 64, 64), n_features=128, hidden_units=(64,), dropout=0.3, *, max_epochs=100,
                  batch_size=64, predict_batch_size=None, lr=1e-4, lr_schedule=None, optimizer="adam", weight_decay=0.0,
                  class_weight=None, validation_fraction=0.3, patience=5, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None):
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
         self.channels = channels
         self.n_features = n_features
         self.hidden_units = hidden_units

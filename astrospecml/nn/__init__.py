@@ -24,6 +24,7 @@ from .macnet import MACNet, SpectrumBranch
 from .racnet import ChannelAttention1d, RACNet
 from .rcnet import RCNet, RCNetBackbone, ResidualConvModule
 from .resnet import ResNet18
+from .uncertainty import UncertaintyChannel
 from .vgg import VGG16
 
 __all__ = [
@@ -51,5 +52,6 @@ __all__ = [
     "SGANGenerator",
     "SpatialGate",
     "SpectrumBranch",
+    "UncertaintyChannel",
     "VGG16",
 ]

@@ -40,7 +40,8 @@ def _rescaling(values, axis=1):
     """
     with np.errstate(all="ignore"):
         peak = np.max(np.abs(np.where(np.isnan(values), 0.0, values)), axis=axis, keepdims=True)
-    return np.where((peak > 0) & ((peak < 1e-150) | (peak > 1e150)), peak, 1.0)
+    wide = peak.astype(np.float64)  # float32 flux: 1e150 is beyond float32, so compare in float64
+    return np.where((wide > 0) & ((wide < 1e-150) | (wide > 1e150)), peak, 1.0)
 
 
 def _check_float32_range(flux, name):
