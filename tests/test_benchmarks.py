@@ -2,8 +2,10 @@
 import datetime
 import json
 
+import astropy.units as u
 import numpy as np
 import pytest
+from specutils import Spectrum
 
 from astrospecml import cli
 from astrospecml.benchmarks import (
@@ -14,7 +16,7 @@ from astrospecml.benchmarks import (
     prepare_stripes,
     run_benchmark,
 )
-from astrospecml.benchmarks.data import prepare_spex
+from astrospecml.benchmarks.data import observe_stripes, prepare_spex
 from astrospecml.benchmarks.metrics import accuracy_by_snr, evaluate, subtype_errors
 
 
@@ -201,6 +203,16 @@ def test_optimal_extraction_comes_from_the_same_stripes_and_weights_out_noisy_ro
     roughness = [np.median(np.abs(np.diff(np.diff(x / np.median(x, axis=1, keepdims=True))))) for x in (horne,
                                                                                                         boxcar)]
     assert roughness[0] < roughness[1]
+
+
+def test_sky_fibres_take_the_sky_out_of_the_extracted_spectra_and_leave_the_stripes_raw():
+    star = Spectrum(flux=np.ones(400) * u.Jy, spectral_axis=np.linspace(0.85, 2.45, 400) * u.um)
+    # Fibres on blank sky (S/N 0): what is left after sky subtraction is noise about zero.
+    raw_stripes, raw = observe_stripes([star] * 4, [0.0] * 4, np.random.RandomState(0))
+    stripes, subtracted = observe_stripes([star] * 4, [0.0] * 4, np.random.RandomState(0), sky_fibres=10)
+    assert np.median(raw) > 5 * np.std(subtracted) / np.sqrt(subtracted.size)
+    assert abs(np.median(subtracted)) < 0.1 * np.median(raw)
+    np.testing.assert_array_equal(stripes["red"], raw_stripes["red"])
 
 
 def test_tiny_stripe_benchmark_writes_the_report(tmp_path):

@@ -233,11 +233,14 @@ def reduce_stripes(pairs, windows=None, return_optimal=False):
     return stripes, extracted, optimal
 
 
-def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None, return_optimal=False):
+def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None, return_optimal=False, sky_fibres=0):
     """Observe spectra as two-arm stripes and reduce them (see `reduce_stripes`).
 
     One simulated frame at a time, so that raw stripes never pile up in
-    memory.
+    memory.  With ``sky_fibres``, each frame also gets that many fibres on
+    blank sky, as survey plates do; the median of their extracted spectra is
+    subtracted from every extracted spectrum of the frame, as a pipeline's
+    sky subtraction does (the stripes keep their sky: raw frames hold it).
 
     Parameters
     ----------
@@ -253,13 +256,16 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None, ret
         Wavelength pixels to keep in each arm (see `reduce_stripes`).
     return_optimal : bool, default=False
         Also return the optimally extracted spectra (see `reduce_stripes`).
+    sky_fibres : int, default=0
+        Sky fibres per frame whose median spectrum is subtracted from the
+        extracted spectra; 0 subtracts nothing.
 
     Returns
     -------
     stripes : `~skorch.helper.SliceDict`
         ``{arm: (n, 11, pixels)}``.
     extracted : ndarray of shape (n, pixels of all arms)
-        The boxcar spectra.
+        The boxcar spectra (sky-subtracted with ``sky_fibres``).
     optimal : ndarray of shape (n, pixels of all arms)
         Only with ``return_optimal``: the optimally extracted spectra.
 
@@ -277,6 +283,10 @@ def observe_stripes(spectra, snr, rng, instrument=NIR_TWO_ARM, windows=None, ret
         pairs = simulate_stripes(spectra[start:start + batch], instrument, snr=snr[start:start + batch],
                                  random_state=rng)
         arrays, *spectra_1d = reduce_stripes(pairs, windows, return_optimal=return_optimal)
+        if sky_fibres:
+            blank = simulate_stripes(spectra[start:start + 1] * sky_fibres, instrument, snr=0.0, random_state=rng)
+            sky = [np.median(kind, axis=0) for kind in reduce_stripes(blank, windows, return_optimal)[1:]]
+            spectra_1d = [kind - level for kind, level in zip(spectra_1d, sky)]
         stripes.append(arrays)
         extracted.append(spectra_1d)
     joined = SliceDict(**{arm: np.concatenate([s[arm] for s in stripes]) for arm in instrument.arm_names})

@@ -14,8 +14,9 @@ without CBAM.  Here the same five run on
   magnitudes, so that the image carries measured colours.
 
 Every network sees each arm z-scored per stripe (``PerArm(ZScore())``), the
-1D networks the boxcar-extracted spectra of the same stripes, and the image
-as it is; the paper's class weights 1:3:1 weigh the optical classes.
+1D networks the boxcar-extracted spectra of the same stripes with the sky
+subtracted (the median of ``SKY_FIBRES`` sky fibres per frame, as a survey
+pipeline does), and the image as it is; the paper's class weights 1:3:1 weigh the optical classes.
 """
 import json
 import time
@@ -68,6 +69,8 @@ MACNET_MODELS = {
 #: The paper's pairs: what each comparison changes.
 COMPARISONS = (("MAC-Net", "MC-Net", "CBAM"), ("MC-Net", "C-Net", "image, 2D"), ("M-Net", "1D SSCNN", "image, 1D"),
                ("1D SSCNN", "C-Net", "1D over 2D"))
+#: Sky fibres per simulated frame, whose median spectrum is subtracted from the 1D networks' input.
+SKY_FIBRES = 10
 #: The paper's class weights (galaxy : quasar : star).
 OPTICAL_CLASS_WEIGHT = {"GALAXY": 1.0, "QSO": 3.0, "STAR": 1.0}
 SPEX_CLASSES = {1: "M", 2: "L", 3: "T"}
@@ -149,7 +152,7 @@ class MultimodalData:
     name : str
     X : `~skorch.helper.SliceDict`
         ``blue`` and ``red`` stripes ``(n, 11, pixels)``, ``spectrum``
-        (their boxcar extraction, blue then red) and ``image`` ``(n, 64, 64, 3)``.
+        (their boxcar extraction, sky-subtracted, blue then red) and ``image`` ``(n, 64, 64, 3)``.
     y : ndarray
     groups : ndarray
         Source identifiers (no source on both sides of a split).
@@ -213,7 +216,8 @@ def prepare_optical_multimodal(profile="quick", *, random_state=0):
     arms = tuple(replace(arm, n_pixels=profile.optical_pixels) for arm in LAMOST_LIKE.arms)
     instrument = replace(LAMOST_LIKE, arms=arms)
     snr = rng.uniform(*profile.snr["optical"], len(objects.spectra))
-    stripes, spectrum = observe_stripes(objects.spectra, snr, rng, instrument, profile.optical_windows)
+    stripes, spectrum = observe_stripes(objects.spectra, snr, rng, instrument, profile.optical_windows,
+                                        sky_fibres=SKY_FIBRES)
     images = simulate_cutouts(objects.magnitudes, survey="sdss", random_state=rng, **objects.cutout_parameters())
     X = SliceDict(blue=stripes["blue"], red=stripes["red"], spectrum=spectrum, image=images)
     counts = ", ".join(f"{n} {k.lower()}" for k, n in profile.n_optical.items())
@@ -267,7 +271,7 @@ def prepare_spex_multimodal(profile="quick", *, random_state=0):
     flux = on_common_grid(data)[index]
     spectra = [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=SPEX_GRID) for row in flux]
     snr = rng.uniform(*profile.snr["spex"], len(spectra))
-    stripes, spectrum = observe_stripes(spectra, snr, rng, NIR_TWO_ARM)
+    stripes, spectrum = observe_stripes(spectra, snr, rng, NIR_TWO_ARM, sky_fibres=SKY_FIBRES)
     images = simulate_cutouts(magnitudes[index], survey="2mass", random_state=rng)
     X = SliceDict(blue=stripes["blue"], red=stripes["red"], spectrum=spectrum, image=images)
     description = (f"{len(index)} SpeX Prism Library spectra of M, L and T dwarfs with 2MASS J, H, Ks; "
