@@ -215,6 +215,45 @@ def test_sky_fibres_take_the_sky_out_of_the_extracted_spectra_and_leave_the_stri
     np.testing.assert_array_equal(stripes["red"], raw_stripes["red"])
 
 
+def test_degrading_a_spectrum_scales_its_own_noise_to_the_wanted_snr():
+    from astrospecml.benchmarks.emccnn_paper import degrade
+
+    rng = np.random.default_rng(0)
+    flux = np.linspace(1.0, 3.0, 20000)
+    sigma = np.where(np.arange(20000) < 10000, 0.01, 0.04)  # one half measured four times worse
+    noisy, new_sigma = degrade(flux, sigma, 8.0, rng)
+    assert np.median(flux) / np.median(new_sigma) == pytest.approx(8.0)
+    np.testing.assert_allclose(new_sigma / sigma, new_sigma[0] / sigma[0])  # every pixel's noise times k
+    residual = noisy - flux
+    assert residual[:10000].std() == pytest.approx(np.sqrt(new_sigma[0] ** 2 - 0.01 ** 2), rel=0.03)
+    assert residual[10000:].std() == pytest.approx(4 * residual[:10000].std(), rel=0.05)
+    same, same_sigma = degrade(flux, sigma, 1000.0, rng)  # above its own S/N: unchanged
+    assert same is flux and same_sigma is sigma
+
+
+def test_paper_faithful_emccnn_experiment_keeps_copies_together_and_states_the_papers_claims(tmp_path):
+    from astrospecml.benchmarks import EMCCNNPaperProfile, prepare_emccnn_paper
+    from astrospecml.model_selection import source_disjoint_split
+
+    data = prepare_emccnn_paper()
+    assert data.X.shape[1] == 5000 and set(np.unique(data.y)) == {10, 11, 12, 13, 14}
+    low = data.snr_bin == "5-10"
+    assert ((data.snr[low] >= 4.5) & (data.snr[low] <= 10.5)).all()
+    train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25,
+                                        stratify=data.y, random_state=0)
+    assert not set(data.spectrum[train]) & set(data.spectrum[test])
+    tiny = EMCCNNPaperProfile("tiny", models=("SVM (paper)", "CNN-1D", "CNN-2D", "EMCCNN-2D"), n_splits=2,
+                              max_epochs=1, patience=1)
+    results = run_benchmark("emccnn_paper", tmp_path, profile=tiny, verbose=False)
+    assert len(results["models"]["CNN-2D"]["splits"]) == 2
+    text = (tmp_path / "report.md").read_text()
+    assert "## How faithful is this test" in text
+    assert "Claim 1, EMCCNN ahead of the other networks and the SVM at every S/N (EMCCNN-2D)" in text
+    assert "Claim 2, folding to 2D curbs the plain CNN's over-fitting" in text
+    assert "| SVM (paper) |" in text and "| 0.680 | 0.721 | 0.741 |" in text  # the paper's row beside ours
+    assert (tmp_path / "accuracy_vs_snr.png").exists()
+
+
 def test_tiny_stripe_benchmark_writes_the_report(tmp_path):
     tiny = StripeProfile(
         "tiny", max_epochs=2, patience=2,
@@ -272,7 +311,7 @@ def test_the_registry_holds_every_experiment_package_and_the_command_line_offers
 def test_each_experiment_runs_then_reports_never_the_other_way():
     from tests.test_architecture import GRAPH
 
-    for name in ("emccnn", "stripes", "rare", "macnet"):
+    for name in ("emccnn", "emccnn_paper", "stripes", "rare", "macnet"):
         assert f"astrospecml.benchmarks.{name}.report" not in GRAPH[f"astrospecml.benchmarks.{name}.run"]
         siblings = {t for t in GRAPH[f"astrospecml.benchmarks.{name}.run"] if t.count(".") == 3}
         assert not siblings, f"{name} imports another experiment: {siblings}"

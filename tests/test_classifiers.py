@@ -23,6 +23,7 @@ from astrospecml.classifiers import (
     SpectrumClassifier,
     VGG16Classifier,
 )
+from astrospecml import nn as networks
 from astrospecml.nn import DNN, EMCCNN, VGG16, PlainCNN, ResNet18
 from astrospecml.persistence import ModelFileError, load_model
 from astrospecml.preprocessing import FluxNorm, Fold2D, Resample
@@ -556,3 +557,36 @@ def test_seed_ensemble_refuses_an_unseeded_estimator():
     X, y = two_class_spectra(n=20)
     with pytest.raises(ValueError, match="no random_state parameter"):
         SeedEnsembleClassifier(KNeighborsClassifier()).fit(X, y)
+
+
+# The parameter counts each network's docstring states beside its paper's, and the shapes they are counted at.
+STATED_PARAMETERS = [
+    (EMCCNN, dict(n_outputs=5, input_shape=(5000,))), (EMCCNN, dict(n_outputs=5, input_shape=(50, 100))),
+    (DNN, dict(n_outputs=5, input_shape=(5000,))),
+    (PlainCNN, dict(n_outputs=5, input_shape=(5000,))), (PlainCNN, dict(n_outputs=5, input_shape=(50, 100))),
+    (VGG16, dict(n_outputs=5, input_shape=(5000,))), (VGG16, dict(n_outputs=5, input_shape=(50, 100))),
+    (ResNet18, dict(n_outputs=5, input_shape=(5000,))), (ResNet18, dict(n_outputs=5, input_shape=(50, 100))),
+    (networks.RCNet, dict(n_outputs=3, input_shape=(6000,))),
+    (networks.DRCNet, dict(n_outputs=3, input_shape={"blue": (11, 3000), "red": (11, 3000)})),
+    (networks.FFCNN, dict(n_outputs=3, input_shape={"blue": (11, 3000), "red": (11, 3000)})),
+    (networks.LCGANGenerator, dict(n_pixels=3700)), (networks.LCGANDiscriminator, dict(n_pixels=3700)),
+    (networks.SGANGenerator, dict(n_pixels=3700)), (networks.SGANDiscriminator, dict(n_pixels=3700, n_classes=4)),
+]
+
+
+@pytest.mark.parametrize("network, arguments", STATED_PARAMETERS,
+                         ids=lambda value: getattr(value, "__name__", None) or str(value.get("input_shape", "")))
+def test_paper_tables_in_the_docstrings_state_the_parameters_the_networks_have(network, arguments):
+    with torch.device("meta"):
+        count = sum(p.numel() for p in network(**arguments).parameters())
+    assert f"{count:,}" in network.__doc__
+
+
+def test_macnet_docstring_states_its_parameters_at_the_papers_shapes_beside_the_papers():
+    from astrospecml.benchmarks.macnet.report import PAPER_PARAMETERS, paper_shape_parameters
+
+    for name, count in paper_shape_parameters().items():
+        assert f"{count / 1e6:.1f} M ({name}" in networks.MACNet.__doc__ or f"{count / 1e6:.1f} M (MAC-Net, MC-Net)" \
+            in networks.MACNet.__doc__
+    for name, count in PAPER_PARAMETERS.items():
+        assert f"{count / 1e6:.0f} M ({name}" in networks.MACNet.__doc__

@@ -1,7 +1,7 @@
 """Reproducible comparisons of the networks and their baselines on shipped data.
 
 Each of the source papers' comparisons is an `Experiment` in `EXPERIMENTS`,
-one subpackage each (``emccnn``, ``stripes``, ``rare``, ``macnet``) whose
+one subpackage each (``emccnn``, ``emccnn_paper``, ``stripes``, ``rare``, ``macnet``) whose
 ``run`` module trains and scores and whose ``report`` module writes what was
 found; `run_benchmark` runs any of them and owns what they share.
 :mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
@@ -15,6 +15,13 @@ from .emccnn import (
     EMCCNN_PROFILES,
     FOLD_SHAPE,
     EMCCNNProfile,
+)
+from .emccnn_paper import (
+    EMCCNN_PAPER_MODELS,
+    EMCCNN_PAPER_PROFILES,
+    EMCCNNPaperData,
+    EMCCNNPaperProfile,
+    prepare_emccnn_paper,
 )
 from .macnet import (
     MACNET_MODELS,
@@ -46,7 +53,11 @@ __all__ = [
     "BASELINE_GRIDS",
     "EMCCNNProfile",
     "EMCCNN_MODELS",
+    "EMCCNN_PAPER_MODELS",
+    "EMCCNN_PAPER_PROFILES",
     "EMCCNN_PROFILES",
+    "EMCCNNPaperData",
+    "EMCCNNPaperProfile",
     "EXPERIMENTS",
     "Experiment",
     "FOLD_SHAPE",
@@ -63,6 +74,7 @@ __all__ = [
     "STRIPE_PROFILES",
     "STRIPE_SNR_BINS",
     "StripeProfile",
+    "prepare_emccnn_paper",
     "prepare_optical_multimodal",
     "prepare_rare",
     "prepare_spex_multimodal",

@@ -21,7 +21,8 @@ from ._document import Document, machine, today
 __all__ = ["Experiment", "Outcome", "Run", "execute"]
 
 #: The options ``astrospecml benchmark`` takes, by experiment, and its flag for each.
-_COMMAND_LINE_FLAGS = {"emccnn": {"targets": "--targets", "models": "--models", "n_splits": "--splits"}}
+_COMMAND_LINE_FLAGS = {"emccnn": {"targets": "--targets", "models": "--models", "n_splits": "--splits"},
+                       "emccnn_paper": {"models": "--models"}}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,20 @@ class PlainCNN(LoadsRenamedHead, nn.Module):
     dropout : float, default=0.0
         Dropout in the fully connected part.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      EMCCNN paper ("MyCNN")           here (defaults)
+    ============ ================================ ==========================================
+    layers       convolution, pooling, dense      3 convolutions + max pooling, 1 dense layer
+    widths       not given                        16, 32, 64 channels of 3 pixels; 128 units
+    parameters   not given                        5,128,613 (1D, 5000 pixels) and 613,893 (2D,
+                                                  50 x 100) at 5 classes
+    training     not stated                       Adam at 1e-3, early stopping
+    ============ ================================ ==========================================
+
     References
     ----------
     .. [emccnn-cnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,

@@ -24,6 +24,20 @@ class DNN(LoadsRenamedHead, nn.Module):
     dropout : float, default=0.2
         Dropout after each hidden layer.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      EMCCNN paper                     here (defaults)
+    ============ ================================ ==========================================
+    layers       4 hidden, ReLU                   4 hidden, ReLU, dropout 0.2
+    widths       not given                        512, 256, 128, 64
+    parameters   not given                        2,733,317 at 5 classes, 5000 pixels
+    training     SGD at 1e-4                      Adam at 1e-3 (``optimizer='sgd', lr=1e-4``
+                                                  for the paper's)
+    ============ ================================ ==========================================
+
     References
     ----------
     .. [emccnn-dnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,

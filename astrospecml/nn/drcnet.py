@@ -115,6 +115,23 @@ class DRCNet(nn.Module):
     dropout : float, default=0.3
         Dropout after each hidden layer.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============== ================================ ==========================================
+    setting        DRC-Net paper                    here (defaults)
+    ============== ================================ ==========================================
+    input          11 x 3000 per arm, blue and red  any rows x pixels, one or several arms
+    reduction      convolutions of 5x1, 5x1, 3x1    the same, 8, 8 and 1 channels
+    backbone       RC-Net (8 modules) per arm       RC-Net backbone (8 modules) per arm
+    fusion, head   two 1x3 convolutions; three      two 1x3 convolutions; dense layers
+                   dense layers
+    parameters     not given                        1,693,799 at 3 classes, two arms of 11 x 3000
+    training       AdaGrad at 1e-3, batch 4, 300    Adam at 1e-3, batch 32, early stopping
+                   epochs, early stopping after 50  after 10 (:class:`~astrospecml.classifiers.DRCNetClassifier`)
+    ============== ================================ ==========================================
+
     Examples
     --------
     >>> net = DRCNet(3, {"blue": (11, 128), "red": (11, 256)}, channels=(4, 8))

@@ -77,6 +77,23 @@ class EMCCNN(LoadsRenamedHead, nn.Module):
     In training mode with ``reconstruction_weight > 0`` the forward pass
     returns ``(logits, reconstruction_loss)``; otherwise only the logits.
 
+    The paper's network and this one:
+
+    ================ ======================================= ==========================================
+    setting          EMCCNN paper                            here (defaults)
+    ================ ======================================= ==========================================
+    input            5000 pixels, folded 50 x 100            any length, 1D or folded 2D
+    encoder          supervised denoising encoder            one 7-pixel convolution to 8 channels,
+                                                             pooling by 4
+    branches         parallel kernels of several sizes       one per kernel size, 16 channels each
+    head             fully connected weighting               64 units, dropout 0.3
+    layer sizes      in an appendix that is missing          ours, every one a parameter
+    parameters       not given                               52,909 (1D) and 60,669 (2D) at 5 classes,
+                                                             5000 pixels or 50 x 100
+    training         not stated                              Adam at 1e-3, early stopping
+                                                             (:class:`~astrospecml.classifiers.EMCCNNClassifier`)
+    ================ ======================================= ==========================================
+
     References
     ----------
     .. [emccnn] Jiang, B., Wei, D., Liu, J., Wang, S., Cheng, L., Wang, Z. & Qu, M. 2020, Universe, 6, 60,

@@ -66,6 +66,20 @@ class FFCNN(nn.Module):
     dropout : float, default=0.5
         Dropout after each hidden layer.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      DRC-Net paper's FFCNN            here (defaults)
+    ============ ================================ ==========================================
+    layers       2D CNN with fixed 3x20 kernels   convolution blocks with 3x20 kernels per arm,
+                                                  features concatenated, dense head
+    widths       not given                        16, 32, 64 channels; 128 units
+    parameters   not given                        6,372,163 at 3 classes, two arms of 11 x 3000
+    training     as DRC-Net's                     Adam at 1e-3, early stopping
+    ============ ================================ ==========================================
+
     Examples
     --------
     >>> net = FFCNN(3, {"blue": (11, 64), "red": (11, 128)}, channels=(4,))

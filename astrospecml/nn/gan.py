@@ -78,6 +78,24 @@ class LCGANGenerator(nn.Module):
     negative_slope : float, default=0.2
         Slope of LeakyReLU for negative input.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      LCGAN paper                      here (defaults)
+    ============ ================================ ==========================================
+    noise        900                              900 (``latent_dim``)
+    layers       locally connected 1D layers with a dense layer, then per stage: up-sampling,
+                 up-sampling, LeakyReLU, dropout  locally connected layer, batch norm,
+                                                  LeakyReLU, dropout
+    widths       not given                        2 stages of 16 and 8 channels, kernels of 5
+    parameters   not given                        3,476,648 for 3700 pixels
+    training     RMSprop, 1e-4 (generator) and    the same optimiser and 2:3 ratio
+                 1.5e-4 (discriminator), 2000+    (:class:`~astrospecml.augmentation.LCGANOversampler`)
+                 iterations
+    ============ ================================ ==========================================
+
     Examples
     --------
     >>> generator = LCGANGenerator(n_pixels=200, latent_dim=50, channels=(4,))
@@ -138,6 +156,18 @@ class LCGANDiscriminator(nn.Module):
         (Karras et al. 2018), so that a generator drawing one spectrum over
         and over is easy to tell from the data.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      LCGAN paper                      here (defaults)
+    ============ ================================ ==========================================
+    layers       "a binary classifier"            strided convolutions, LeakyReLU, channel
+                                                  dropout, one logit
+    parameters   not given                        42,626 for 3700 pixels
+    ============ ================================ ==========================================
+
     Examples
     --------
     >>> LCGANDiscriminator(200, channels=(4, 8))(torch.zeros(3, 200)).shape
@@ -186,6 +216,19 @@ class SGANGenerator(nn.Module):
         Channels of each up-sampling stage.
     kernel_size : int, default=5
         Convolution length (odd).
+
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      SGAN (Zheng et al. 2020)         here (defaults)
+    ============ ================================ ==========================================
+    layers       DCGAN-style generator            a dense projection, then up-sampling
+                                                  convolutions with batch norm and ReLU
+    widths       not given here                   64 and 32 channels, noise of 100
+    parameters   not given here                   6,128,673 for 3700 pixels
+    ============ ================================ ==========================================
 
     Examples
     --------
@@ -239,6 +282,18 @@ class SGANDiscriminator(nn.Module):
         Convolution length.
     dropout : float, default=0.3
         Dropout after each dense layer.
+
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      SGAN (Zheng et al. 2020)         here (defaults)
+    ============ ================================ ==========================================
+    layers       LeNet-like semi-supervised       LeNet-5: 2 convolution + pooling stages,
+                 classifier                       dense 120 and 84, n_classes + 1 logits
+    parameters   not given here                   1,787,241 for 3700 pixels, 4 classes
+    ============ ================================ ==========================================
 
     Examples
     --------

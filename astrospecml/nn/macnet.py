@@ -151,6 +151,27 @@ class MACNet(nn.Module):
     hidden_units : tuple of int, default=(4096, 1024)
         Dense layers after the concatenated features.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      MAC-Net paper                    here (defaults)
+    ============ ================================ ==========================================
+    branches     4 blocks of 3x20 convolutions    the same; CBAM after the third block
+                 (128, 64, 64, 64), CBAM after
+                 the third; GoogLeNet stem +
+                 Inception for the cut-out
+    head         Dense 4096, dropout, 1024        the same
+    parameters   360 M (MAC-Net), 356 M (MC-Net), 88.3 M (MAC-Net, MC-Net), 71.2 M (C-Net),
+                 269 M (C-Net), 188 M (M-Net),    87.1 M (M-Net), 70.1 M (1D SSCNN) at 3
+                 133 M (1D SSCNN)                 classes, 11 x 2000 per arm, 64 x 64 x 3
+                                                  (the paper does not say what makes up its
+                                                  counts)
+    training     AdaGrad at 1e-3, batch 4, 300    Adam at 1e-3, batch 32, early stopping
+                 epochs, early stopping after 50  after 10 (:class:`~astrospecml.classifiers.MACNetClassifier`)
+    ============ ================================ ==========================================
+
     Examples
     --------
     >>> net = MACNet(3, {"blue": (11, 64), "red": (11, 64), "image": (16, 16, 3)}, channels=(4, 4, 4, 4),

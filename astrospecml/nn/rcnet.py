@@ -116,6 +116,23 @@ class RCNet(nn.Module):
     dropout : float, default=0.3
         Dropout after each hidden layer.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      DRC-Net paper (Zou et al. 2020)  here (defaults)
+    ============ ================================ ==========================================
+    layers       8 modules: max pooling and a     8 modules: a residual module, then max
+                 residual module (three 1x3       pooling by 2; 128 features; dense head
+                 convolutions, 1x1 skip)
+    widths       not given                        16, 16, 32, 32, 64, 64, 128, 128 channels
+    parameters   not given                        780,483 at 3 classes, 6000 pixels (two arms
+                                                  of 3000)
+    training     AdaGrad at 1e-3, batch 4, 300    Adam at 1e-3, batch 32, early stopping
+                 epochs, early stopping after 50  after 10 (:class:`~astrospecml.classifiers.RCNetClassifier`)
+    ============ ================================ ==========================================
+
     Examples
     --------
     >>> net = RCNet(3, (256,), channels=(4, 8))

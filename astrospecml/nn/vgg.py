@@ -51,6 +51,22 @@ class VGG16(LoadsRenamedHead, nn.Module):
     encoder_pool : int, default=2
         Down-sampling factor of the encoder.
 
+    Notes
+    -----
+    The paper's network and this one:
+
+    ============ ================================ ==========================================
+    setting      EMCCNN paper                     here (defaults)
+    ============ ================================ ==========================================
+    layers       "shallow VGG16" with the         VGG16's 13 convolutions in 5 stages and 3
+                 denoising encoder in front       dense layers; encoder optional
+    widths       not given                        16 to 128 channels (VGG16: 64 to 512), batch
+                                                  norm after each convolution
+    parameters   not given                        2,932,237 (1D, 5000 pixels) and 1,023,069
+                                                  (2D, 50 x 100) at 5 classes
+    training     not stated                       Adam at 1e-3, early stopping
+    ============ ================================ ==========================================
+
     References
     ----------
     .. [vgg] Simonyan, K. & Zisserman, A. (2015), "Very Deep Convolutional
