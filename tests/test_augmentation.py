@@ -18,7 +18,7 @@ from astrospecml.augmentation import (
     gan_train_score,
 )
 from astrospecml.classifiers import RACNetClassifier
-from astrospecml.nn import LCGANGenerator, LocallyConnected1d
+from astrospecml.nn import LCGANGenerator, LocallyConnected1d, SGANDiscriminator
 from astrospecml.nn.locally_connected import _loop_reference
 
 TINY_LCGAN = dict(latent_dim=8, generator_channels=(4,), discriminator_channels=(4,), n_iterations=10,
@@ -251,3 +251,31 @@ def test_lcgan_generator_reaches_any_length():
     for n_pixels, latent in ((512, 900), (3700, 900), (100, 10)):
         generator = LCGANGenerator(n_pixels, latent, channels=(2, 2))
         assert generator(torch.randn(2, latent)).shape == (2, n_pixels)
+
+
+def test_the_gan_ablation_swaps_lcgans_additions_between_the_two_gans():
+    X, y = two_class_spectra()
+    rare = X[y == 1]
+    # LCGAN with its additions standardises by the grown class; without them, by all spectra (as SGAN does).
+    lcgan = LCGANOversampler(**TINY_LCGAN)
+    lcgan.fit_resample(X, y)
+    np.testing.assert_allclose(lcgan.standardisation_[1][0], rare.mean(axis=0))
+    plain = LCGANOversampler(additions=False, **TINY_LCGAN)
+    plain.fit_resample(X, y)
+    np.testing.assert_allclose(plain.standardisation_[1][0], X.mean(axis=0))
+    sgan = SGANOversampler(**TINY_SGAN)
+    sgan.fit_resample(X, y)
+    np.testing.assert_allclose(sgan.standardisation_[1][0], X.mean(axis=0))
+    added = SGANOversampler(additions=True, **TINY_SGAN)
+    added.fit_resample(X, y)
+    np.testing.assert_allclose(added.standardisation_[1][0], rare.mean(axis=0))
+    # The networks: LCGAN's generator loses its mixing layer and batch norm, SGAN's discriminator gains the
+    # batch's spread as a feature (a batch of copies of one spectrum has none).
+    bare = LCGANGenerator(64, latent_dim=8, channels=(4,), mixing=False, batch_norm=False)
+    assert not any(isinstance(m, (torch.nn.Linear, torch.nn.BatchNorm1d)) for m in bare.modules())
+    full = LCGANGenerator(64, latent_dim=8, channels=(4,))
+    assert sum(isinstance(m, (torch.nn.Linear, torch.nn.BatchNorm1d)) for m in full.modules()) == 2
+    discriminator = SGANDiscriminator(64, n_classes=2, channels=(2,), hidden_units=(8,), minibatch_std=True).eval()
+    copies, varied = torch.ones(4, 64), torch.randn(4, 64)
+    assert discriminator(copies).shape == (4, 3)
+    assert not torch.allclose(discriminator(varied)[:1], discriminator(torch.cat([varied[:1]] * 4))[:1])

@@ -16,6 +16,7 @@ from astrospecml.benchmarks import (
     run_benchmark,
     split_rare,
 )
+from astrospecml.benchmarks.rare import GAN_ABLATION
 from astrospecml.benchmarks.rare.report import _verdict
 from astrospecml.candidates import plot_candidates, rank_candidates
 
@@ -67,6 +68,13 @@ def test_tiny_rare_benchmark_writes_the_report(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["profile"] == "tiny"
     with pytest.raises(ValueError, match="unknown augmentations"):
         run_benchmark("rare", tmp_path, profile=tiny, augmentations=("SMOTE",))
+    # The GAN ablation's arms, named: the report compares each GAN with and without LCGAN's additions.
+    ablation = run_benchmark("rare", tmp_path / "ablation", profile=tiny,
+                             augmentations=("none", "SGAN", "LCGAN", *GAN_ABLATION), verbose=False)
+    assert set(ablation["gan_summary"]) == {"SGAN", "LCGAN", *GAN_ABLATION, "real (reference)"}
+    text = (tmp_path / "ablation" / "report.md").read_text()
+    assert "## GAN ablation: what LCGAN's additions do" in text
+    assert "- LCGAN against LCGAN without additions: subdwarf F1 better on" in text
 
 
 def _runs(none, lcgan):

@@ -251,6 +251,13 @@ class LCGANOversampler(_GANOversampler):
         paper writes ``0 + beta``; 0 keeps the smoothing one-sided, because
         smoothing the generated label rewards the generator for spectra
         unlike the data (Salimans et al. 2016).
+    additions : bool, default=True
+        Our four additions to the paper's description: the generator's
+        dense mixing layer and batch norm, the discriminator's minibatch
+        standard deviation, and pixels standardised by the grown class's own
+        statistics.  False leaves the paper's LCGAN (pixels standardised over
+        all spectra), to measure what the additions do (the rare
+        experiment's GAN ablation).
     {common}
 
     Attributes
@@ -291,14 +298,16 @@ class LCGANOversampler(_GANOversampler):
         "discriminator_lr": [Interval(Real, 0, None, closed="neither")],
         "alpha": [Interval(Real, 0, 0.5, closed="left")],
         "beta": [Interval(Real, 0, 0.5, closed="left")],
+        "additions": ["boolean"],
     }
 
     def __init__(self, sampling_strategy="auto", *, latent_dim=900, generator_channels=(16, 8),
                  discriminator_channels=(16, 32, 64), kernel_size=5, dropout=0.2, generator_lr=1e-4,
-                 discriminator_lr=1.5e-4, alpha=0.1, beta=0.0, n_iterations=2000, batch_size=32, random_state=None,
-                 device="cpu", verbose=0):
+                 discriminator_lr=1.5e-4, alpha=0.1, beta=0.0, additions=True, n_iterations=2000, batch_size=32,
+                 random_state=None, device="cpu", verbose=0):
         super().__init__(sampling_strategy=sampling_strategy)
         self.latent_dim = latent_dim
+        self.additions = additions
         self.generator_channels = generator_channels
         self.discriminator_channels = discriminator_channels
         self.kernel_size = kernel_size
@@ -315,13 +324,13 @@ class LCGANOversampler(_GANOversampler):
 
     def _train(self, X, y, label, device, rng):
         members = X[y == label]
-        offset, scale = _standardise(members)
+        offset, scale = _standardise(members if self.additions else X)
         real = torch.as_tensor((members - offset) / scale, dtype=torch.float32, device=device)
         n_pixels = X.shape[1]
         generator = LCGANGenerator(n_pixels, self.latent_dim, tuple(self.generator_channels), self.kernel_size,
-                                   self.dropout).to(device)
+                                   self.dropout, mixing=self.additions, batch_norm=self.additions).to(device)
         discriminator = LCGANDiscriminator(n_pixels, tuple(self.discriminator_channels), self.kernel_size,
-                                           min(self.dropout + 0.1, 0.9)).to(device)
+                                           min(self.dropout + 0.1, 0.9), minibatch_std=self.additions).to(device)
         # RMSprop at two learning rates: the two time-scale update rule.
         history = train_gan(
             generator, discriminator, LCGANObjective(real, self.batch_size, self.alpha, self.beta),
@@ -361,6 +370,12 @@ class SGANOversampler(_GANOversampler):
         Convolution length (odd).
     lr : float, default=2e-4
         Adam learning rate of both networks.
+    additions : bool, default=False
+        Give SGAN the additions of :class:`LCGANOversampler` it lacks (its
+        DCGAN generator already has a dense layer and batch norm): the
+        discriminator's minibatch standard deviation, and pixels
+        standardised by the grown class's statistics rather than all
+        spectra's.  For the rare experiment's GAN ablation.
     {common}
 
     Attributes
@@ -391,13 +406,15 @@ class SGANOversampler(_GANOversampler):
         "discriminator_hidden_units": [tuple, list],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "additions": ["boolean"],
     }
 
     def __init__(self, sampling_strategy="auto", *, latent_dim=100, generator_channels=(64, 32),
                  discriminator_channels=(6, 16), discriminator_hidden_units=(120, 84), kernel_size=5, lr=2e-4,
-                 n_iterations=2000, batch_size=32, random_state=None, device="cpu", verbose=0):
+                 additions=False, n_iterations=2000, batch_size=32, random_state=None, device="cpu", verbose=0):
         super().__init__(sampling_strategy=sampling_strategy)
         self.latent_dim = latent_dim
+        self.additions = additions
         self.generator_channels = generator_channels
         self.discriminator_channels = discriminator_channels
         self.discriminator_hidden_units = discriminator_hidden_units
@@ -410,7 +427,7 @@ class SGANOversampler(_GANOversampler):
         self.verbose = verbose
 
     def _train(self, X, y, label, device, rng):
-        offset, scale = _standardise(X)
+        offset, scale = _standardise(X[y == label] if self.additions else X)
         classes, codes = np.unique(y, return_inverse=True)
         target = int(np.flatnonzero(classes == label)[0])
         real = torch.as_tensor((X - offset) / scale, dtype=torch.float32, device=device)
@@ -419,7 +436,8 @@ class SGANOversampler(_GANOversampler):
         generator = SGANGenerator(n_pixels, self.latent_dim, tuple(self.generator_channels),
                                   self.kernel_size).to(device)
         discriminator = SGANDiscriminator(n_pixels, len(classes), tuple(self.discriminator_channels),
-                                          tuple(self.discriminator_hidden_units), self.kernel_size).to(device)
+                                          tuple(self.discriminator_hidden_units), self.kernel_size,
+                                          minibatch_std=self.additions).to(device)
         # Adam with DCGAN's settings for both networks.
         history = train_gan(
             generator, discriminator, SGANObjective(real, labels, target, self.batch_size),

@@ -77,6 +77,10 @@ class LCGANGenerator(nn.Module):
         Dropout after each stage; active while training only.
     negative_slope : float, default=0.2
         Slope of LeakyReLU for negative input.
+    mixing : bool, default=True
+        The fully connected mixing layer on the noise (ours; see above).
+    batch_norm : bool, default=True
+        Batch norm after each locally connected layer (ours; see above).
 
     Notes
     -----
@@ -103,20 +107,23 @@ class LCGANGenerator(nn.Module):
     torch.Size([3, 200])
     """
 
-    def __init__(self, n_pixels, latent_dim=900, channels=(16, 8), kernel_size=5, dropout=0.2, negative_slope=0.2):
+    def __init__(self, n_pixels, latent_dim=900, channels=(16, 8), kernel_size=5, dropout=0.2, negative_slope=0.2,
+                 mixing=True, batch_norm=True):
         super().__init__()
         _check_positive(n_pixels=n_pixels, latent_dim=latent_dim, kernel_size=kernel_size)
         if not channels:
             raise ValueError("channels needs at least one stage.")
         self.n_pixels = int(n_pixels)
         self.latent_dim = int(latent_dim)
-        self.mix = nn.Sequential(nn.Linear(self.latent_dim, self.latent_dim), nn.LeakyReLU(negative_slope))
+        self.mix = (nn.Sequential(nn.Linear(self.latent_dim, self.latent_dim), nn.LeakyReLU(negative_slope))
+                    if mixing else nn.Identity())
         layers, in_channels = [], 1
         for out_channels, length in zip(channels, stage_lengths(self.latent_dim, self.n_pixels, len(channels))):
             layers += [
                 nn.Upsample(size=length, mode="linear", align_corners=False),
-                LocallyConnected1d(in_channels, out_channels, length, kernel_size, padding="same", bias=False),
-                nn.BatchNorm1d(out_channels),
+                LocallyConnected1d(in_channels, out_channels, length, kernel_size, padding="same",
+                                   bias=not batch_norm),
+                nn.BatchNorm1d(out_channels) if batch_norm else nn.Identity(),
                 nn.LeakyReLU(negative_slope),
                 nn.Dropout(dropout),
             ]
@@ -192,9 +199,14 @@ class LCGANDiscriminator(nn.Module):
         # Spectra as images of height one: PyTorch's CPU Conv2d is faster than its Conv1d (see blocks).
         features = self.features(x[:, None, None, :]).flatten(1)
         if self.minibatch_std:
-            spread = features.std(dim=0, unbiased=False).mean() if len(features) > 1 else features.new_zeros(())
-            features = torch.cat([features, spread.expand(len(features), 1)], dim=1)
+            features = torch.cat([features, _batch_spread(features)], dim=1)
         return self.logit(features).squeeze(1)
+
+
+def _batch_spread(features):
+    """The batch's mean standard deviation of each feature, one column for every sample (Karras et al. 2018)."""
+    spread = features.std(dim=0, unbiased=False).mean() if len(features) > 1 else features.new_zeros(())
+    return spread.expand(len(features), 1)
 
 
 class SGANGenerator(nn.Module):
@@ -282,6 +294,9 @@ class SGANDiscriminator(nn.Module):
         Convolution length.
     dropout : float, default=0.3
         Dropout after each dense layer.
+    minibatch_std : bool, default=False
+        One more feature for the dense layers: how much the batch varies, as
+        LCGAN's discriminator has (for the GAN ablation; not in SGAN).
 
     Notes
     -----
@@ -301,7 +316,8 @@ class SGANDiscriminator(nn.Module):
     torch.Size([5, 4])
     """
 
-    def __init__(self, n_pixels, n_classes, channels=(6, 16), hidden_units=(120, 84), kernel_size=5, dropout=0.3):
+    def __init__(self, n_pixels, n_classes, channels=(6, 16), hidden_units=(120, 84), kernel_size=5, dropout=0.3,
+                 minibatch_std=False):
         super().__init__()
         _check_positive(n_pixels=n_pixels, n_classes=n_classes, kernel_size=kernel_size)
         layers, in_channels, length = [], 1, int(n_pixels)
@@ -312,7 +328,8 @@ class SGANDiscriminator(nn.Module):
                 length //= 2
             in_channels = out_channels
         self.features = nn.Sequential(*layers)
-        dense, width = [], in_channels * length
+        self.minibatch_std = minibatch_std
+        dense, width = [], in_channels * length + int(minibatch_std)
         for units in hidden_units:
             dense += [nn.Linear(width, units), nn.ReLU(), nn.Dropout(dropout)]
             width = units
@@ -320,4 +337,7 @@ class SGANDiscriminator(nn.Module):
         self.head = nn.Sequential(*dense)
 
     def forward(self, x):
-        return self.head(self.features(x[:, None, None, :]).flatten(1))
+        features = self.features(x[:, None, None, :]).flatten(1)
+        if self.minibatch_std:
+            features = torch.cat([features, _batch_spread(features)], dim=1)
+        return self.head(features)

@@ -8,6 +8,7 @@ from . import report as _report
 from . import run as _run
 from .run import (
     AUGMENTATIONS,
+    GAN_ABLATION,
     RARE_PROFILES,
     RareData,
     RareProfile,
@@ -15,7 +16,8 @@ from .run import (
     split_rare,
 )
 
-__all__ = ["AUGMENTATIONS", "EXPERIMENT", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "split_rare"]
+__all__ = ["AUGMENTATIONS", "EXPERIMENT", "GAN_ABLATION", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare",
+           "split_rare"]
 
 EXPERIMENT = Experiment(
     name="rare",

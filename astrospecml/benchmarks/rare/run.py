@@ -46,7 +46,7 @@ from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from ..data import SPEX_GRID, on_common_grid
 
-__all__ = ["AUGMENTATIONS", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run",
+__all__ = ["AUGMENTATIONS", "GAN_ABLATION", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run",
            "split_rare"]
 
 #: The rare class's label, and the SpeX metallicity classes that make it.
@@ -58,6 +58,13 @@ AMBIGUOUS_CLASS = "d/sd"
 NEAREST_CLASS = "M"
 #: Augmentations compared, in report order.
 AUGMENTATIONS = ("none", "duplication", "SGAN", "LCGAN")
+#: The GAN ablation's two arms, run when named in ``augmentations``: each GAN with the other's extras.  LCGAN
+#: here adds a dense mixing layer, batch norm, the discriminator's minibatch standard deviation and per-class
+#: standardisation to the paper's description; "SGAN + additions" gets those SGAN lacks, "LCGAN without
+#: additions" loses them, so that what is left between the pairs is the locally connected layers and the
+#: two learning rates.
+GAN_ABLATION = ("SGAN + additions", "LCGAN without additions")
+_GANS = ("SGAN", "LCGAN", *GAN_ABLATION)
 
 
 @dataclass(frozen=True)
@@ -213,11 +220,13 @@ def _sampler(name, profile, seed):
         return None
     if name == "duplication":
         return RandomOverSampler(sampling_strategy="minority", random_state=seed)
-    if name == "SGAN":
-        return SGANOversampler(sampling_strategy="minority", random_state=seed, **profile.sgan)
-    if name == "LCGAN":
-        return LCGANOversampler(sampling_strategy="minority", random_state=seed, **profile.lcgan)
-    raise ValueError(f"unknown augmentation {name!r}; choose from {AUGMENTATIONS}.")
+    if name in ("SGAN", "SGAN + additions"):
+        return SGANOversampler(sampling_strategy="minority", random_state=seed, additions=name != "SGAN",
+                               **profile.sgan)
+    if name in ("LCGAN", "LCGAN without additions"):
+        return LCGANOversampler(sampling_strategy="minority", random_state=seed, additions=name == "LCGAN",
+                                **profile.lcgan)
+    raise ValueError(f"unknown augmentation {name!r}; choose from {AUGMENTATIONS + GAN_ABLATION}.")
 
 
 def _recall_at(ranked_rows, is_rare, k):
@@ -259,7 +268,9 @@ def run(context, *, augmentations=AUGMENTATIONS):
         Profile (`RareProfile`) and random state: the seed of the first
         repetition; repetition ``i`` uses ``random_state + i``.
     augmentations : tuple of str, default=AUGMENTATIONS
-        Which of 'none', 'duplication', 'SGAN', 'LCGAN' to compare.
+        Which of 'none', 'duplication', 'SGAN', 'LCGAN' to compare, and of
+        the GAN ablation's 'SGAN + additions' and 'LCGAN without additions'
+        (`GAN_ABLATION`).
 
     Returns
     -------
@@ -267,9 +278,9 @@ def run(context, *, augmentations=AUGMENTATIONS):
         ``results``: per-seed results and their summaries.
     """
     profile, random_state = context.profile, context.random_state
-    unknown = set(augmentations) - set(AUGMENTATIONS)
+    unknown = set(augmentations) - set(AUGMENTATIONS) - set(GAN_ABLATION)
     if unknown:
-        raise ValueError(f"unknown augmentations {sorted(unknown)}; choose from {AUGMENTATIONS}.")
+        raise ValueError(f"unknown augmentations {sorted(unknown)}; choose from {AUGMENTATIONS + GAN_ABLATION}.")
     data = prepare_rare()
     runs, gan_runs, keep = [], [], {}
     for repetition in range(profile.n_seeds):
@@ -302,7 +313,7 @@ def run(context, *, augmentations=AUGMENTATIONS):
             runs.append(run)
             context.say(f"seed {seed} {name:>11}: rare P {run['rare_precision']:.2f} R {run['rare_recall']:.2f} "
                         f"F1 {run['rare_f1']:.2f}, accuracy {run['accuracy']:.3f}, {fit_seconds:.0f} s")
-            if name in ("SGAN", "LCGAN"):
+            if name in _GANS:
                 gan_train, gan_test, generated = _gan_scores(model[0], data, train, test, profile.n_generated, seed)
                 gan_runs.append(dict(seed=seed, generator=name, gan_train=gan_train, gan_test=gan_test))
                 if repetition == 0:
