@@ -249,7 +249,7 @@ def test_paper_faithful_emccnn_experiment_keeps_copies_together_and_states_the_p
     text = (tmp_path / "report.md").read_text()
     assert "## How faithful is this test" in text
     assert "Claim 1, EMCCNN ahead of the other networks and the SVM at every S/N (EMCCNN-2D)" in text
-    assert "Claim 2, folding to 2D curbs the plain CNN's over-fitting" in text
+    assert "Claim 2, folding to 2D curbs the plain CNN's over-fitting and so helps it" in text
     assert "| SVM (paper) |" in text and "| 0.680 | 0.721 | 0.741 |" in text  # the paper's row beside ours
     assert (tmp_path / "accuracy_vs_snr.png").exists()
 

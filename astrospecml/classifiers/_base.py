@@ -225,7 +225,7 @@ FITTED_ATTRIBUTES = """classes_ : ndarray
         Rows of the training input held out for validation.
     device_ : str
         The device used.
-    pixel_mean_, pixel_signal_variance_ : ndarray of shape input_shape_
+    pixel_mean_, pixel_signal_variance_ : ndarray of shape ``input_shape_``
         With ``uncertainty`` set: the training flux's mean at each pixel and
         its variance beyond the noise, from which the pixel weights come."""
 
@@ -367,6 +367,8 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         if reset:
             X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
             self.spectral_axis_ = spectral_axis
+            for name in ("pixel_mean_", "pixel_signal_variance_"):  # an earlier fit's, with uncertainty set
+                self.__dict__.pop(name, None)
         else:
             X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
             _check_grid(self.spectral_axis_, spectral_axis)

@@ -136,7 +136,7 @@ class EMCCNNPaperData:
     y : ndarray of int
         SpeX type (10 = M0 ... 14 = M4).
     snr_bin : ndarray of str
-        The S/N bin of each row (`PAPER_SNR_BINS`).
+        The S/N bin of each row (``PAPER_SNR_BINS``).
     snr : ndarray of float
         The S/N of each row (median flux over median uncertainty).
     groups : ndarray

@@ -157,7 +157,7 @@ def report(context, outcome, doc):
              "extracted 1D spectrum), M-Net (1D spectrum + image), C-Net (blue and red 2D stripes), MC-Net "
              "(stripes + image) and MAC-Net (MC-Net + CBAM). The paper's accuracies on LAMOST/SDSS: "
              + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_ACCURACY.items()) + ". Inference time is per object on "
-             "this CPU (2 threads), predicting the whole test set in one call, preprocessing included.")
+             "the CPU threads named above, predicting the whole test set in one call, preprocessing included.")
     doc.heading("How faithful is this test", 2)
     doc.table(["", "MAC-Net paper", "here", "why"], [list(row) for row in FAITHFULNESS])
     counts = paper_shape_parameters()
