@@ -161,7 +161,7 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
 
     tiny = replace(MACNET_PROFILES["quick"], n_optical={"GALAXY": 10, "QSO": 5, "STAR": 10}, max_spex=30,
                    max_epochs=1, network=dict(channels=(2, 2, 2, 2), hidden_units=(8,), stem_channels=(2, 2, 4),
-                                              inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0))
+                                              inception_channels=(1, 1, 1, 1, 1, 1), dropout=0.0), seeds=(0, 1))
     report = run_benchmark("macnet", tmp_path, profile=tiny, verbose=False)
     assert set(report["tasks"]) == {"optical", "spex"}
     results = report["tasks"]["spex"]["runs"][0]
@@ -171,6 +171,10 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
     assert report["tasks"]["optical"]["classes"] == {"GALAXY": 10, "QSO": 5, "STAR": 10}
     text = (tmp_path / "report.md").read_text()
     assert "Does the paper's ordering hold?" in text and "MAC-Net - MC-Net (CBAM)" in text
+    # Two splits: each of the paper's pairs is also judged over the splits, with the corrected interval.
+    assert [c["n_splits"] for c in report["tasks"]["spex"]["repeated"]] == [2, 2, 2, 2]
+    assert "- MAC-Net - MC-Net (CBAM), mean over 2 splits:" in text and "[95% corrected resampled t" in text
+    assert "## How faithful is this test" in text and "| MAC-Net | 360 M | 88.3 M |" in text
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     for name in ("optical_confusion.png", "optical_grad_cam.png", "spex_grad_cam.png", "spex_examples.png"):
         assert (tmp_path / name).stat().st_size > 0
