@@ -20,17 +20,15 @@ from sklearn.svm import SVC
 
 from ...classifiers import (
     CNNClassifier,
-    DNNClassifier,
     EMCCNNClassifier,
-    ResNet18Classifier,
     SeedEnsembleClassifier,
     SpectrumClassifier,
     TemplateMatchClassifier,
-    VGG16Classifier,
 )
 from ...model_selection import source_disjoint_split
-from ...preprocessing import FluxNorm, Fold2D
+from ...preprocessing import FluxNorm
 from .._experiment import Outcome
+from .._networks import network_pipeline, paper_networks
 from ..data import SPEX_GRID, TARGETS, prepare_spex
 from ..metrics import evaluate, predict_throughput
 
@@ -113,8 +111,7 @@ class EMCCNNProfile:
 
 
 def _net(classifier, fold):
-    steps = [FluxNorm()] + ([Fold2D(shape=FOLD_SHAPE)] if fold else [])
-    return make_pipeline(*steps, classifier)
+    return network_pipeline(classifier, FOLD_SHAPE if fold else None)
 
 
 #: name -> factory of the untrained model (a pipeline, or a seed ensemble of one)
@@ -122,15 +119,7 @@ EMCCNN_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
     "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
     "Template": lambda: make_pipeline(FluxNorm(), TemplateMatchClassifier(input_grid=SPEX_GRID)),
-    "DNN": lambda: _net(DNNClassifier(), False),
-    "CNN-1D": lambda: _net(CNNClassifier(), False),
-    "CNN-2D": lambda: _net(CNNClassifier(), True),
-    "VGG16-1D": lambda: _net(VGG16Classifier(), False),
-    "VGG16-2D": lambda: _net(VGG16Classifier(), True),
-    "ResNet18-1D": lambda: _net(ResNet18Classifier(), False),
-    "ResNet18-2D": lambda: _net(ResNet18Classifier(), True),
-    "EMCCNN-1D": lambda: _net(EMCCNNClassifier(), False),
-    "EMCCNN-2D": lambda: _net(EMCCNNClassifier(), True),
+    **paper_networks(FOLD_SHAPE),
     "CNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(CNNClassifier(), False)),
     "EMCCNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(EMCCNNClassifier(), False)),
 }

@@ -53,7 +53,11 @@ from ...simulate import (
 )
 from .._experiment import Outcome
 from ..data import SPEX_GRID, observe_stripes, on_common_grid
-from ..metrics import paired_bootstrap_difference, predict_throughput, repeated_split_difference
+from ..metrics import (
+    paired_bootstrap_difference,
+    predict_throughput,
+    repeated_split_difference,
+)
 
 __all__ = ["MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "prepare_optical_multimodal",
            "prepare_spex_multimodal", "run"]

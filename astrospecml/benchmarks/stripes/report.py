@@ -33,7 +33,8 @@ FAITHFULNESS = (
      "2 CPU cores"),
     ("repetition", "one split, one training per network", "one split, one training per network; paired bootstrap "
                                                            "over the test sources",
-     "the interval covers the test sample, not the spread between trainings (repeated runs are still to do)"),
+     "the interval covers the test sample, not the spread between trainings; two runs differing only in thread "
+     "count gave opposite verdicts, so repeated trainings are needed before any verdict (still to do)"),
 )
 
 
