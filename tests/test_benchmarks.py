@@ -168,7 +168,7 @@ def test_command_line_passes_its_options(monkeypatch):
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full" and "n_splits" not in calls[1][1]  # the profile's
     cli.main(["benchmark", "--experiment", "all", "--splits", "3"])
-    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None]  # 'emccnn' only
+    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, None]  # 'emccnn' only
 
 
 def test_stripe_data_split_by_source_and_observed_in_every_bin():
