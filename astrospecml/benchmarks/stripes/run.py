@@ -65,6 +65,12 @@ class StripeProfile:
         Epochs of each network in the window search.
     folds : int
         Folds of the searches.
+    n_trainings : int
+        Trainings of each network, seeds ``random_state`` to
+        ``random_state + n_trainings - 1``, on the same stripes: the tables
+        give the mean and the verdict's interval resamples the trainings as
+        well as the test sources.  One training decides nothing here: two
+        runs that differed only in float rounding gave opposite verdicts.
 
     Examples
     --------
@@ -84,6 +90,7 @@ class StripeProfile:
     window_starts: dict = field(default_factory=dict)
     window_epochs: int = 15
     folds: int = 2
+    n_trainings: int = 1
 
 
 _QUICK_NETWORKS = {
@@ -94,18 +101,18 @@ _QUICK_NETWORKS = {
 }
 
 STRIPE_PROFILES = {
-    # Under 10 minutes on 2 cores: half-width networks, 3 window starts per arm.
+    # Half-width networks, each trained 5 times, 3 window starts per arm.
     "quick": StripeProfile(
         "quick", max_epochs=40, patience=6, networks=_QUICK_NETWORKS,
         svc_grid={"svc__C": [1.0, 10.0, 100.0], "svc__gamma": ["scale"]},
         window_widths={"blue": 128, "red": 256}, window_starts={"blue": [0, 64, 128], "red": [0, 128, 256]},
-        window_epochs=8, folds=2),
+        window_epochs=8, folds=2, n_trainings=5),
     # The networks at their default widths, finer window steps, 3 folds.
     "full": StripeProfile(
         "full", max_epochs=100, patience=10, networks={},
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0], "svc__gamma": ["scale", 1e-3, 3e-3]},
         window_widths={"blue": 128, "red": 256},
-        window_starts={"blue": [0, 32, 64, 96, 128], "red": [0, 64, 128, 192, 256]}, window_epochs=25, folds=3),
+        window_starts={"blue": [0, 32, 64, 96, 128], "red": [0, 64, 128, 192, 256]}, window_epochs=25, folds=3, n_trainings=5),
 }
 
 
@@ -303,25 +310,49 @@ def run(context, *, models=None, test_size=0.25, max_spectra=None):
                            verbose=context.verbose)
     results = {}
     for position, name in enumerate(names, 1):
-        params = {} if name.startswith("SVC") else {
-            **settings.networks.get(name, {}), "max_epochs": settings.max_epochs, "patience": settings.patience,
-            "random_state": random_state}
-        start = time.perf_counter()
-        model, chosen = _fit(name, data, params, settings, random_state)
-        fit_seconds = time.perf_counter() - start
-        results[name] = _evaluate(model, data, STRIPE_MODELS[name][0])
-        estimator = model.steps[-1][1]
-        results[name].update(
-            fit_seconds=fit_seconds,
-            n_parameters=getattr(estimator, "n_parameters_", None),
-            epochs=getattr(estimator, "n_iter_", None) if not isinstance(estimator, SVC) else None,
-            chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
-        )
-        say(f"{position}/{len(names)} {name:12s} "
-            + "  ".join(f"{label}: {acc:.3f}" for label, (acc, _) in results[name]["accuracy_by_snr"].items())
-            + f"  fit {fit_seconds:.0f} s")
+        trainings = []
+        for k in range(1 if name.startswith("SVC") else settings.n_trainings):
+            params = {} if name.startswith("SVC") else {
+                **settings.networks.get(name, {}), "max_epochs": settings.max_epochs, "patience": settings.patience,
+                "random_state": random_state + k}
+            start = time.perf_counter()
+            model, chosen = _fit(name, data, params, settings, random_state)
+            fit_seconds = time.perf_counter() - start
+            trainings.append(_evaluate(model, data, STRIPE_MODELS[name][0]))
+            estimator = model.steps[-1][1]
+            trainings[-1].update(
+                fit_seconds=fit_seconds,
+                n_parameters=getattr(estimator, "n_parameters_", None),
+                epochs=getattr(estimator, "n_iter_", None) if not isinstance(estimator, SVC) else None,
+                chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
+            )
+            say(f"{position}/{len(names)} {name:12s} "
+                + (f"training {k + 1}/{settings.n_trainings} " if settings.n_trainings > 1 else "")
+                + "  ".join(f"{label}: {acc:.3f}" for label, (acc, _) in trainings[-1]["accuracy_by_snr"].items())
+                + f"  fit {fit_seconds:.0f} s")
+        results[name] = _over_trainings(trainings)
     windows = _window_search(data, settings, random_state, say) if settings.window_starts else {}
     return Outcome({"models": results, "windows": windows}, keep={"data": data})
+
+
+def _over_trainings(trainings):
+    """The first training's details, accuracies averaged over all trainings, and each training's outcomes.
+
+    ``trainings`` keeps each training's accuracy per bin and its right-or-wrong
+    per test source, for the verdict's interval over trainings and sources.
+    """
+    first = dict(trainings[0])
+    n = len(trainings)
+    first["test_accuracy"] = float(np.mean([t["test_accuracy"] for t in trainings]))
+    first["train_accuracy"] = float(np.mean([t["train_accuracy"] for t in trainings]))
+    first["accuracy_by_snr"] = {label: (float(np.mean([t["accuracy_by_snr"][label][0] for t in trainings])), count)
+                                for label, (_, count) in trainings[0]["accuracy_by_snr"].items()}
+    first["fit_seconds"] = float(np.mean([t["fit_seconds"] for t in trainings]))
+    first["trainings"] = [{"accuracy_by_snr": {label: acc for label, (acc, _) in t["accuracy_by_snr"].items()},
+                           "correct_by_snr": t["correct_by_snr"]} for t in trainings]
+    first["n_trainings"] = n
+    first.pop("correct_by_snr")
+    return first
 
 
 def _evaluate(model, data, kind):
