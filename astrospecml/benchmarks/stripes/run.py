@@ -311,7 +311,8 @@ def run(context, *, models=None, test_size=0.25, max_spectra=None):
     results = {}
     for position, name in enumerate(names, 1):
         trainings = []
-        for k in range(1 if name.startswith("SVC") else settings.n_trainings):
+        n_trainings = 1 if name.startswith("SVC") else settings.n_trainings
+        for k in range(n_trainings):
             params = {} if name.startswith("SVC") else {
                 **settings.networks.get(name, {}), "max_epochs": settings.max_epochs, "patience": settings.patience,
                 "random_state": random_state + k}
@@ -327,7 +328,7 @@ def run(context, *, models=None, test_size=0.25, max_spectra=None):
                 chosen={key.split("__", 1)[1]: value for key, value in chosen.items()},
             )
             say(f"{position}/{len(names)} {name:12s} "
-                + (f"training {k + 1}/{settings.n_trainings} " if settings.n_trainings > 1 else "")
+                + (f"training {k + 1}/{n_trainings} " if n_trainings > 1 else "")
                 + "  ".join(f"{label}: {acc:.3f}" for label, (acc, _) in trainings[-1]["accuracy_by_snr"].items())
                 + f"  fit {fit_seconds:.0f} s")
         results[name] = _over_trainings(trainings)
