@@ -135,7 +135,7 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     440 pixels over that range, so little is interpolated).  Literature
     optical types with half subtypes (L2.5) are rounded down to the whole
     subtype.  The uncertainties are resampled with the flux (``sigma``); the
-    spectra the library gives none (17 of them) get the noise their flux shows
+    spectra the library gives none (17 of the SPEX_TYPE task) get the noise their flux shows
     (`~specutils.analysis.snr_derived`, one value per spectrum).  Classes
     with fewer than ``min_class_size`` spectra cannot be
     split into training, validation and test sources; they are left out and
