@@ -26,17 +26,18 @@ def subtype_task():
     return (data, *split_task(data, 0))
 
 
-def fitted_model(name, data, train, seed, **params):
+def fitted_model(name, data, train, seed, X=None, **params):
     """Benchmark model ``name`` trained on ``train`` with the quick profile's epochs and patience and ``params``.
 
     The learning rate is constant unless ``params`` name a schedule, so that each ablation changes one thing.
+    ``X`` is the training input when it is not ``data.X[train]`` (spectra that carry uncertainties).
     """
     profile = EMCCNN_PROFILES["quick"]
     model = EMCCNN_MODELS[name]()
     step = model.steps[-1][0]
     settings = {"random_state": seed, "max_epochs": profile.max_epochs, "patience": profile.patience, **params}
     model.set_params(**{f"{step}__{key}": value for key, value in settings.items()})
-    return model.fit(data.X[train], data.y[train], **{f"{step}__groups": data.groups[train]})
+    return model.fit(data.X[train] if X is None else X, data.y[train], **{f"{step}__groups": data.groups[train]})
 
 
 def scores(y_true, predicted):
@@ -54,16 +55,16 @@ def scored_run(name, data, train, test, seed, **params):
     return {**scores(data.y[test], model.predict(data.X[test])), "epochs": int(model[-1].n_iter_)}
 
 
-def paired_summary(runs, models, settings, *, key, reference):
+def paired_summary(runs, models, settings, *, key, reference, metrics=("exact", "within_one", "rms")):
     """Mean and std of each metric per model and setting, and the paired difference from ``reference``; printed.
 
-    ``runs`` hold ``model``, the setting under ``key``, and ``exact``,
-    ``within_one``, ``rms``; the runs of one model and setting are paired
-    with the reference's in the order they were made (same seed or split).
+    ``runs`` hold ``model``, the setting under ``key``, and the ``metrics``;
+    the runs of one model and setting are paired with the reference's in
+    the order they were made (same seed or split).
     """
     summary = {}
     for name in models:
-        for metric in ("exact", "within_one", "rms"):
+        for metric in metrics:
             values = {s: np.array([r[metric] for r in runs if r["model"] == name and r[key] == s]) for s in settings}
             summary[f"{name} {metric}"] = {
                 s: {"mean": float(v.mean()), "std": float(v.std()),

@@ -31,7 +31,12 @@ import time
 import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-from astrospecml.benchmarks.rare.run import RARE_CLASS, RARE_PROFILES, prepare_rare, split_rare
+from astrospecml.benchmarks.rare.run import (
+    RARE_CLASS,
+    RARE_PROFILES,
+    prepare_rare,
+    split_rare,
+)
 from astrospecml.classifiers import RACNetClassifier
 
 WAYS = {

@@ -27,31 +27,26 @@ import argparse
 import json
 import time
 
-import numpy as np
 from _ablation import (  # benchmarks/_ablation.py, beside this script
+    fitted_model,
     paired_summary,
     scores,
     split_task,
 )
 
-from astrospecml.benchmarks import EMCCNN_MODELS, EMCCNN_PROFILES
+from astrospecml.benchmarks import EMCCNN_PROFILES, metrics
 from astrospecml.benchmarks.data import prepare_spex
 
 WAYS = {"flux": None, "weight": "weight", "channel": "channel"}
-#: The S/N bins of the benchmark's per-bin tables.
-SNR_BINS = {"< 30": (0, 30), "30-100": (30, 100), "> 100": (100, np.inf)}
+#: The S/N bins of the benchmark's per-bin tables, labelled "< 30", "30-100", "> 100".
+SNR_BINS = tuple((label.removeprefix("S/N "), low, high) for label, low, high in metrics.SNR_BINS)
 
 
 def fitted(name, data, train, seed, uncertainty):
     """Benchmark model ``name`` with quick-profile epochs and patience, the plateau schedule and ``uncertainty``."""
-    profile = EMCCNN_PROFILES["quick"]
-    model = EMCCNN_MODELS[name]()
-    step = model.steps[-1][0]
-    settings = {"random_state": seed, "max_epochs": profile.max_epochs, "patience": profile.patience,
-                "lr_schedule": profile.lr_schedule, "uncertainty": uncertainty}
-    model.set_params(**{f"{step}__{key}": value for key, value in settings.items()})
-    X = data.X[train] if uncertainty is None else data.spectra(train)
-    return model.fit(X, data.y[train], **{f"{step}__groups": data.groups[train]})
+    X = None if uncertainty is None else data.spectra(train)
+    return fitted_model(name, data, train, seed, X=X, lr_schedule=EMCCNN_PROFILES["quick"].lr_schedule,
+                        uncertainty=uncertainty)
 
 
 def main(argv=None):
@@ -69,28 +64,19 @@ def main(argv=None):
             for way, uncertainty in WAYS.items():
                 model = fitted(name, data, train, split, uncertainty)
                 predicted = model.predict(data.X[test] if uncertainty is None else data.spectra(test))
-                truth, snr = data.y[test], data.snr[test]
-                by_bin = {label: float(np.mean(predicted[(snr >= low) & (snr < high)]
-                                               == truth[(snr >= low) & (snr < high)]))
-                          for label, (low, high) in SNR_BINS.items()}
+                truth = data.y[test]
+                by_bin = {label: accuracy for label, (accuracy, _) in
+                          metrics.accuracy_by_snr(truth, predicted, data.snr[test], SNR_BINS).items()}
                 run = {"model": name, "split": split, "way": way, **scores(truth, predicted),
                        "exact_by_snr": by_bin, "epochs": int(model[-1].n_iter_)}
                 runs.append(run)
                 print(f"[{time.perf_counter() - started:5.0f} s] split {split} {name} {way:8s} exact "
                       f"{run['exact']:.3f} within-1 {run['within_one']:.3f} RMS {run['rms']:.2f} by S/N "
                       + " ".join(f"{label} {value:.3f}" for label, value in by_bin.items()), flush=True)
-    summary = paired_summary(runs, args.models, list(WAYS), key="way", reference="flux")
-    for name in args.models:
-        for label in SNR_BINS:
-            values = {way: np.array([r["exact_by_snr"][label] for r in runs if r["model"] == name and r["way"] == way])
-                      for way in WAYS}
-            summary[f"{name} exact S/N {label}"] = {
-                way: {"mean": float(v.mean()), "std": float(v.std()),
-                      "minus_flux": [float((v - values["flux"]).mean()), float((v - values["flux"]).std())]}
-                for way, v in values.items()}
-            print(f"{name:10s} S/N {label:7s} " + "  ".join(
-                f"{way} {v.mean():.3f}" + (f" ({(v - values['flux']).mean():+.3f} ± {(v - values['flux']).std():.3f})"
-                                           if way != "flux" else "") for way, v in values.items()))
+    # Exact accuracy per S/N bin as metrics of their own, paired like the others.
+    flat = [{**run, **{f"exact S/N {label}": value for label, value in run["exact_by_snr"].items()}} for run in runs]
+    summary = paired_summary(flat, args.models, list(WAYS), key="way", reference="flux",
+                             metrics=("exact", "within_one", "rms", *(f"exact S/N {label}" for label, _, _ in SNR_BINS)))
     with open(args.output, "w") as handle:
         json.dump({"splits": args.splits, "runs": runs, "summary": summary,
                    "seconds": time.perf_counter() - started}, handle, indent=1)

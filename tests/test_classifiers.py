@@ -14,6 +14,7 @@ from sklearn.svm import SVC
 from skorch.callbacks import LRScheduler
 from specutils import Spectrum
 
+from astrospecml import nn as networks
 from astrospecml.classifiers import (
     CNNClassifier,
     DNNClassifier,
@@ -23,7 +24,6 @@ from astrospecml.classifiers import (
     SpectrumClassifier,
     VGG16Classifier,
 )
-from astrospecml import nn as networks
 from astrospecml.nn import DNN, EMCCNN, VGG16, PlainCNN, ResNet18
 from astrospecml.persistence import ModelFileError, load_model
 from astrospecml.preprocessing import FluxNorm, Fold2D, Resample
@@ -583,7 +583,7 @@ def test_paper_tables_in_the_docstrings_state_the_parameters_the_networks_have(n
 
 
 def test_macnet_docstring_states_its_parameters_at_the_papers_shapes_beside_the_papers():
-    from astrospecml.benchmarks.macnet.report import PAPER_PARAMETERS, paper_shape_parameters
+    from astrospecml.benchmarks.macnet import PAPER_PARAMETERS, paper_shape_parameters
 
     for name, count in paper_shape_parameters().items():
         assert f"{count / 1e6:.1f} M ({name}" in networks.MACNet.__doc__ or f"{count / 1e6:.1f} M (MAC-Net, MC-Net)" \

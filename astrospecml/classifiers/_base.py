@@ -37,13 +37,7 @@ from specutils import Spectrum
 from .._registry import register_estimator_class
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
-from ..io.convert import (
-    as_spectral_arrays,
-    check_finite,
-    estimator_input,
-    is_astropy_batch,
-    same_grid,
-)
+from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
 from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
 from ..nn.uncertainty import UncertaintyChannel
@@ -396,16 +390,13 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
     def _flux_and_uncertainty(self, X):
         """Flux, 1-sigma uncertainty (NaN where masked) and grid of input that must carry uncertainties."""
         if is_astropy_batch(X):
-            arrays = as_spectral_arrays(X)
+            arrays = estimator_input(X, refuse_unmeasured=False)  # one grid; masked pixels kept
             if arrays.uncertainty is None or np.isnan(arrays.uncertainty).all():
                 raise ValueError(f"uncertainty={self.uncertainty!r} needs spectra that carry uncertainties; these "
                                  "have none. Attach one (e.g. astropy.nddata.StdDevUncertainty) or set "
                                  "uncertainty=None.")
             sigma = arrays.uncertainty if arrays.mask is None else np.where(arrays.mask, np.nan, arrays.uncertainty)
-            axis = arrays.spectral_axis
-            if axis is not None and axis.ndim > 1:  # a SpectrumCollection: one row per spectrum, all alike
-                axis = axis[0]
-            return arrays.flux, sigma, axis
+            return arrays.flux, sigma, arrays.spectral_axis
         stacked = check_array(X, allow_nd=True, ensure_all_finite=False, dtype=np.float64)
         if stacked.ndim < 3 or stacked.shape[1] != 2:
             raise ValueError(f"uncertainty={self.uncertainty!r} takes spectra that carry uncertainties, or an array "

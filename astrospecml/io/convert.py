@@ -300,7 +300,7 @@ def to_array(X, *, ndim=None, masked="nan", allow_nan=False):
     return flux.astype(np.float32)
 
 
-def estimator_input(X):
+def estimator_input(X, *, refuse_unmeasured=True):
     """What a learning estimator takes from an astropy batch at its boundary: flux, grid and unit, checked.
 
     The network classifiers and the GAN oversamplers both start here, so
@@ -312,6 +312,10 @@ def estimator_input(X):
     ----------
     X : list of `~specutils.Spectrum`, `~specutils.SpectrumCollection` or list of `~astropy.nddata.CCDData`
         The batch.
+    refuse_unmeasured : bool, default=True
+        Refuse masked pixels and NaN or infinite flux.  False keeps them,
+        with the mask and uncertainty, for an estimator that weighs each
+        pixel by how well it was measured.
 
     Returns
     -------
@@ -329,10 +333,11 @@ def estimator_input(X):
     ((2, 4), Unit("Jy"), <SpectralAxis 2. um>)
     """
     arrays = as_spectral_arrays(X)
-    if arrays.mask is not None and arrays.mask.any():
-        bad = np.flatnonzero(arrays.mask.reshape(len(arrays.flux), -1).any(axis=1))
-        raise ValueError(masked_pixels_message(arrays, bad))
-    check_finite(arrays.flux)
+    if refuse_unmeasured:
+        if arrays.mask is not None and arrays.mask.any():
+            bad = np.flatnonzero(arrays.mask.reshape(len(arrays.flux), -1).any(axis=1))
+            raise ValueError(masked_pixels_message(arrays, bad))
+        check_finite(arrays.flux)
     axis = arrays.spectral_axis
     if axis is not None and axis.ndim > 1:  # a SpectrumCollection: one row per spectrum, all alike
         axis = axis[0]

@@ -9,14 +9,16 @@ from . import run as _run
 from .run import (
     MACNET_MODELS,
     MACNET_PROFILES,
+    PAPER_PARAMETERS,
     MACNetProfile,
     MultimodalData,
+    paper_shape_parameters,
     prepare_optical_multimodal,
     prepare_spex_multimodal,
 )
 
-__all__ = ["EXPERIMENT", "MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData",
-           "prepare_optical_multimodal", "prepare_spex_multimodal"]
+__all__ = ["EXPERIMENT", "MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "PAPER_PARAMETERS",
+           "paper_shape_parameters", "prepare_optical_multimodal", "prepare_spex_multimodal"]
 
 EXPERIMENT = Experiment(
     name="macnet",

@@ -3,14 +3,13 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from .._document import subplots
+from .run import PAPER_PARAMETERS, paper_shape_parameters
 
-__all__ = ["FAITHFULNESS", "PAPER_PARAMETERS", "paper_shape_parameters", "report"]
+__all__ = ["FAITHFULNESS", "report"]
 
 PAPER_ACCURACY = {"1D SSCNN": 0.942, "M-Net": 0.968, "C-Net": 0.872, "MC-Net": 0.976, "MAC-Net": 0.986}
-#: The paper's Table 5: parameters of each network.
-PAPER_PARAMETERS = {"1D SSCNN": 133e6, "M-Net": 188e6, "C-Net": 269e6, "MC-Net": 356e6, "MAC-Net": 360e6}
-#: The paper's input shapes: 11 x 2000 pixels per arm, the two arms extracted into 4000 pixels, 64 x 64 x 3 cut-outs.
-PAPER_SHAPES = {"blue": (11, 2000), "red": (11, 2000), "spectrum": (4000,), "image": (64, 64, 3)}
+TASK_TITLES = {"optical": "Optical galaxies, quasars and stars (simulated)",
+               "spex": "SpeX M, L and T dwarfs with real 2MASS colours"}
 FAITHFULNESS = (
     ("data", "LAMOST DR6 2D spectra with SDSS g, r, i cut-outs: 1223 galaxies, 466 quasars, 1202 stars",
      "simulated LAMOST-like stripes and SDSS-like cut-outs in the paper's proportions (quick: a quarter of the "
@@ -30,38 +29,6 @@ FAITHFULNESS = (
     ("split", "8:1:1, one split", "80/20 by source, one split in the quick profile and five in the full one",
      "sources kept on one side; verdicts over repeated splits where the time allows"),
 )
-
-
-def paper_shape_parameters():
-    """Parameters of each of the five networks at the paper's widths (the classifiers' defaults) and input shapes.
-
-    Built on PyTorch's ``meta`` device: sizes without memory.
-
-    Returns
-    -------
-    dict of str to int
-
-    Examples
-    --------
-    >>> paper_shape_parameters()["MAC-Net"] > 80_000_000
-    True
-    """
-    import torch
-
-    from ...classifiers import MNetClassifier, SSCNN1DClassifier
-    from .run import MACNET_MODELS
-
-    counts = {}
-    for name, (classifier, arms) in MACNET_MODELS.items():
-        one_dimensional = classifier in (SSCNN1DClassifier, MNetClassifier)
-        network, kwargs = classifier(kernel_size=20 if one_dimensional else (3, 20))._network_spec()
-        shape = PAPER_SHAPES[arms[0]] if arms == ("spectrum",) else {arm: PAPER_SHAPES[arm] for arm in arms}
-        with torch.device("meta"):
-            module = network(n_outputs=3, input_shape=shape, **kwargs)
-        counts[name] = sum(p.numel() for p in module.parameters())
-    return counts
-TASK_TITLES = {"optical": "Optical galaxies, quasars and stars (simulated)",
-               "spex": "SpeX M, L and T dwarfs with real 2MASS colours"}
 
 
 def _plot_confusions(path, results, title):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import astropy.units as u
 import numpy as np
+import torch
 from sklearn.metrics import (
     accuracy_score,
     confusion_matrix,
@@ -59,8 +60,8 @@ from ..metrics import (
     repeated_split_difference,
 )
 
-__all__ = ["MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "prepare_optical_multimodal",
-           "prepare_spex_multimodal", "run"]
+__all__ = ["MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "PAPER_PARAMETERS",
+           "paper_shape_parameters", "prepare_optical_multimodal", "prepare_spex_multimodal", "run"]
 
 #: Each model: its classifier and the arms it sees.
 MACNET_MODELS = {
@@ -75,6 +76,10 @@ COMPARISONS = (("MAC-Net", "MC-Net", "CBAM"), ("MC-Net", "C-Net", "image, 2D"), 
                ("1D SSCNN", "C-Net", "1D over 2D"))
 #: Sky fibres per simulated frame, whose median spectrum is subtracted from the 1D networks' input.
 SKY_FIBRES = 10
+#: The paper's Table 5: parameters of each network.
+PAPER_PARAMETERS = {"1D SSCNN": 133e6, "M-Net": 188e6, "C-Net": 269e6, "MC-Net": 356e6, "MAC-Net": 360e6}
+#: The paper's input shapes: 11 x 2000 pixels per arm, the two arms extracted into 4000 pixels, 64 x 64 x 3 cut-outs.
+PAPER_SHAPES = {"blue": (11, 2000), "red": (11, 2000), "spectrum": (4000,), "image": (64, 64, 3)}
 #: The paper's class weights (galaxy : quasar : star).
 OPTICAL_CLASS_WEIGHT = {"GALAXY": 1.0, "QSO": 3.0, "STAR": 1.0}
 SPEX_CLASSES = {1: "M", 2: "L", 3: "T"}
@@ -286,11 +291,40 @@ def prepare_spex_multimodal(profile="quick", *, random_state=0):
                           _arm_wavelengths(NIR_TWO_ARM), description, None, notes)
 
 
+def _kernel_size(classifier):
+    """The paper's 3 x 20 kernel; 20 pixels for the networks that read 1D spectra."""
+    return 20 if classifier in (SSCNN1DClassifier, MNetClassifier) else (3, 20)
+
+
+def paper_shape_parameters():
+    """Parameters of each of the five networks at the paper's widths (the classifiers' defaults) and input shapes.
+
+    Built on PyTorch's ``meta`` device: sizes without memory.  The report sets
+    them beside the paper's own counts (`PAPER_PARAMETERS`).
+
+    Returns
+    -------
+    dict of str to int
+
+    Examples
+    --------
+    >>> paper_shape_parameters()["MAC-Net"]
+    88296219
+    """
+    counts = {}
+    for name, (classifier, arms) in MACNET_MODELS.items():
+        network, kwargs = classifier(kernel_size=_kernel_size(classifier))._network_spec()
+        shape = PAPER_SHAPES[arms[0]] if arms == ("spectrum",) else {arm: PAPER_SHAPES[arm] for arm in arms}
+        with torch.device("meta"):
+            module = network(n_outputs=3, input_shape=shape, **kwargs)
+        counts[name] = sum(p.numel() for p in module.parameters())
+    return counts
+
+
 def _pipeline(name, profile, class_weight, seed):
     classifier, arms = MACNET_MODELS[name]
     params = {k: v for k, v in profile.network.items() if k in classifier().get_params()}
-    model = classifier(**params, kernel_size=20 if classifier in (SSCNN1DClassifier, MNetClassifier) else (3, 20),
-                       max_epochs=profile.max_epochs, patience=profile.patience, batch_size=profile.batch_size,
+    model = classifier(**params, kernel_size=_kernel_size(classifier), max_epochs=profile.max_epochs, patience=profile.patience, batch_size=profile.batch_size,
                        lr=profile.lr, class_weight=class_weight, random_state=seed)
     steps = {arm: ZScore() for arm in arms if arm != "image"}
     if arms == ("spectrum",):

@@ -162,9 +162,10 @@ def _ablation_section(report, doc):
     doc.table(["generator", "subdwarf F1 of RAC-Net", "GAN-train", "GAN-test"], rows)
     lines = []
     for a, b in (*ABLATION_PAIRS, ("LCGAN without additions", "SGAN"), ("LCGAN", "SGAN + additions")):
-        difference = f1(a) - f1(b)
-        lines.append(f"- {a} against {b}: subdwarf F1 better on {int((difference > 0).sum())}, worse on "
-                     f"{int((difference < 0).sum())} of {len(difference)} seeds (median difference "
+        wins, ties, losses = _paired(runs, a, "rare_f1", reference=b)
+        difference = f1(a) - f1(b)  # the runs of every augmentation come seed by seed, in the same order
+        lines.append(f"- {a} against {b}: subdwarf F1 better on {wins}, worse on {losses} of "
+                     f"{wins + ties + losses} seeds (median difference "
                      f"{np.median(difference):+.3f}); GAN-train {gans[a]['gan_train']['median']:.3f} against "
                      f"{gans[b]['gan_train']['median']:.3f}, GAN-test {gans[a]['gan_test']['median']:.3f} against "
                      f"{gans[b]['gan_test']['median']:.3f}.")
