@@ -84,3 +84,15 @@ BASELINES = [TemplateMatchClassifier(), TemplateMatchClassifier(statistic="media
 @parametrize_with_checks(BASELINES)
 def test_baselines_are_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_every_parameter_given_to_a_classifier_is_the_one_get_params_returns():
+    # clone(), GridSearchCV and saved models rebuild an estimator from get_params(): a parameter that
+    # __init__ drops (M-Net once passed all but `uncertainty` on to its parent) is silently reset.
+    import inspect
+
+    for estimator in TINY_CLASSIFIERS:
+        names = [name for name in inspect.signature(type(estimator).__init__).parameters if name != "self"]
+        given = {name: object() for name in names}
+        kept = type(estimator)(**given).get_params(deep=False)
+        assert [name for name in names if kept[name] is not given[name]] == [], type(estimator).__name__

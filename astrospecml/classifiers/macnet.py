@@ -277,13 +277,13 @@ class MNetClassifier(_MACNetFamily):
                  class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
                  callbacks=None, objective="nominal", augment=None,
                  uncertainty=None):
-        super().__init__(channels, kernel_size, dropout, hidden_units, stem_channels, inception_channels,
-                         max_epochs=max_epochs, batch_size=batch_size, predict_batch_size=predict_batch_size,
-                         lr=lr, lr_schedule=lr_schedule, optimizer=optimizer,
-                         weight_decay=weight_decay, class_weight=class_weight,
-                         validation_fraction=validation_fraction, patience=patience, random_state=random_state,
-                         device=device, verbose=verbose, callbacks=callbacks, objective=objective,
-                         augment=augment)
+        self.channels = channels
+        self.kernel_size = kernel_size
+        self.dropout = dropout
+        self.hidden_units = hidden_units
+        self.stem_channels = stem_channels
+        self.inception_channels = inception_channels
+        self._set_training_params(locals())
 
 
 class SSCNN1DClassifier(_MACNetFamily):
