@@ -200,13 +200,13 @@ def main(argv=None):
     bench.add_argument("--models", nargs="+", default=None,
                        help="model names of the 'emccnn' or 'emccnn_paper' experiment (default: the profile's)")
     bench.add_argument("--splits", type=int, default=None,
-                       help="repeated source-disjoint splits of the 'emccnn' experiment (default: the profile's, "
-                            "1 quick, 5 full)")
+                       help="repeated source-disjoint splits of the 'emccnn' experiment, or of 'macnet' when it is "
+                            "the one chosen (default: the profile's, 1 quick, 5 full)")
     bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
     bench.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
-                       help="where the 'emccnn' and 'emccnn_paper' experiments' networks train ('auto': the GPU when "
-                            "there is one; "
-                            "the other experiments run on the CPU) (default: %(default)s)")
+                       help="where the 'emccnn', 'emccnn_paper' and 'macnet' experiments' networks train ('auto': the "
+                            "GPU when there is one; the other experiments run on the CPU; the full 'macnet' profile "
+                            "trains networks of the paper's widths, a GPU's work) (default: %(default)s)")
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
     predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model, or the name "
@@ -260,11 +260,13 @@ def _benchmark(args):
         experiment = benchmarks.EXPERIMENTS[name]
         # --targets, --models and --splits are the 'emccnn' experiment's options (the stripe experiment's
         # models have other names), so only that experiment gets them; the paper-faithful one takes --models
-        # when it is the one chosen (its model names differ from the emccnn experiment's).
+        # and the MAC-Net one --splits when it is the one chosen (their model names and split counts are
+        # their own).
+        chosen = {"emccnn_paper": "models", "macnet": "n_splits"}
         options = {key: value for key, value in (("targets", tuple(args.targets)), ("models", args.models),
                                                  ("n_splits", args.splits))
-                   if value is not None and (name == "emccnn" or (name == args.experiment == "emccnn_paper"
-                                                                   and key == "models"))}
+                   if value is not None and (name == "emccnn" or (name == args.experiment
+                                                                   and chosen.get(name) == key))}
         benchmarks.run_benchmark(experiment, Path(args.output) / name, profile="quick" if args.quick else "full",
                                  random_state=args.random_state, device=args.device, **options)
 

@@ -63,6 +63,11 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "rare", "--output", str(tmp_path), "--random-state", "3"])
     assert calls == [("rare", tmp_path / "rare", {"profile": "quick", "random_state": 3, "device": "cpu"})]
+    calls.clear()
+    main(["benchmark", "--quick", "--experiment", "macnet", "--splits", "5", "--device", "auto", "--output",
+          str(tmp_path)])
+    assert calls == [("macnet", tmp_path / "macnet",
+                      {"profile": "quick", "random_state": 0, "device": "auto", "n_splits": 5})]
 
 
 def test_benchmark_on_a_missing_gpu_stops_before_any_training(tmp_path):

@@ -180,3 +180,29 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     saved = json.loads((tmp_path / "results.json").read_text())
     assert "correct" not in saved["tasks"]["optical"]["runs"]["0"]["MAC-Net"]
+
+
+def test_the_full_macnet_profile_trains_the_papers_widths_on_the_papers_shapes_and_quick_narrower_ones():
+    from dataclasses import replace
+
+    from astrospecml.benchmarks.macnet.run import (
+        MACNET_MODELS,
+        MACNET_PROFILES,
+        PAPER_SHAPES,
+        _pipeline,
+        paper_shape_parameters,
+        prepare_optical_multimodal,
+    )
+
+    full = MACNET_PROFILES["full"]
+    # The full profile's stripes are the paper's 11 x 2000 pixels per arm, its spectra 4000, its cut-outs 64 x 64 x 3.
+    data = prepare_optical_multimodal(replace(full, n_optical={"GALAXY": 1, "QSO": 1, "STAR": 1}))
+    assert {arm: data.X[arm].shape[1:] for arm in PAPER_SHAPES} == PAPER_SHAPES
+    # Its networks: the classifiers' defaults, the widths of the paper's Table 5 (70-88 M parameters here).
+    for name, (classifier, _) in MACNET_MODELS.items():
+        model = _pipeline(name, full, None, 0, "cuda")[-1]
+        assert model.get_params()["channels"] == classifier().get_params()["channels"] == (128, 64, 64, 64)
+        assert model.device == "cuda"
+    assert paper_shape_parameters("full") == paper_shape_parameters()
+    assert min(paper_shape_parameters("full").values()) > 70_000_000
+    assert max(paper_shape_parameters("quick").values()) < 5_000_000

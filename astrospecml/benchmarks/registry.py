@@ -35,7 +35,7 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         Seeds the splits, the searches, the simulations and the networks.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where the networks train and predict in the experiments that say so
-        (``uses_device``: 'emccnn', 'emccnn_paper'); the others run on the CPU.  'auto' takes
+        (``uses_device``: 'emccnn', 'emccnn_paper', 'macnet'); the others run on the CPU.  'auto' takes
         the GPU when torch finds one.
     verbose : bool, default=True
         Print progress.
@@ -43,7 +43,7 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         The experiment's own options, the keyword arguments of its ``run``
         (``Experiment.options()``): ``targets``, ``models``, ``test_size``
         and ``n_splits`` of 'emccnn'; ``models`` of 'emccnn_paper'; ``models``, ``test_size`` and ``max_spectra`` of
-        'stripes'; ``augmentations`` of 'rare'; ``tasks`` of 'macnet'.
+        'stripes'; ``augmentations`` of 'rare'; ``tasks`` and ``n_splits`` of 'macnet'.
 
     Returns
     -------

@@ -28,4 +28,5 @@ EXPERIMENT = Experiment(
     run=_run.run,
     report=_report.report,
     to_json=_run.to_json,
+    uses_device=True,
 )

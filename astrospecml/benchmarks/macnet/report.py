@@ -20,13 +20,14 @@ FAITHFULNESS = (
      "fibres of the same frame", "the 1D networks get what a pipeline gives them, the paper's own explanation of "
      "why its 1D network beats C-Net; the 2D networks see the raw stripes, sky included, as in the paper"),
     ("widths", "Conv 3x20 with 128, 64, 64, 64 filters; Dense 4096, 1024; GoogLeNet stem and Inception widths",
-     "the same layers, narrower (widths in the profile); at the paper's widths and shapes our networks have "
-     "70-88 M parameters against its 133-360 M (table below)", "2 CPU cores; the paper's widths are the "
-     "classifiers' defaults"),
+     "full profile: the paper's widths (the classifiers' defaults), 70-88 M parameters at its shapes against "
+     "its 133-360 M (table below); quick profile: the same layers, narrower", "the paper's widths are a GPU's "
+     "work (12 s per batch of 32 stripes on 2 CPU cores); the quick profile must run in minutes on 2 cores"),
     ("training", "AdaGrad at 1e-3, batch 4, 300 epochs, early stopping after 50, class weights 1:3:1",
      "Adam at 1e-3, batch 32, early stopping on held-out sources (profile's epochs and patience), class "
      "weights 1:3:1 on the optical task", "the same recipe for every network, within the time at hand"),
-    ("split", "8:1:1, one split", "80/20 by source, one split in the quick profile and five in the full one",
+    ("split", "8:1:1, one split", "80/20 by source, one split in the quick profile (``--splits`` for more) and "
+     "five in the full one",
      "sources kept on one side; verdicts over repeated splits where the time allows"),
 )
 

@@ -104,7 +104,8 @@ class MACNetProfile:
     snr : dict
         ``(low, high)`` S/N range of each task's stripes.
     network : dict
-        Widths shared by the five networks.
+        Widths shared by the five networks; empty for the classifiers'
+        defaults, which are the paper's widths.
     max_epochs, patience, batch_size : int
     lr : float
     seeds : tuple of int
@@ -141,13 +142,13 @@ MACNET_PROFILES = {
         "quick", n_optical={"GALAXY": 170, "QSO": 66, "STAR": 168}, max_spex=500, optical_pixels=1024,
         optical_windows={"blue": (250, 750), "red": (375, 875)}, snr={"optical": (3.0, 20.0), "spex": (5.0, 30.0)},
         network=_QUICK_NETWORK, max_epochs=30, patience=6, seeds=(0,)),
-    # The paper's sample size, full-width LAMOST-like arms and its windows, five splits.
+    # The paper's sample size, full-width LAMOST-like arms and its windows (its 11 x 2000-pixel
+    # stripes), its widths (70-88 M parameters per network), five splits: a GPU's work
+    # (measured: 12 s per batch of 32 stripes for the 2D networks on 2 CPU cores).
     "full": MACNetProfile(
         "full", n_optical={"GALAXY": 1223, "QSO": 466, "STAR": 1202}, max_spex=None, optical_pixels=4096,
         optical_windows={"blue": (1000, 3000), "red": (1500, 3500)},
-        snr={"optical": (3.0, 20.0), "spex": (5.0, 30.0)},
-        network=dict(channels=(32, 32, 32, 32), hidden_units=(512, 128), stem_channels=(32, 32, 64),
-                     inception_channels=(32, 32, 48, 8, 16, 16), dropout=0.5),
+        snr={"optical": (3.0, 20.0), "spex": (5.0, 30.0)}, network={},
         max_epochs=100, patience=10, seeds=(0, 1, 2, 3, 4)),
 }
 
@@ -296,11 +297,17 @@ def _kernel_size(classifier):
     return 20 if classifier in (SSCNN1DClassifier, MNetClassifier) else (3, 20)
 
 
-def paper_shape_parameters():
-    """Parameters of each of the five networks at the paper's widths (the classifiers' defaults) and input shapes.
+def paper_shape_parameters(profile=None):
+    """Parameters of each of the five networks at the paper's input shapes.
 
     Built on PyTorch's ``meta`` device: sizes without memory.  The report sets
     them beside the paper's own counts (`PAPER_PARAMETERS`).
+
+    Parameters
+    ----------
+    profile : str or MACNetProfile, optional
+        Whose widths: the profile's networks; by default the classifiers'
+        defaults, which are the paper's widths (and the full profile's).
 
     Returns
     -------
@@ -310,10 +317,14 @@ def paper_shape_parameters():
     --------
     >>> paper_shape_parameters()["MAC-Net"]
     88296219
+    >>> paper_shape_parameters("full") == paper_shape_parameters()
+    True
     """
+    profile = MACNET_PROFILES[profile] if isinstance(profile, str) else profile
     counts = {}
     for name, (classifier, arms) in MACNET_MODELS.items():
-        network, kwargs = classifier(kernel_size=_kernel_size(classifier))._network_spec()
+        model = classifier(**_widths(classifier, profile), kernel_size=_kernel_size(classifier))
+        network, kwargs = model._network_spec()
         shape = PAPER_SHAPES[arms[0]] if arms == ("spectrum",) else {arm: PAPER_SHAPES[arm] for arm in arms}
         with torch.device("meta"):
             module = network(n_outputs=3, input_shape=shape, **kwargs)
@@ -321,11 +332,18 @@ def paper_shape_parameters():
     return counts
 
 
-def _pipeline(name, profile, class_weight, seed):
+def _widths(classifier, profile):
+    """The profile's widths that ``classifier`` takes (none: its defaults, the paper's)."""
+    if profile is None:
+        return {}
+    return {k: v for k, v in profile.network.items() if k in classifier().get_params()}
+
+
+def _pipeline(name, profile, class_weight, seed, device="cpu"):
     classifier, arms = MACNET_MODELS[name]
-    params = {k: v for k, v in profile.network.items() if k in classifier().get_params()}
-    model = classifier(**params, kernel_size=_kernel_size(classifier), max_epochs=profile.max_epochs, patience=profile.patience, batch_size=profile.batch_size,
-                       lr=profile.lr, class_weight=class_weight, random_state=seed)
+    model = classifier(**_widths(classifier, profile), kernel_size=_kernel_size(classifier),
+                       max_epochs=profile.max_epochs, patience=profile.patience, batch_size=profile.batch_size,
+                       lr=profile.lr, class_weight=class_weight, random_state=seed, device=device)
     steps = {arm: ZScore() for arm in arms if arm != "image"}
     if arms == ("spectrum",):
         return make_pipeline(ZScore(), model)
@@ -339,14 +357,14 @@ def _inputs(X, arms, rows=None):
     return SliceDict(**{arm: X[arm][rows] for arm in arms})
 
 
-def _run_task(data, profile, seed, say):
+def _run_task(data, profile, seed, say, device="cpu"):
     classes = np.unique(data.y)
     train, test = source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=profile.test_size,
                                         stratify=data.y, random_state=seed)
     results, fitted = {}, {}
     for name, (_, arms) in MACNET_MODELS.items():
         start = time.perf_counter()
-        model = _pipeline(name, profile, data.class_weight, seed).fit(_inputs(data.X, arms, train), data.y[train])
+        model = _pipeline(name, profile, data.class_weight, seed, device).fit(_inputs(data.X, arms, train), data.y[train])
         seconds = time.perf_counter() - start
         X_test = _inputs(data.X, arms, test)
         predicted = model.predict(X_test)
@@ -389,15 +407,19 @@ def _class_cams(model, data, test):
     return cams
 
 
-def run(context, *, tasks=("optical", "spex")):
+def run(context, *, tasks=("optical", "spex"), n_splits=None):
     """Train and score the five networks on each task and seed; compare the paper's pairs.
 
     Parameters
     ----------
     context : `~astrospecml.benchmarks.Run`
-        Profile (`MACNetProfile`) and random state (seeds the data; the
-        profile's seeds are added to it for the splits and weights).
+        Profile (`MACNetProfile`), random state (seeds the data; the
+        profile's seeds are added to it for the splits and weights) and
+        device (where the networks train).
     tasks : tuple of {'optical', 'spex'}, default=('optical', 'spex')
+    n_splits : int, optional
+        Source-disjoint splits, each with new weights (seeds ``0 .. n_splits - 1``);
+        by default the profile's seeds.
 
     Returns
     -------
@@ -405,6 +427,13 @@ def run(context, *, tasks=("optical", "spex")):
         ``results``: the results by task, seed and model.
     """
     profile, random_state, say = context.profile, context.random_state, context.say
+    if n_splits is not None:
+        if int(n_splits) < 1:
+            raise ValueError(f"n_splits must be at least 1, got {n_splits!r}.")
+        profile = replace(profile, seeds=tuple(range(int(n_splits))))
+    if context.device == "cpu" and paper_shape_parameters(profile)["MAC-Net"] > 10_000_000:
+        say("the networks have the paper's widths (70-88 M parameters): about 12 s per batch of 32 stripes on 2 "
+            "CPU cores, days in all; --device cuda runs them on a GPU")
     prepare = {"optical": prepare_optical_multimodal, "spex": prepare_spex_multimodal}
     report = {"profile": profile.name, "random_state": random_state, "tasks": {}}
     keep = {}
@@ -414,7 +443,7 @@ def run(context, *, tasks=("optical", "spex")):
         runs = {}
         for seed in profile.seeds:
             say(f"  seed {random_state + seed}")
-            results, fitted, train, test = _run_task(data, profile, random_state + seed, say)
+            results, fitted, train, test = _run_task(data, profile, random_state + seed, say, context.device)
             runs[random_state + seed] = results
             if seed == profile.seeds[0]:
                 keep[task] = {"data": data, "test": test, "cams": _class_cams(fitted["MAC-Net"], data, test)}
