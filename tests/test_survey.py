@@ -151,6 +151,26 @@ def test_every_reader_and_every_fault_gives_exactly_one_row(tmp_path, model_file
     assert summary.status_counts == {"all_nan": 1, "no_overlap": 2, "ok": 10, "unreadable": 4}
 
 
+def test_survey_rows_hold_the_models_own_probabilities_whatever_its_resampling_method(tmp_path):
+    # The survey path puts every file onto the training grid before the model sees it; it must do
+    # so as the model's Resample step does, or a model trained with linear interpolation would
+    # classify survey files resampled another way.
+    rng = np.random.default_rng(4)
+    wave = np.linspace(4000, 8000, 150)
+    labels = CLASSES[np.arange(40) % 2]
+    spectra = [Spectrum(flux=_flux(wave, k, rng) * u.Jy, spectral_axis=wave * u.AA) for k in labels]
+    paths = []
+    for i, spectrum in enumerate(spectra[:6]):
+        paths.append(str(tmp_path / f"s{i}.fits"))
+        spectrum.write(paths[-1], format="tabular-fits")
+    for method in ("linear", "flux_conserving"):
+        model = make_pipeline(Resample(GRID, method=method), FluxNorm(),
+                              DNNClassifier(hidden_units=(16,), max_epochs=5, random_state=0)).fit(spectra, labels)
+        rows = predict_paths(model, paths, reader_format="tabular-fits")
+        expected = model.predict_proba([Spectrum.read(p, format="tabular-fits") for p in paths])
+        np.testing.assert_allclose(np.stack([rows[f"proba_{c}"] for c in CLASSES], axis=1), expected, rtol=1e-6)
+
+
 def test_a_spectrum_the_model_cannot_take_fails_alone(tmp_path):
     rng = np.random.default_rng(2)
     wave = np.linspace(4000, 8000, 150)

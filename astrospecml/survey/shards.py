@@ -22,7 +22,7 @@ from ..io.catalogue import (
     describe_columns,
 )
 from ..persistence import ModelFileError, load_model, model_info
-from ..preprocessing import training_grid
+from ..preprocessing import Resample, training_grid
 from .reading import (
     DEFAULT_META_COLUMNS,
     FULL_COVERAGE,
@@ -129,8 +129,6 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     >>> rows["predicted_class"].tolist(), rows["status"].tolist()
     (['1', ''], ['ok', 'unreadable'])
     """
-    from ..preprocessing import resample
-
     grid = training_grid(model) if grid is None else grid
     classes = [str(c) for c in model.classes_]
     has_proba = hasattr(model, "predict_proba")
@@ -147,14 +145,27 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
             status[i], errors[i] = problem
         else:
             usable[i] = spectrum
-    # Every spectrum onto the training grid here, each failing alone, with its ends filled; a model
-    # that starts with Resample resamples it again onto the same grid, which changes nothing.
-    for i, spectrum in list(usable.items()):
-        try:
-            usable[i] = _fill_edges(resample([spectrum], grid)[0])
-        except Exception as err:  # noqa: BLE001 - reported in the file's row
-            status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
+    # Every spectrum onto the training grid here, by the model's own resampling method, with its ends
+    # filled; a model that starts with Resample resamples it again onto the same grid, which changes
+    # nothing.  The shard goes in one call (its files share a few grids, each worked out once); when
+    # that fails, spectrum by spectrum, so that a bad one fails alone.
+    method = _resampling_method(model)
+    indices = list(usable)
+    try:
+        resampled = Resample(grid, method=method).fit_transform([usable[i] for i in indices]) if indices else []
+    except Exception:  # noqa: BLE001 - isolate the culprit below
+        resampled = []
+        for i in indices:
+            try:
+                resampled.append(Resample(grid, method=method).fit_transform([usable[i]])[0])
+            except Exception as err:  # noqa: BLE001 - reported in the file's row
+                resampled.append(None)
+                status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
+    for i, spectrum in zip(indices, resampled):
+        if spectrum is None:
             del usable[i]
+        else:
+            usable[i] = _fill_edges(spectrum)
     has_ood = hasattr(model, "ood_score")
     ood = np.full(len(paths), np.nan)
     if usable:
@@ -198,6 +209,14 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     table["error"] = np.array(errors, dtype=str)
     table["model_checksum"] = [checksum] * len(paths)
     return describe_columns(table)
+
+
+def _resampling_method(model):
+    """The method of the model's first Resample step: survey spectra go onto its grid as its training spectra did."""
+    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
+        model = model.estimator_
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    return next((step.method for step in steps if isinstance(step, Resample)), "flux_conserving")
 
 
 def _as_float(value):
