@@ -19,7 +19,12 @@ Run:  python benchmarks/survey_throughput.py [--sizes 1000 10000 100000] [--work
    its resident memory sampled four times a second, as the most in the
    first and in the last quarter of the run: neither may grow with the
    number of files.
-4. Measures each network alone (``module(x)`` under inference mode on
+4. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
+   (one single-threaded worker process per core, the cluster's start-up
+   included) for each number of workers, on ``--scaling-files`` files, and
+   reports files per second and the parallel efficiency
+   ``rate(n) / (n rate(1))``.
+5. Measures each network alone (``module(x)`` under inference mode on
    preprocessed batches of 256) in spectra per second, its FLOPs per
    spectrum (``torch.utils.flop_counter``) and the fraction of this
    machine's float32 matrix-multiply rate (measured here, 2048 x 2048) that
@@ -50,10 +55,11 @@ def sample(page_mb=os.sysconf("SC_PAGE_SIZE") / 2**20):
             samples.append((time.perf_counter(), int(statm.read().split()[1]) * page_mb))
         time.sleep(0.25)
 paths = open(sys.argv[2]).read().split()
+engine, workers = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) > 4 else ("local", 1)
 start = time.perf_counter()
 threading.Thread(target=sample, daemon=True).start()
 summary = predict_files(sys.argv[1], paths, sys.argv[3], shard_size=256, reader_format="LAMOST-LRS",
-                        progress=False, overwrite=True)
+                        progress=False, overwrite=True, engine=engine, n_workers=workers)
 seconds = time.perf_counter() - start
 def resident(low, high):
     return max(mb for t, mb in samples if low * seconds <= t - start <= high * seconds)
@@ -140,6 +146,10 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--workdir", type=Path, default=Path("survey-benchmark"))
     parser.add_argument("--models", nargs="+", default=["EMCCNN-1D", "VGG16-1D"])
+    parser.add_argument("--workers", type=int, nargs="*", default=[],
+                        help="Dask workers of the scaling curve, e.g. 1 2 4 8 14 (default: no curve)")
+    parser.add_argument("--scaling-files", type=int, default=10000,
+                        help="files of each scaling run (default: %(default)s)")
     parser.add_argument("--resample", choices=["linear", "flux_conserving", "spline"], default="linear",
                         help="Resample method of the models (default: %(default)s; specutils' flux-conserving "
                              "resampler costs about 0.1 s per LAMOST spectrum, most of the end-to-end time)")
@@ -152,7 +162,7 @@ def main(argv=None):
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"writing {max(args.sizes):,} LAMOST-LRS files to {args.workdir / 'files'}", flush=True)
     start = time.perf_counter()
-    paths = write_files(args.workdir / "files", max(args.sizes))
+    paths = write_files(args.workdir / "files", max(args.sizes + ([args.scaling_files] if args.workers else [])))
     print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
     models = train_models(args.workdir, args.resample)
     peak = matmul_rate()
@@ -177,6 +187,19 @@ def main(argv=None):
                   f"peak memory {run['peak_rss_mb']:.0f} MB (resident {run['rss_mb_first_quarter']:.0f} MB "
                   f"at most in the first quarter of the run, {run['rss_mb_last_quarter']:.0f} in the last), "
                   f"{run['status_counts']}", flush=True)
+        for workers in args.workers:
+            listing = args.workdir / f"inputs-{args.scaling_files}.txt"
+            listing.write_text("\n".join(map(str, paths[:args.scaling_files])))
+            child = subprocess.run([sys.executable, "-c", CHILD, str(path), str(listing),
+                                    str(args.workdir / f"out-{name}-dask-{workers}"), "dask", str(workers)],
+                                   capture_output=True, text=True, check=True)
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            run["files_per_second"] = args.scaling_files / run["seconds"]
+            entry.setdefault("dask", {})[str(workers)] = run
+            one = entry["dask"].get("1", {}).get("files_per_second")
+            efficiency = f", efficiency {run['files_per_second'] / (workers * one):.0%}" if one else ""
+            print(f"{name:>10} Dask, {workers:>2} workers, {args.scaling_files:,} files: "
+                  f"{run['files_per_second']:7.1f} files/s{efficiency}, {run['status_counts']}", flush=True)
         (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
     lines = [f"{time.strftime('%Y-%m-%d')}, astrospecml {results['astrospecml']}, torch {results['torch']}, "
              f"{results['threads']} threads, Resample method {args.resample}, local engine, shards of 256",
@@ -194,6 +217,16 @@ def main(argv=None):
         lines.append(f"{name:>10} " + "   ".join(
             f"{s:>7,} files: {r['peak_rss_mb']:.0f} ({r['rss_mb_first_quarter']:.0f} -> {r['rss_mb_last_quarter']:.0f})"
             for s, r in sorted((int(k), v) for k, v in entry["sizes"].items())))
+    for name, entry in results["models"].items():
+        if "dask" not in entry:
+            continue
+        one = entry["dask"].get("1", {}).get("files_per_second")
+        lines += ["", f"Dask scaling, {name}, {args.scaling_files:,} files, local cluster of single-threaded "
+                      "workers (start-up included): workers, files/s, efficiency rate(n) / (n rate(1))"]
+        for workers, run in entry["dask"].items():
+            rate = run["files_per_second"]
+            lines.append(f"{name:>10} {int(workers):>3} {rate:8.1f}"
+                         + (f" {rate / (int(workers) * one):6.0%}" if one else ""))
     print("\n" + "\n".join(lines))
     (args.workdir / "summary.txt").write_text("\n".join(lines) + "\n")
     return results

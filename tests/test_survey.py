@@ -171,6 +171,27 @@ def test_survey_rows_hold_the_models_own_probabilities_whatever_its_resampling_m
         np.testing.assert_allclose(np.stack([rows[f"proba_{c}"] for c in CLASSES], axis=1), expected, rtol=1e-6)
 
 
+def test_a_named_format_opens_each_file_once(tmp_path, model_file, monkeypatch):
+    # Reading at disk speed: with the format named, no identifier opens the file before the reader does.
+    rng = np.random.default_rng(5)
+    log_wave = 10 ** (3.6 + 1e-4 * np.arange(3100))
+    paths = []
+    for i, kind in enumerate(CLASSES[np.arange(4) % 2]):
+        paths.append(str(tmp_path / f"spec-{i}.fits"))
+        write_lamost_lrs(Spectrum(flux=_flux(log_wave, kind, rng) * u.Jy, spectral_axis=log_wave * u.AA), paths[-1])
+    opened = []
+    real_open = fits.open
+
+    def counting_open(name, *args, **kwargs):
+        opened.append(os.fspath(name))
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(fits, "open", counting_open)
+    rows = predict_paths(load_model(model_file), paths, reader_format="LAMOST-LRS")
+    assert list(rows["status"]) == ["ok"] * 4
+    assert sorted(opened) == sorted(paths)
+
+
 def test_a_spectrum_the_model_cannot_take_fails_alone(tmp_path):
     rng = np.random.default_rng(2)
     wave = np.linspace(4000, 8000, 150)
