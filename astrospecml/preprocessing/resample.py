@@ -390,11 +390,22 @@ def training_grid(model):
     >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
     <Quantity [4000., 8000.] Angstrom>
     """
-    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
-        model = model.estimator_
-    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
-    for step in steps:
-        if isinstance(step, Resample) and hasattr(step, "grid_"):
-            return step.grid_
+    steps = _model_steps(model)
+    resampler = _training_resample(model)
+    if resampler is not None:
+        return resampler.grid_
     axis = getattr(steps[-1], "spectral_axis_", None)
     return axis if isinstance(axis, u.Quantity) else None
+
+
+def _model_steps(model):
+    """The steps of a model, a pipeline's or a wrapper's (DistanceToTraining and such) pipeline's."""
+    while not hasattr(model, "steps") and hasattr(model, "estimator_"):
+        model = model.estimator_
+    return [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+
+
+def _training_resample(model):
+    """The model's first fitted `Resample` step, which put its training spectra on their grid; or None."""
+    return next((step for step in _model_steps(model) if isinstance(step, Resample) and hasattr(step, "grid_")),
+                None)

@@ -23,6 +23,7 @@ from ..io.catalogue import (
 )
 from ..persistence import ModelFileError, load_model, model_info
 from ..preprocessing import Resample, training_grid
+from ..preprocessing.resample import _training_resample
 from .reading import (
     DEFAULT_META_COLUMNS,
     FULL_COVERAGE,
@@ -149,7 +150,8 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     # filled; a model that starts with Resample resamples it again onto the same grid, which changes
     # nothing.  The shard goes in one call (its files share a few grids, each worked out once); when
     # that fails, spectrum by spectrum, so that a bad one fails alone.
-    method = _resampling_method(model)
+    training_resample = _training_resample(model)  # survey spectra go onto the grid as the training spectra did
+    method = "flux_conserving" if training_resample is None else training_resample.method
     indices = list(usable)
     try:
         resampled = Resample(grid, method=method).fit_transform([usable[i] for i in indices]) if indices else []
@@ -209,14 +211,6 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     table["error"] = np.array(errors, dtype=str)
     table["model_checksum"] = [checksum] * len(paths)
     return describe_columns(table)
-
-
-def _resampling_method(model):
-    """The method of the model's first Resample step: survey spectra go onto its grid as its training spectra did."""
-    while not hasattr(model, "steps") and hasattr(model, "estimator_"):  # DistanceToTraining and such wrappers
-        model = model.estimator_
-    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
-    return next((step.method for step in steps if isinstance(step, Resample)), "flux_conserving")
 
 
 def _as_float(value):
