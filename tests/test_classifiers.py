@@ -590,3 +590,56 @@ def test_macnet_docstring_states_its_parameters_at_the_papers_shapes_beside_the_
             in networks.MACNet.__doc__
     for name, count in PAPER_PARAMETERS.items():
         assert f"{count / 1e6:.0f} M ({name}" in networks.MACNet.__doc__
+
+
+@pytest.mark.parametrize("network, shape", [
+    (lambda: EMCCNN(n_outputs=4, input_shape=(64,)), (64,)),
+    (lambda: EMCCNN(n_outputs=4, input_shape=(8, 8)), (8, 8)),
+    (lambda: VGG16(n_outputs=4, input_shape=(64,), channels=(4, 4, 8, 8, 8), hidden_units=(16, 16)), (64,)),
+    (lambda: ResNet18(n_outputs=4, input_shape=(64,), channels=(4, 4, 8, 8)), (64,)),
+    (lambda: networks.RCNet(n_outputs=4, input_shape=(64,), channels=(4, 8), hidden_units=(16,)), (64,)),
+], ids=["EMCCNN-1D", "EMCCNN-2D", "VGG16", "ResNet18", "RCNet"])
+def test_folding_batch_norms_keeps_the_networks_outputs_and_leaves_the_network_alone(network, shape):
+    torch.manual_seed(0)
+    network = network()
+    for module in network.modules():  # trained-looking statistics, so that folding has something to do
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+    network.eval()
+    before = {name: tensor.clone() for name, tensor in network.state_dict().items()}
+    folded = networks.fold_batch_norms(network)
+
+    def batch_norms(module):
+        return sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
+
+    assert batch_norms(network) > 0 and batch_norms(folded) == 0
+    x = torch.randn(6, *shape)
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), network(x), rtol=1e-4, atol=1e-5)
+    assert all(torch.equal(before[name], tensor) for name, tensor in network.state_dict().items())
+
+
+def test_predictions_follow_the_weights_after_more_training_or_a_change_in_place():
+    # predict_proba runs a folded copy of the network: it must never lag behind the weights.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 32)).astype("float32"), np.arange(40) % 2
+    clf = EMCCNNClassifier(kernel_sizes=(3, 5), branch_channels=4, encoder_channels=(4,), hidden_units=(8,),
+                           max_epochs=2, random_state=0).fit(X, y)
+
+    def network_proba():
+        inputs, _ = clf._validate_input(X, reset=False)
+        with torch.no_grad():
+            return torch.softmax(clf.net_.module_.eval()(torch.as_tensor(inputs)), dim=1).numpy()
+
+    first = clf.predict_proba(X)
+    np.testing.assert_allclose(first, network_proba(), rtol=1e-4, atol=1e-6)
+    with torch.no_grad():
+        for module in clf.net_.module_.modules():
+            if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                module.running_mean.add_(0.5)
+    changed = clf.predict_proba(X)
+    assert not np.allclose(changed, first)
+    np.testing.assert_allclose(changed, network_proba(), rtol=1e-4, atol=1e-6)
+    clf.set_params(max_epochs=3).fit(X[::-1].copy(), y[::-1].copy())
+    np.testing.assert_allclose(clf.predict_proba(X), network_proba(), rtol=1e-4, atol=1e-6)

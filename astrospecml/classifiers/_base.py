@@ -9,8 +9,10 @@ label encoding, class weights, the seeded validation split with early
 stopping, the device, persistence — so that each published network is a thin
 subclass that names its module and its knobs.
 """
+import itertools
 import math
 import warnings
+import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -40,6 +42,7 @@ from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
 from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
+from ..nn.folding import fold_batch_norms
 from ..nn.uncertainty import UncertaintyChannel
 
 __all__ = ["SpectrumClassifier", "ordinal_targets"]
@@ -669,8 +672,7 @@ class SpectrumClassifier(ClassifierMixin, BaseEstimator):
         batches of 64; here each batch is one tensor view of ``X``, one
         forward pass and one copy back (``benchmarks/throughput.py``).
         """
-        network = self.net_.module_
-        network.eval()
+        network = _inference_network(self.net_.module_)
         # Where the weights are (an unpickled GPU model may have been moved to the CPU).
         device = next(network.parameters()).device
         size = self.predict_batch_size or (4096 if device.type == "cuda" else 1024)
@@ -866,6 +868,25 @@ class _AugmentingNet(NeuralNetClassifier):
 
 SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(
     "{attributes}", FITTED_ATTRIBUTES)
+
+
+#: Each fitted network's inference copy (batch norms folded), with the state of the weights it was made from.
+_INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
+
+
+def _inference_network(network):
+    """The network as predictions use it: batch norms folded in, refreshed whenever its weights change.
+
+    A weight or buffer changed in place (further training) bumps its tensor's
+    version, and one moved to another device gets new storage; either makes a
+    new copy.  Held by a weak reference, so the copy goes with its network.
+    """
+    network.eval()
+    state = tuple((t.data_ptr(), t._version) for t in itertools.chain(network.parameters(), network.buffers()))
+    cached = _INFERENCE_NETWORKS.get(network)
+    if cached is None or cached[0] != state:
+        cached = _INFERENCE_NETWORKS[network] = (state, fold_batch_norms(network))
+    return cached[1]
 
 
 def _offset_and_spread(X):

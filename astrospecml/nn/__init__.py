@@ -17,6 +17,7 @@ from .dnn import DNN
 from .drcnet import DimensionReduction, DRCNet
 from .emccnn import EMCCNN
 from .ffcnn import FFCNN
+from .folding import fold_batch_norms
 from .gan import LCGANDiscriminator, LCGANGenerator, SGANDiscriminator, SGANGenerator
 from .inception import ImageBranch, InceptionModule
 from .locally_connected import LocallyConnected1d
@@ -54,4 +55,5 @@ __all__ = [
     "SpectrumBranch",
     "UncertaintyChannel",
     "VGG16",
+    "fold_batch_norms",
 ]
