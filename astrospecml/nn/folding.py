@@ -29,10 +29,9 @@ def fold_batch_norms(network):
     """A copy of ``network`` for inference, each batch norm that follows a convolution folded into it.
 
     In evaluation mode a batch norm is a fixed scale and shift per channel,
-    which the convolution before it can apply itself.  On a CPU the separate
-    pass over the activations costs as much as the convolution in small
-    networks: folding it doubles EMCCNN-1D's rate on 2 threads
-    (``benchmarks/throughput.py``).  Outputs equal the network's in
+    which the convolution before it can apply itself, saving a pass over the
+    activations: EMCCNN-1D classifies 1.3 times as many spectra a second on
+    2 CPU threads folded as not (126,000 against 100,000 at batch 1,024).  Outputs equal the network's in
     evaluation mode up to float rounding (about 1e-7 relative in float32).
     Only a convolution and a batch norm that follow each other in one
     `~torch.nn.Sequential` are folded, where nothing else can see the
