@@ -174,6 +174,7 @@ def test_tiny_macnet_benchmark_writes_tables_figures_and_a_verdict(tmp_path):
     # Two splits: each of the paper's pairs is also judged over the splits, with the corrected interval.
     assert [c["n_splits"] for c in report["tasks"]["spex"]["repeated"]] == [2, 2, 2, 2]
     assert "- MAC-Net - MC-Net (CBAM), mean over 2 splits:" in text and "[95% corrected resampled t" in text
+    assert text.count("### Accuracy over 2 source-disjoint splits") == 2
     assert "## How faithful is this test" in text and "| MAC-Net | 360 M | 88.3 M |" in text
     assert f"Run on {datetime.datetime.now(datetime.timezone.utc).date().isoformat()}, profile" in text
     for name in ("optical_confusion.png", "optical_grad_cam.png", "spex_grad_cam.png", "spex_examples.png"):

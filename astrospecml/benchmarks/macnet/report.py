@@ -150,6 +150,15 @@ def report(context, outcome, doc):
         doc.heading(title, 2)
         doc.text(task["description"] + " Classes: " + ", ".join(f"{c} {n}" for c, n in task["classes"].items())
                  + "." + (" " + " ".join(task["notes"]) if task["notes"] else ""))
+        if len(task["runs"]) >= 2:
+            doc.heading(f"Accuracy over {len(task['runs'])} source-disjoint splits", 3)
+            # The paper's accuracies are on its galaxies, quasars and stars: beside the optical task only.
+            paper = name == "optical"
+            doc.table(["model", "mean ± std", "lowest", "highest"] + (["paper (LAMOST/SDSS)"] if paper else []),
+                      [[model, f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}", f"{min(values):.3f}",
+                        f"{max(values):.3f}"] + ([f"{PAPER_ACCURACY[model]:.3f}"] if paper else [])
+                       for model, values in ((model, [run[model]["accuracy"] for run in task["runs"].values()])
+                                             for model in next(iter(task["runs"].values())))])
         for seed, results in task["runs"].items():
             labels = next(iter(results.values()))["labels"]
             headers = ["model", "accuracy"] + [f"{c} P / R / F1" for c in labels] + [
