@@ -643,3 +643,21 @@ def test_predictions_follow_the_weights_after_more_training_or_a_change_in_place
     np.testing.assert_allclose(changed, network_proba(), rtol=1e-4, atol=1e-6)
     clf.set_params(max_epochs=3).fit(X[::-1].copy(), y[::-1].copy())
     np.testing.assert_allclose(clf.predict_proba(X), network_proba(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda: DNNClassifier(hidden_units=(8,), max_epochs=1, random_state=0),
+                                  lambda: EMCCNNClassifier(kernel_sizes=(3,), branch_channels=2, encoder_channels=(2,),
+                                                           hidden_units=(4,), max_epochs=1, random_state=0)],
+                         ids=["nothing to fold", "batch norms folded"])
+def test_a_fitted_network_goes_with_its_estimator_after_predictions(make):
+    # Predictions cache an inference copy per network; the cache must not keep networks alive.
+    import gc
+    import weakref
+
+    X, y = np.random.default_rng(0).normal(size=(20, 16)).astype("float32"), np.arange(20) % 2
+    classifier = make().fit(X, y)
+    classifier.predict_proba(X)
+    network = weakref.ref(classifier.net_.module_)
+    del classifier
+    gc.collect()
+    assert network() is None

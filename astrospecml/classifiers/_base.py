@@ -885,8 +885,10 @@ def _inference_network(network):
     state = tuple((t.data_ptr(), t._version) for t in itertools.chain(network.parameters(), network.buffers()))
     cached = _INFERENCE_NETWORKS.get(network)
     if cached is None or cached[0] != state:
-        cached = _INFERENCE_NETWORKS[network] = (state, fold_batch_norms(network))
-    return cached[1]
+        folded = fold_batch_norms(network)
+        # None for "nothing to fold": a value holding its own key would keep the network alive for ever.
+        cached = _INFERENCE_NETWORKS[network] = (state, None if folded is network else folded)
+    return network if cached[1] is None else cached[1]
 
 
 def _offset_and_spread(X):
