@@ -364,7 +364,8 @@ def _run_task(data, profile, seed, say, device="cpu"):
     results, fitted = {}, {}
     for name, (_, arms) in MACNET_MODELS.items():
         start = time.perf_counter()
-        model = _pipeline(name, profile, data.class_weight, seed, device).fit(_inputs(data.X, arms, train), data.y[train])
+        model = _pipeline(name, profile, data.class_weight, seed, device)
+        model.fit(_inputs(data.X, arms, train), data.y[train])
         seconds = time.perf_counter() - start
         X_test = _inputs(data.X, arms, test)
         predicted = model.predict(X_test)
