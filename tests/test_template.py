@@ -84,6 +84,24 @@ def test_given_standards_define_the_classes():
     assert fitted.score(_spectra(X), y) == 1.0
 
 
+
+def test_standards_with_gaps_learn_the_missing_classes_from_the_training_spectra():
+    """Standards for some classes, learned templates for the rest (the SpeX standards lack M0, M2, M4, M5)."""
+    X, _, y = _two_classes()
+    y = np.where(np.arange(len(y)) % 2 == 0, y, np.char.add(y, "2"))  # A, A2, B, B2
+    dip = 1 - 0.3 * np.exp(-0.5 * ((GRID.value - 1.15) / 0.08) ** 2)
+    standards = {"A": dip, "B": np.ones(GRID.size)}
+    with pytest.raises(ValueError, match=r"\['A2', 'B2'\], which have no template; set learn_missing=True"):
+        TemplateMatchClassifier(templates=standards).fit(X, y)
+    clf = TemplateMatchClassifier(templates=standards, learn_missing=True).fit(X, y)
+    learned = TemplateMatchClassifier().fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ["A", "A2", "B", "B2"])
+    np.testing.assert_array_equal(clf.templates_[[0, 2]], [dip, np.ones(GRID.size)])  # the standards, as given
+    np.testing.assert_allclose(clf.templates_[[1, 3]], learned.templates_[[1, 3]])  # the others, as learned
+    with pytest.raises(ValueError, match="one class"):
+        TemplateMatchClassifier(templates={"A": dip}, learn_missing=True).fit(X[y == "A"], y[y == "A"])
+
+
 def test_probabilities_follow_the_chi_square_differences():
     X, sigma, y = _two_classes(n=60, seed=5, blue_noise=0.1)  # noisy enough that some spectra are ambiguous
     clf = TemplateMatchClassifier().fit(X, y)

@@ -11,7 +11,6 @@ import astropy.units as u
 import numpy as np
 from astropy.stats import sigma_clipped_stats
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -57,6 +56,11 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
     input_grid : `~astropy.units.Quantity` or None, default=None
         The wavelength of each column when ``X`` is a plain array (only
         needed with ``band``).
+    learn_missing : bool, default=False
+        With ``templates``: learn a template (as ``statistic`` says) for each
+        class of ``y`` that has no standard, instead of raising.  For
+        standard sets with gaps, such as the near-infrared standards of
+        `~astrospecml.datasets.load_spex_standards`.
 
     Attributes
     ----------
@@ -94,13 +98,16 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         "statistic": [StrOptions({"clipped_mean", "median", "mean"})],
         "band": [tuple, list, None],
         "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
+        "learn_missing": ["boolean"],
     }
 
-    def __init__(self, templates=None, *, statistic="clipped_mean", band=None, input_grid=None):
+    def __init__(self, templates=None, *, statistic="clipped_mean", band=None, input_grid=None,
+                 learn_missing=False):
         self.templates = templates
         self.statistic = statistic
         self.band = band
         self.input_grid = input_grid
+        self.learn_missing = learn_missing
 
     # -- input ---------------------------------------------------------------------------
 
@@ -185,18 +192,30 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.spectral_axis_ = self._grid(axis, flux.shape[1])
         self.band_mask_ = self._band_mask(self.spectral_axis_, flux.shape[1])
+        given_classes, given = (np.array([]), np.zeros((0, flux.shape[1])))
         if self.templates is not None:
-            self.classes_, self.templates_ = self._given_templates(flux.shape[1])
-            unknown = sorted(set(y.tolist()) - set(self.classes_.tolist()))
-            if unknown:
-                raise ValueError(f"y holds the classes {unknown}, which have no template.")
-            return self
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        if len(self.classes_) < 2:
+            given_classes, given = self._given_templates(flux.shape[1])
+        missing = np.setdiff1d(np.unique(y), given_classes) if len(given_classes) else np.unique(y)
+        if self.templates is not None and len(missing) and not self.learn_missing:
+            raise ValueError(f"y holds the classes {missing.tolist()}, which have no template; "
+                             "set learn_missing=True to learn theirs from the training spectra.")
+        if self.templates is None and len(missing) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
-                             f"{self.classes_[0]!r}.")
-        codes = encoder.transform(y)
+                             f"{missing[0]!r}.")
+        learned = np.zeros((0, flux.shape[1]))
+        if len(missing):
+            learned = self._learn_templates(flux, weight, y, missing)
+        classes = np.concatenate([given_classes, missing]) if len(given_classes) else missing
+        if len(classes) < 2:
+            raise ValueError(f"templates and y give one class, {classes[0]!r}; at least two are needed.")
+        order = np.argsort(classes, kind="stable")
+        self.classes_ = classes[order]
+        self.templates_ = np.concatenate([given, learned])[order]
+        return self
+
+    def _learn_templates(self, flux, weight, y, classes):
+        """One template per class of ``classes`` from its training spectra (narrows ``band_mask_``)."""
+        members_of = [y == label for label in classes]
         weight = weight * self.band_mask_
         # Each spectrum at a common level before combining: the flux scale is free anyway.
         level = np.sum(np.abs(flux) * (weight > 0), axis=1) / np.maximum(np.sum(weight > 0, axis=1), 1)
@@ -204,31 +223,30 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         # A pixel no spectrum of some class covers has no template value there: it is
         # left out for every class, so that no class is judged on pixels others skip.
         covered = np.ones(flux.shape[1], bool)
-        for k in range(len(self.classes_)):
-            covered &= np.any(weight[codes == k] > 0, axis=0)
+        for members in members_of:
+            covered &= np.any(weight[members] > 0, axis=0)
         lost = int(np.sum(self.band_mask_ & ~covered))
         if lost:
             warnings.warn(f"{lost} pixels of the band are masked in every training spectrum of some class; "
-                          "they are left out of the comparison.", UserWarning, stacklevel=2)
+                          "they are left out of the comparison.", UserWarning, stacklevel=3)
         self.band_mask_ = self.band_mask_ & covered
         used = self.band_mask_
-        templates = np.zeros((len(self.classes_), flux.shape[1]))
-        for k in range(len(self.classes_)):
-            members = scaled[codes == k][:, used]
+        templates = np.zeros((len(classes), flux.shape[1]))
+        for k, members in enumerate(members_of):
+            rows = scaled[members][:, used]
             if self.statistic == "clipped_mean":
-                templates[k, used] = np.ma.filled(sigma_clipped_stats(members, sigma=3.0, axis=0)[0], 0.0)
+                templates[k, used] = np.ma.filled(sigma_clipped_stats(rows, sigma=3.0, axis=0)[0], 0.0)
             elif self.statistic == "median":
-                templates[k, used] = np.ma.filled(np.ma.median(members, axis=0), 0.0)
+                templates[k, used] = np.ma.filled(np.ma.median(rows, axis=0), 0.0)
             else:
-                templates[k, used] = np.ma.filled(members.mean(axis=0), 0.0)
-        self.templates_ = templates
-        return self
+                templates[k, used] = np.ma.filled(rows.mean(axis=0), 0.0)
+        return templates
 
     def _given_templates(self, n_pixels):
-        labels = sorted(self.templates, key=str)
+        labels = np.unique(np.asarray(list(self.templates)))
         rows = []
         for label in labels:
-            template = self.templates[label]
+            template = self.templates[label.item()]
             if isinstance(template, Spectrum):
                 _check_grid(self.spectral_axis_, template.spectral_axis, f"the template of {label!r}: ")
                 template = template.flux.value
@@ -237,9 +255,9 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"the template of {label!r} must be {n_pixels} finite values on the grid of X; "
                                  f"got shape {template.shape}.")
             rows.append(template)
-        if len(rows) < 2:
+        if len(rows) < 2 and not self.learn_missing:
             raise ValueError(f"templates must give at least two classes; got {len(rows)}.")
-        return np.asarray(labels), np.stack(rows)
+        return labels, np.stack(rows)
 
     # -- prediction -----------------------------------------------------------------------
 
