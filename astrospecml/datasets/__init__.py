@@ -1,4 +1,10 @@
 """Real spectra shipped with astrospecml."""
-from .spex import SPEX_TARGETS, load_spex_prism, subtype_to_label
+from .spex import (
+    SPEX_STANDARDS,
+    SPEX_TARGETS,
+    load_spex_prism,
+    load_spex_standards,
+    subtype_to_label,
+)
 
-__all__ = ["SPEX_TARGETS", "load_spex_prism", "subtype_to_label"]
+__all__ = ["SPEX_STANDARDS", "SPEX_TARGETS", "load_spex_prism", "load_spex_standards", "subtype_to_label"]
