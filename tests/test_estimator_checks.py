@@ -11,7 +11,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astrospecml.classifiers import SeedEnsembleClassifier
 from astrospecml.novelty import DistanceToTraining
-
 from astrospecml.preprocessing import (
     BadPixelImputer,
     ConcatenateArms,
@@ -22,6 +21,7 @@ from astrospecml.preprocessing import (
     PerArm,
     QuadraticInterpolate,
     Resample,
+    SelectBand,
     StripeExtractor,
     StripeSlicer,
     ToArray,
@@ -44,6 +44,7 @@ TRANSFORMERS = [
     ContinuumNormalize(degree=1, median_window=3),
     ConvertMedium(),
     ToArray(),
+    SelectBand(),
 ]
 
 

@@ -7,6 +7,7 @@ images are plain arrays, and `StripeExtractor`, which turns stripes into
 spectra.  `StripeCutter` cuts whole frames into stripes before any of them.
 """
 from .arms import ConcatenateArms, PerArm, SelectArm
+from .band import SelectBand
 from .continuum import ContinuumNormalize
 from .extract import StripeExtractor, extract_stripes, stripe_wavelength
 from .fold import Fold2D, default_fold_shape, fold_2d
@@ -30,6 +31,7 @@ __all__ = [
     "QuadraticInterpolate",
     "Resample",
     "SelectArm",
+    "SelectBand",
     "StripeCutter",
     "StripeExtractor",
     "StripeSlicer",

@@ -1,0 +1,106 @@
+"""Keep one wavelength band of spectra on a common grid."""
+import astropy.units as u
+import numpy as np
+
+from ..io.convert import same_grid
+from ._base import SpectralTransformer
+
+__all__ = ["SelectBand"]
+
+
+class SelectBand(SpectralTransformer):
+    """Keep the pixels of one wavelength band and drop the rest.
+
+    Near-infrared subtypes of M and L dwarfs are defined by comparison with
+    standards over 0.9-1.4 µm (Kirkpatrick et al. 2010); a classifier may do
+    better on that band than on the whole spectrum, where the rest only
+    adds noise and gravity or metallicity features.  Whether it does is for
+    a search to decide: ``band`` is a parameter like any other, and None
+    keeps every pixel.
+
+    Parameters
+    ----------
+    band : tuple of two `~astropy.units.Quantity` or None, default=None
+        ``(low, high)``, both ends included, in any spectral unit
+        (wavelength, frequency or energy).  None keeps every pixel.
+    input_grid : `~astropy.units.Quantity` or None, default=None
+        The wavelength of each column when ``X`` is a plain array (only
+        needed with ``band``); spectra carry their own.
+
+    Attributes
+    ----------
+    band_mask_ : ndarray of bool of shape (n_features_in_,)
+        The pixels kept.
+    spectral_axis_ : `~astropy.units.Quantity` or None
+        The grid seen in ``fit`` (of the spectra, or ``input_grid``).
+    n_features_in_ : int
+        Pixels per spectrum seen in ``fit``.
+
+    See Also
+    --------
+    astrospecml.classifiers.TemplateMatchClassifier : Its ``band`` does the same inside the chi-square.
+    Resample : Puts spectra on one grid first.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> import numpy as np
+    >>> grid = np.linspace(0.9, 2.4, 16) * u.um
+    >>> blue = SelectBand((0.9 * u.um, 1.4 * u.um), input_grid=grid).fit(np.ones((2, 16)))
+    >>> blue.transform(np.ones((2, 16))).shape, blue.spectral_axis_[blue.band_mask_][[0, -1]]
+    ((2, 6), <Quantity [0.9, 1.4] um>)
+    """
+
+    _per_spectrum = False  # every spectrum must keep the same pixels
+    _ndims = (2,)
+    _parameter_constraints = {
+        "band": [tuple, list, None],
+        "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
+    }
+
+    def __init__(self, band=None, *, input_grid=None):
+        self.band = band
+        self.input_grid = input_grid
+
+    def _grid(self, arrays):
+        if arrays.spectral_axis is not None:
+            return arrays.spectral_axis
+        n_pixels = arrays.flux.shape[1]
+        if self.input_grid is not None:
+            if not isinstance(self.input_grid, u.Quantity) or self.input_grid.shape != (n_pixels,):
+                raise ValueError(f"input_grid must be a Quantity of {n_pixels} wavelengths, one per column of X.")
+            return self.input_grid
+        return None
+
+    def _fit_arrays(self, arrays):
+        self.spectral_axis_ = self._grid(arrays)
+        n_pixels = arrays.flux.shape[1]
+        if self.band is None:
+            self.band_mask_ = np.ones(n_pixels, bool)
+            return
+        if len(self.band) != 2 or not all(isinstance(end, u.Quantity) for end in self.band):
+            raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
+                             f"got {self.band!r}.")
+        if self.spectral_axis_ is None:
+            raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
+                             "input_grid for arrays.")
+        axis = self.spectral_axis_
+        low, high = sorted(end.to_value(axis.unit, equivalencies=u.spectral()) for end in self.band)
+        inside = (axis.value >= low) & (axis.value <= high)
+        if inside.sum() < 2:
+            raise ValueError(f"band {self.band[0]}-{self.band[1]} holds {inside.sum()} pixels of the grid "
+                             f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
+        self.band_mask_ = inside
+
+    def _transform_arrays(self, arrays):
+        grid = arrays.spectral_axis
+        if grid is not None and self.spectral_axis_ is not None and not same_grid(self.spectral_axis_, grid):
+            raise ValueError("the spectra are not on the wavelength grid seen in fit; resample them onto it "
+                             "first (Resample).")
+        keep = self.band_mask_
+
+        def cut(values):
+            return None if values is None else values[:, keep]
+
+        return arrays.replace(flux=arrays.flux[:, keep], uncertainty=cut(arrays.uncertainty), mask=cut(arrays.mask),
+                              spectral_axis=None if grid is None else grid[keep])
