@@ -1,6 +1,7 @@
 """The benchmark job: data preparation, metrics, report and command line."""
 import datetime
 import json
+import re
 
 import astropy.units as u
 import numpy as np
@@ -101,13 +102,48 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     assert "| Template |" in report and "| kNN |" in report
 
 
-def test_a_seed_ensemble_takes_its_networks_chosen_settings_and_counts_every_member(tmp_path):
+
+def test_the_standards_baseline_classifies_subtypes_and_never_meets_its_own_stars_in_a_test_set(tmp_path):
+    from astrospecml.benchmarks.data import standard_templates
+    from astrospecml.benchmarks.emccnn.run import split_spex
+
+    subtypes = prepare_spex("spex_type")
+    standard_sources = standard_templates()[1]
+    for seed in range(3):
+        train, test = split_spex(subtypes, random_state=seed)
+        assert not np.isin(subtypes.groups[test], standard_sources).any()
+        present = standard_sources[np.isin(standard_sources, subtypes.groups)]  # T9 has too few spectra
+        assert len(present) == 25 and np.isin(present, subtypes.groups[train]).all()
+        np.testing.assert_array_equal(np.sort(np.concatenate([train, test])), np.arange(len(subtypes.y)))
     tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
-                         svc_folds=2, net_grids={"CNN-1D": {"lr": [1e-3, 3e-3]}}, net_folds=2, ensemble_members=2)
+                         svc_folds=2, baseline_grids={
+                             "kNN": {"kneighborsclassifier__n_neighbors": [5]},
+                             "Standards": {"templatematchclassifier__band": [None, (0.9 * u.um, 1.4 * u.um)]}})
+    results = run_benchmark("emccnn", tmp_path, profile=tiny, models=["kNN", "Standards"], verbose=False)
+    assert "Standards" not in results["opt_type"]  # its classes are SpeX subtypes
+    standards = results["spex_type"]["Standards"]
+    # The library's subtypes come from comparisons with these standards over 0.9-1.4 um: CV finds that band.
+    assert standards["chosen"]["band"] == (0.9 * u.um, 1.4 * u.um)
+    assert standards["test_accuracy"] > results["spex_type"]["kNN"]["test_accuracy"]
+    # The report says how often two spectra of one star carry the same SpeX type (often not: they are typed
+    # spectrum by spectrum), and that the literature optical types are one per star.
+    report = (tmp_path / "report.md").read_text()
+    agreement = re.search(r"of the (\d+) pairs of spectra of one star, ([\d.]+)% carry the same label", report)
+    assert int(agreement[1]) > 100 and 30 < float(agreement[2]) < 90
+    assert "100.0% carry the same label and 100.0% labels within one subtype (one label per star)" in report
+
+
+def test_a_seed_ensemble_takes_its_networks_chosen_settings_and_counts_every_member(tmp_path):
+    blue = (0.9 * u.um, 1.4 * u.um)
+    tiny = EMCCNNProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [10.0], "svc__gamma": [1e-3]},
+                         svc_folds=2, net_grids={"CNN-1D": {"lr": [1e-3, 3e-3]}, "CNN-2D": {"lr": [1e-3]}},
+                         net_folds=2, ensemble_members=2, bands=(None, blue))
     results = run_benchmark("emccnn", tmp_path, profile=tiny, targets=("opt_type",),
-                            models=["CNN-1D", "CNN-1D ensemble"], verbose=False)["opt_type"]
+                            models=["CNN-1D", "CNN-1D ensemble", "CNN-2D"], verbose=False)["opt_type"]
     single, ensemble = results["CNN-1D"], results["CNN-1D ensemble"]
     assert ensemble["chosen"] == single["chosen"] and single["chosen"]["lr"] in (1e-3, 3e-3)
+    # The 1D network's search chose its band too (and its ensemble took it); a folded image keeps every pixel.
+    assert single["chosen"]["band"] in (None, blue) and "band" not in results["CNN-2D"]["chosen"]
     assert ensemble["n_parameters"] == 2 * single["n_parameters"]
     assert "| CNN-1D ensemble |" in (tmp_path / "report.md").read_text()
 

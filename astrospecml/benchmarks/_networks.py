@@ -14,25 +14,38 @@ from ..classifiers import (
     ResNet18Classifier,
     VGG16Classifier,
 )
-from ..preprocessing import FluxNorm, Fold2D
+from ..preprocessing import FluxNorm, Fold2D, SelectBand
 
 __all__ = ["network_pipeline", "paper_networks"]
 
 
-def network_pipeline(classifier, fold_shape=None):
-    """``FluxNorm``, then ``Fold2D(fold_shape)`` when a shape is given, then ``classifier``.
+def network_pipeline(classifier, fold_shape=None, input_grid=None):
+    """``FluxNorm``, then ``Fold2D(fold_shape)`` or ``SelectBand``, then ``classifier``.
+
+    A 1D network gets a ``SelectBand`` on ``input_grid`` when one is given:
+    it keeps every pixel until a search sets its ``band``.
 
     Examples
     --------
+    >>> import astropy.units as u
+    >>> import numpy as np
     >>> from astrospecml.classifiers import DNNClassifier
     >>> [name for name, _ in network_pipeline(DNNClassifier(), (16, 32)).steps]
     ['fluxnorm', 'fold2d', 'dnnclassifier']
+    >>> [name for name, _ in network_pipeline(DNNClassifier(), None, np.linspace(0.9, 2.4, 512) * u.um).steps]
+    ['fluxnorm', 'selectband', 'dnnclassifier']
     """
-    return make_pipeline(FluxNorm(), *([Fold2D(shape=fold_shape)] if fold_shape else []), classifier)
+    if fold_shape:
+        middle = [Fold2D(shape=fold_shape)]
+    else:
+        middle = [] if input_grid is None else [SelectBand(input_grid=input_grid)]
+    return make_pipeline(FluxNorm(), *middle, classifier)
 
 
-def paper_networks(fold_shape):
+def paper_networks(fold_shape, input_grid=None):
     """Name -> factory of each of the EMCCNN paper's networks, the 2D ones folded to ``fold_shape``.
+
+    With ``input_grid``, the 1D ones have a ``SelectBand`` step (see `network_pipeline`).
 
     Examples
     --------
@@ -40,13 +53,13 @@ def paper_networks(fold_shape):
     >>> list(models)[:3], type(models["EMCCNN-2D"]()[-1]).__name__
     (['DNN', 'CNN-1D', 'CNN-2D'], 'EMCCNNClassifier')
     """
-    models = {"DNN": partial(_fresh, DNNClassifier, None)}  # a new, untrained network at every call
+    models = {"DNN": partial(_fresh, DNNClassifier, None, input_grid)}  # a new, untrained network at every call
     for name, classifier in (("CNN", CNNClassifier), ("VGG16", VGG16Classifier), ("ResNet18", ResNet18Classifier),
                              ("EMCCNN", EMCCNNClassifier)):
-        models[f"{name}-1D"] = partial(_fresh, classifier, None)
+        models[f"{name}-1D"] = partial(_fresh, classifier, None, input_grid)
         models[f"{name}-2D"] = partial(_fresh, classifier, fold_shape)
     return models
 
 
-def _fresh(classifier, fold_shape):
-    return network_pipeline(classifier(), fold_shape)
+def _fresh(classifier, fold_shape, input_grid=None):
+    return network_pipeline(classifier(), fold_shape, input_grid)

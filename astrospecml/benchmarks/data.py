@@ -14,7 +14,7 @@ from skorch.helper import SliceDict
 from specutils import Spectrum
 from specutils.analysis import snr_derived
 
-from ..datasets import load_spex_prism
+from ..datasets import load_spex_prism, load_spex_standards
 from ..io import arms_to_arrays, split_arms
 from ..preprocessing import (
     BadPixelImputer,
@@ -28,7 +28,7 @@ from ..preprocessing import (
 from ..simulate import NIR_TWO_ARM, simulate_stripes
 
 __all__ = ["N_ROWS", "PreparedData", "SPEX_GRID", "TARGETS", "observe_stripes", "on_common_grid", "prepare_spex",
-           "reduce_stripes"]
+           "reduce_stripes", "standard_templates"]
 
 #: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
 SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
@@ -124,6 +124,36 @@ def on_common_grid(data, *, cache=None, return_uncertainty=False):
     if return_uncertainty:
         return flux, np.stack([cache[key][1] for key in keys])
     return flux
+
+
+def standard_templates(*, cache=None):
+    """The near-infrared spectral standards on ``SPEX_GRID``, and the sources they are spectra of.
+
+    The standards of `~astrospecml.datasets.load_spex_standards`, put on
+    the grid as every other spectrum is (`on_common_grid`).
+
+    Parameters
+    ----------
+    cache : dict or None, default=None
+        As in `on_common_grid`.
+
+    Returns
+    -------
+    templates : dict
+        Numeric subtype -> flux on ``SPEX_GRID`` (ndarray of 512 values).
+    sources : ndarray of str
+        The SOURCE_KEY of each standard: spectra of these stars are never
+        scored against them.
+
+    Examples
+    --------
+    >>> templates, sources = standard_templates()
+    >>> len(templates), templates[20].shape, len(sources)
+    (26, (512,), 26)
+    """
+    standards = load_spex_standards()
+    flux = on_common_grid(standards, cache=cache)
+    return {int(t): f.astype(float) for t, f in zip(standards.target, flux)}, np.asarray(standards.groups)
 
 
 def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):

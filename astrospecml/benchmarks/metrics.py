@@ -13,8 +13,8 @@ from sklearn.utils import check_random_state
 
 from ..metrics import subtype_rms_error, within_one_score
 
-__all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "paired_bootstrap_difference", "predict_throughput",
-           "repeated_split_difference", "subtype_errors"]
+__all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "label_agreement", "paired_bootstrap_difference",
+           "predict_throughput", "repeated_split_difference", "subtype_errors"]
 
 #: S/N bins of the report: (label, low, high), low inclusive.
 SNR_BINS = (("S/N < 30", 0.0, 30.0), ("30-100", 30.0, 100.0), ("> 100", 100.0, np.inf))
@@ -29,6 +29,45 @@ def subtype_errors(y_true, y_pred):
     (0.6666666666666666, 1.8257418583505538)
     """
     return within_one_score(y_true, y_pred), subtype_rms_error(y_true, y_pred)
+
+
+def label_agreement(y, groups):
+    """How reproducible per-spectrum labels are: agreement between spectra of one source.
+
+    Every pair of spectra of the same source counts once.  Where a library
+    types each spectrum on its own (as SpeX types are, by comparison with
+    standards), two spectra of one star may be given different subtypes;
+    how often they agree says how far the labels themselves can be matched.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Numeric subtypes.
+    groups : array-like of shape (n,)
+        Source of each spectrum.
+
+    Returns
+    -------
+    n_pairs : int
+    exact, within_one : float
+        Fractions of the pairs with the same subtype, and within one
+        subtype (NaN without pairs).
+
+    Examples
+    --------
+    >>> label_agreement([20, 21, 20, 25, 25, 30], ["a", "a", "a", "b", "b", "c"])
+    (4, 0.5, 1.0)
+    """
+    y, groups = np.asarray(y, dtype=float), np.asarray(groups)
+    differences = []
+    for source in np.unique(groups):
+        values = y[groups == source]
+        rows, cols = np.triu_indices(len(values), k=1)
+        differences.append(values[rows] - values[cols])
+    differences = np.concatenate(differences) if differences else np.array([])
+    if differences.size == 0:
+        return 0, float("nan"), float("nan")
+    return int(differences.size), float(np.mean(differences == 0)), float(np.mean(np.abs(differences) <= 1))
 
 
 def accuracy_by_snr(y_true, y_pred, snr, bins=SNR_BINS):

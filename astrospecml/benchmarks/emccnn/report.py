@@ -10,7 +10,12 @@ from .._document import fmt as _fmt
 from .._document import setting as _setting
 from .._document import subplots
 from ..data import SPEX_GRID, TARGETS
-from ..metrics import SNR_BINS, paired_bootstrap_difference, repeated_split_difference
+from ..metrics import (
+    SNR_BINS,
+    label_agreement,
+    paired_bootstrap_difference,
+    repeated_split_difference,
+)
 from .run import BASELINES, ENSEMBLE, FOLD_SHAPE, _classifier_step
 
 __all__ = ["report"]
@@ -254,14 +259,19 @@ FAITHFULNESS = (
      "about 440 native pixels resampled (linear) to 512, folded 16 x 32",
      "the native SpeX sampling; no pixels invented"),
     ("SVM baseline", "SVM on raw spectra, untuned (training accuracy 1.0)",
-     "RBF SVC on normalised flux with C and gamma chosen by source-disjoint CV; kNN and chi-square template "
-     "matching tuned the same way", "a verdict against the strongest baseline, not a weak one"),
+     "RBF SVC on normalised flux with C and gamma chosen by source-disjoint CV; kNN, chi-square template "
+     "matching and chi-square against the near-infrared standards tuned the same way",
+     "a verdict against the strongest baseline, not a weak one"),
     ("network training", "not stated beyond the DNN's SGD at 1e-4",
      "Adam at 1e-3, divided by 3 when the validation loss stalls, with early stopping on held-out sources "
      "(full profile: learning rate and EMCCNN's kernels by CV)", "the same recipe for every network"),
     ("split", "not stated", "75/25 by source, stratified; repeated in the full profile",
      "spectra of one star are not independent"),
 )
+
+
+def _band_name(band):
+    return "the whole spectrum" if band is None else f"{band[0].value:g}-{band[1].to_value(band[0].unit):g} {band[0].unit}"
 
 
 def report(context, outcome, doc):
@@ -277,10 +287,17 @@ def report(context, outcome, doc):
            "every model is tuned, trained and scored on each split, and the tables give mean ± standard deviation "
            "over the splits" if n_splits > 1 else "") + ". Hyperparameters: the baselines' by source-disjoint "
         f"{profile.svc_folds}-fold grid search on the training set (SVC: C and gamma; kNN on normalised flux: "
-        "neighbours and weighting; chi-square template matching: wavelength band and template statistic); "
+        "neighbours and weighting; chi-square template matching: wavelength band and template statistic; "
+        "'Standards', for SpeX subtypes only: chi-square against the near-infrared spectral standards in the "
+        "library (Kirkpatrick et al. 2010 for M and L, Burgasser et al. 2006 for T; the subtypes without one, "
+        "M0, M2, M4 and M5, get templates learned from the training spectra), band chosen; the standards' "
+        "stars always train, so no model is scored on them); "
         "the networks stop early on held-out "
-        "training sources" + (f" and their learning rate (EMCCNN: also kernel sizes) is chosen by source-disjoint "
-                              f"{profile.net_folds}-fold CV" if profile.net_grids else "")
+        "training sources" + (" and their learning rate (EMCCNN: also kernel sizes"
+                              + ("; 1D networks: also the band, " + " or ".join(_band_name(b) for b in profile.bands)
+                                 if profile.bands else "")
+                              + f") is chosen by source-disjoint {profile.net_folds}-fold CV"
+                              if profile.net_grids else "")
         + f" (at most {profile.max_epochs} epochs, patience {profile.patience}"
         + ("; learning rate divided by 3 whenever the validation loss stalls for 3 epochs"
            if profile.lr_schedule == "plateau" else "") + "). The test set is used once. "
@@ -312,6 +329,14 @@ def report(context, outcome, doc):
                  + (f"; classes with fewer than 6 spectra left out: "
                     f"{', '.join(f'{_label(k)} ({v})' for k, v in data.dropped.items())}" if data.dropped else "")
                  + ".")
+        n_pairs, same, near = label_agreement(data.y, data.groups)
+        if n_pairs:
+            doc.text(f"How reproducible the labels are: of the {n_pairs} pairs of spectra of one star, "
+                     f"{same:.1%} carry the same label and {near:.1%} labels within one subtype"
+                     + (" (the library types each spectrum on its own, by comparison with spectral standards, so "
+                        "two spectra of one star can differ; no model is expected to match labels more "
+                        "consistently than they match each other)." if same < 1 else
+                        " (one label per star)."))
         verdict, comparison = _verdict(target_results, data.y[test], data.snr[test], BASELINES)
         doc.text(verdict)
         doc.table(

@@ -9,6 +9,7 @@ test sources are used once, for the reported numbers.
 """
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import astropy.units as u
 import numpy as np
@@ -29,10 +30,10 @@ from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from .._networks import network_pipeline, paper_networks
-from ..data import SPEX_GRID, TARGETS, prepare_spex
+from ..data import SPEX_GRID, TARGETS, prepare_spex, standard_templates
 from ..metrics import evaluate, predict_throughput
 
-__all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run"]
+__all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex"]
 
 #: 512 pixels fold exactly into 16 x 32 images.
 FOLD_SHAPE = (16, 32)
@@ -45,6 +46,7 @@ BASELINE_GRIDS = {
     "Template": {"templatematchclassifier__band": [None, (0.90 * u.um, 1.40 * u.um), (0.95 * u.um, 1.35 * u.um),
                                                    (0.90 * u.um, 1.80 * u.um), (1.40 * u.um, 2.40 * u.um)],
                  "templatematchclassifier__statistic": ["clipped_mean", "median"]},
+    "Standards": {"templatematchclassifier__band": [None, (0.90 * u.um, 1.40 * u.um)]},
 }
 
 
@@ -86,6 +88,11 @@ class EMCCNNProfile:
         every model is tuned, trained and scored on each.  With two or more
         the report gives means, standard deviations and paired intervals over
         the splits.
+    bands : tuple, default=()
+        Wavelength bands (``(low, high)`` Quantities, or None for the whole
+        spectrum) among which each 1D network's search chooses, through the
+        ``SelectBand`` step of its pipeline; empty: the whole spectrum, no
+        search of the band.
 
     Examples
     --------
@@ -108,10 +115,22 @@ class EMCCNNProfile:
     models: tuple | None = None
     lr_schedule: str | None = "plateau"
     n_splits: int = 1
+    bands: tuple = ()
+
+
+@lru_cache(maxsize=1)
+def _standards():
+    return standard_templates()
+
+
+def _standards_pipeline():
+    """Template matching against the near-infrared standards (classes without one: learned templates)."""
+    return make_pipeline(FluxNorm(), TemplateMatchClassifier(templates=_standards()[0], learn_missing=True,
+                                                             input_grid=SPEX_GRID))
 
 
 def _net(classifier, fold):
-    return network_pipeline(classifier, FOLD_SHAPE if fold else None)
+    return network_pipeline(classifier, FOLD_SHAPE if fold else None, SPEX_GRID)
 
 
 #: name -> factory of the untrained model (a pipeline, or a seed ensemble of one)
@@ -119,14 +138,18 @@ EMCCNN_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
     "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
     "Template": lambda: make_pipeline(FluxNorm(), TemplateMatchClassifier(input_grid=SPEX_GRID)),
-    **paper_networks(FOLD_SHAPE),
+    "Standards": _standards_pipeline,
+    **paper_networks(FOLD_SHAPE, SPEX_GRID),
     "CNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(CNNClassifier(), False)),
     "EMCCNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(EMCCNNClassifier(), False)),
 }
 
 
 #: The classical baselines: not networks, tuned on the same training sources.
-BASELINES = ("SVC", "kNN", "Template")
+BASELINES = ("SVC", "kNN", "Template", "Standards")
+
+#: Models of one task only: the standards' classes are SpeX subtypes.
+ONLY_FOR = {"Standards": "spex_type"}
 
 
 #: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
@@ -157,7 +180,10 @@ EMCCNN_PROFILES = {
             "ResNet18-1D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
             "ResNet18-2D": {"channels": [(16, 32, 64, 128), (32, 64, 128, 256)], "lr": [1e-3, 3e-3]},
             "*": {"lr": [1e-3, 3e-3]},
-        }),
+        },
+        # Near-infrared subtypes are defined over 0.9-1.4 um; each 1D network's
+        # search decides whether it does better there than on the whole spectrum.
+        bands=(None, (0.90 * u.um, 1.40 * u.um))),
 }
 
 
@@ -207,6 +233,8 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu", c
                          **{f"estimator__{key}": value for key, value in chosen.items()})
         return model.fit(X, y, **fit_params), {f"estimator__{key}": value for key, value in chosen.items()}
     grid = {f"{step}__{key}": values for key, values in _grid_for(name, profile).items()}
+    if profile.bands and "selectband" in model.named_steps:
+        grid["selectband__band"] = list(profile.bands)
     if grid:
         search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
         search.fit(X, y, groups=groups, **fit_params)
@@ -227,6 +255,35 @@ def _over_splits(per_split):
     for statistic, function in (("mean", np.mean), ("std", np.std)):
         combined[statistic] = {key: float(function([m[key] for m in per_split])) for key in SPLIT_METRICS}
     return combined
+
+
+def split_spex(data, *, test_size=0.25, random_state=0, cache=None):
+    """Training and test rows of one repeated split: by source, stratified; the standards' stars train.
+
+    The near-infrared standards are the 'Standards' model's templates: for
+    SpeX subtypes their stars' spectra always go to training, whichever
+    models run, so that no model is scored on a spectrum of a standard.
+
+    Parameters
+    ----------
+    data : `~astrospecml.benchmarks.data.PreparedData`
+    test_size : float, default=0.25
+    random_state : int, default=0
+    cache : dict or None, default=None
+        Resampled spectra (see `~astrospecml.benchmarks.data.on_common_grid`).
+
+    Returns
+    -------
+    train, test : ndarray of int
+        Row indices, sorted.
+    """
+    index = np.arange(len(data.y))
+    train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
+                                        random_state=random_state)
+    if data.target == "spex_type":
+        standard = np.isin(data.groups[test], standard_templates(cache=cache)[1])
+        train, test = np.sort(np.concatenate([train, test[standard]])), test[~standard]
+    return train, test
 
 
 def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.25, n_splits=None):
@@ -281,11 +338,11 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
         say(f"{TARGETS[target]}: preparing spectra")
         data = prepare_spex(target, spectra=cache)
         index = np.arange(len(data.y))
-        per_split = {name: [] for name in names}
+        here = [name for name in names if ONLY_FOR.get(name, target) == target]
+        per_split = {name: [] for name in here}
         for split in range(n_splits):
             seed = random_state + split
-            train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
-                                                random_state=seed)
+            train, test = split_spex(data, test_size=test_size, random_state=seed, cache=cache)
             if split == 0:
                 splits[target] = (data, train, test)
             say(f"  split {split + 1}/{n_splits}: {len(train)} training spectra "
@@ -293,7 +350,7 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                 f"({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
                 + (f"; left out (too few spectra): {data.dropped}" if data.dropped and split == 0 else ""))
             chosen_here = {}  # what each network's search chose on this split, for its seed ensemble
-            for position, name in enumerate(names, 1):
+            for position, name in enumerate(here, 1):
                 model = EMCCNN_MODELS[name]()
                 start = time.perf_counter()
                 model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
@@ -314,10 +371,10 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                 per_split[name].append(metrics)
                 if split == 0:
                     fitted[(target, name)] = model
-                say(f"{position}/{len(names)} {name:12s} "
+                say(f"{position}/{len(here)} {name:12s} "
                     f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
                     f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s")
-        results[target] = {name: _over_splits(per_split[name]) for name in names}
+        results[target] = {name: _over_splits(per_split[name]) for name in here}
     return Outcome(results, keep={"fitted": fitted, "splits": splits})
 
 
