@@ -41,7 +41,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         Standards by class label, each a 1D array or `~specutils.Spectrum` on
         the grid of the spectra to classify; None learns one template per
         class at ``fit``.  The classes are then the keys; ``y`` in ``fit`` must
-        only name them.  Arrays can be saved with
+        only name them, unless ``learn_missing``.  Arrays can be saved with
         `~astrospecml.persistence.save_model`, Spectrum objects cannot.
     statistic : {'clipped_mean', 'median', 'mean'}, default='clipped_mean'
         How learned templates combine each class's spectra, each first
