@@ -24,14 +24,14 @@ def test_each_shipped_model_matches_its_card(name):
 
 
 def test_a_tiny_rebuild_writes_a_card_that_describes_its_file_and_a_swapped_file_is_refused(tmp_path):
-    card = build_spex_subtype(tmp_path, max_epochs=2, subset=400)
+    card = build_spex_subtype(tmp_path, max_epochs=2, subset=400, n_members=2)
     assert json.loads((tmp_path / "spex-subtype.json").read_text()) == card
     assert model_info(tmp_path / "spex-subtype.safetensors")["checksum"] == card["checksum"]
     assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 400
     assert card["hyperparameters"]["max_epochs"] == 2
     assert set(card["metrics"]) == {"test_accuracy", "test_within_one", "test_rms_subtype", "by_snr"}
     model = load_pretrained("spex-subtype", folder=tmp_path)
-    assert model[-1].max_epochs == 2
+    assert model[-1].estimator.max_epochs == 2 and len(model[-1].estimators_) == 2
     shutil.copyfile(MODELS_DIR / "spex-subtype.safetensors", tmp_path / "spex-subtype.safetensors")
     with pytest.raises(ModelFileError, match="not the model its card describes"):
         load_pretrained("spex-subtype", folder=tmp_path)
@@ -60,7 +60,7 @@ def test_the_command_line_takes_a_pretrained_model_by_name(tmp_path, capsys):
     spex = load_spex_prism()
     spex.data[0].write(tmp_path / "one.fits", format="SpeX-prism")
     assert main(["info", "spex-subtype"]) == 0
-    assert "EMCCNNClassifier" in capsys.readouterr().out
+    assert "SeedEnsembleClassifier" in capsys.readouterr().out
     assert main(["predict", "spex-subtype", str(tmp_path / "one.fits"), "--reader", "SpeX-prism", "--output",
                  str(tmp_path / "out"), "--no-progress"]) == 0
     assert list(read_predictions(tmp_path / "out")["status"]) == ["ok"]
