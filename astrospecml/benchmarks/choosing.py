@@ -18,7 +18,7 @@ __all__ = ["EMCCNN_FOLDERS", "accuracy_interval", "write_choosing_page"]
 
 #: Folders of ``docs/benchmark_results`` holding EMCCNN-experiment results, in the order the page shows them:
 #: the full profile's, and a run over repeated splits.
-EMCCNN_FOLDERS = ("emccnn", "emccnn_splits")
+EMCCNN_FOLDERS = ("emccnn", "emccnn_splits", "emccnn_quick")
 
 
 def accuracy_interval(accuracy, n, confidence=0.95):
@@ -123,8 +123,9 @@ def write_choosing_page(results_root, path):
     results_root : str or path-like
         The folder ``astrospecml benchmark --experiment all`` writes: one
         subfolder per experiment (``emccnn``, ``stripes``, ``macnet``,
-        ``rare``) holding its ``results.json``, and ``emccnn_splits`` for an
-        EMCCNN run over repeated splits; missing ones are left out.
+        ``rare``) holding its ``results.json``, and ``emccnn_splits`` and
+        ``emccnn_quick`` for further EMCCNN runs (repeated splits; every
+        network in the quick profile); missing ones are left out.
     path : str or path-like
         The page to write.
 
