@@ -218,7 +218,8 @@ def load_spex_standards():
         mask), ``target``: numeric subtype of each (M0 = 10; the subtype the
         star is the standard of), ``meta``: their rows of the library's
         metadata, ``groups``: their SOURCE_KEY, ``missing``: the subtypes
-        with no standard here (M0, M2, M4, M5; see `SPEX_STANDARDS`).
+        with no standard here (M0, M2, M4, M5; see
+        ``astrospecml.datasets.SPEX_STANDARDS``).
 
     Examples
     --------

@@ -29,7 +29,7 @@ class SelectBand(SpectralTransformer):
 
     Attributes
     ----------
-    band_mask_ : ndarray of bool of shape (n_features_in_,)
+    band_mask_ : ndarray of bool of shape (n_pixels,)
         The pixels kept.
     spectral_axis_ : `~astropy.units.Quantity` or None
         The grid seen in ``fit`` (of the spectra, or ``input_grid``).
