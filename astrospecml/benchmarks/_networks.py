@@ -20,7 +20,7 @@ __all__ = ["network_pipeline", "paper_networks"]
 
 
 def network_pipeline(classifier, fold_shape=None, input_grid=None):
-    """``FluxNorm``, then ``Fold2D(fold_shape)`` or ``SelectBand``, then ``classifier``.
+    """``FluxNorm`` and ``Fold2D(fold_shape)``, or ``SelectBand`` and ``FluxNorm``, then ``classifier``.
 
     A 1D network gets a ``SelectBand`` on ``input_grid`` when one is given:
     it keeps every pixel until a search sets its ``band``.
@@ -33,13 +33,14 @@ def network_pipeline(classifier, fold_shape=None, input_grid=None):
     >>> [name for name, _ in network_pipeline(DNNClassifier(), (16, 32)).steps]
     ['fluxnorm', 'fold2d', 'dnnclassifier']
     >>> [name for name, _ in network_pipeline(DNNClassifier(), None, np.linspace(0.9, 2.4, 512) * u.um).steps]
-    ['fluxnorm', 'selectband', 'dnnclassifier']
+    ['selectband', 'fluxnorm', 'dnnclassifier']
     """
     if fold_shape:
-        middle = [Fold2D(shape=fold_shape)]
-    else:
-        middle = [] if input_grid is None else [SelectBand(input_grid=input_grid)]
-    return make_pipeline(FluxNorm(), *middle, classifier)
+        return make_pipeline(FluxNorm(), Fold2D(shape=fold_shape), classifier)
+    # The band first, then the norm: a network sees the band at one flux scale
+    # (normalised over the whole spectrum, the band's scale would vary with colour).
+    band = [] if input_grid is None else [SelectBand(input_grid=input_grid)]
+    return make_pipeline(*band, FluxNorm(), classifier)
 
 
 def paper_networks(fold_shape, input_grid=None):
