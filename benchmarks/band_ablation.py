@@ -22,7 +22,11 @@ import json
 import time
 
 import astropy.units as u
-from _ablation import fitted_model, paired_summary, scores  # benchmarks/_ablation.py, beside this script
+from _ablation import (  # benchmarks/_ablation.py, beside this script
+    fitted_model,
+    paired_summary,
+    scores,
+)
 
 from astrospecml.benchmarks import EMCCNN_PROFILES
 from astrospecml.benchmarks.data import prepare_spex
