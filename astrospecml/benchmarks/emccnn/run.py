@@ -257,7 +257,7 @@ def _over_splits(per_split):
     return combined
 
 
-def split_spex(data, *, test_size=0.25, random_state=0, cache=None):
+def split_spex(data, *, test_size=0.25, random_state=0):
     """Training and test rows of one repeated split: by source, stratified; the standards' stars train.
 
     The near-infrared standards are the 'Standards' model's templates: for
@@ -269,19 +269,17 @@ def split_spex(data, *, test_size=0.25, random_state=0, cache=None):
     data : `~astrospecml.benchmarks.data.PreparedData`
     test_size : float, default=0.25
     random_state : int, default=0
-    cache : dict or None, default=None
-        Resampled spectra (see `~astrospecml.benchmarks.data.on_common_grid`).
 
     Returns
     -------
     train, test : ndarray of int
-        Row indices, sorted.
+        Row indices of ``data``.
     """
     index = np.arange(len(data.y))
     train, test = source_disjoint_split(index, groups=data.groups, test_size=test_size, stratify=data.y,
                                         random_state=random_state)
     if data.target == "spex_type":
-        standard = np.isin(data.groups[test], standard_templates(cache=cache)[1])
+        standard = np.isin(data.groups[test], _standards()[1])
         train, test = np.sort(np.concatenate([train, test[standard]])), test[~standard]
     return train, test
 
@@ -342,7 +340,7 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
         per_split = {name: [] for name in here}
         for split in range(n_splits):
             seed = random_state + split
-            train, test = split_spex(data, test_size=test_size, random_state=seed, cache=cache)
+            train, test = split_spex(data, test_size=test_size, random_state=seed)
             if split == 0:
                 splits[target] = (data, train, test)
             say(f"  split {split + 1}/{n_splits}: {len(train)} training spectra "
