@@ -141,9 +141,9 @@ def standard_templates(*, cache=None):
     -------
     templates : dict
         Numeric subtype -> flux on ``SPEX_GRID`` (ndarray of 512 values).
-    sources : ndarray of str
-        The SOURCE_KEY of each standard: spectra of these stars are never
-        scored against them.
+    sources : ndarray
+        The SOURCE_KEY of each standard: the benchmark never scores a model
+        on spectra of these stars.
 
     Examples
     --------
