@@ -102,7 +102,6 @@ def test_the_classical_baselines_are_tuned_and_the_verdict_names_the_strongest(t
     assert "| Template |" in report and "| kNN |" in report
 
 
-
 def test_the_standards_baseline_classifies_subtypes_and_never_meets_its_own_stars_in_a_test_set(tmp_path):
     from astrospecml.benchmarks.data import standard_templates
     from astrospecml.benchmarks.emccnn.run import split_spex

@@ -271,7 +271,10 @@ FAITHFULNESS = (
 
 
 def _band_name(band):
-    return "the whole spectrum" if band is None else f"{band[0].value:g}-{band[1].to_value(band[0].unit):g} {band[0].unit}"
+    if band is None:
+        return "the whole spectrum"
+    low, high = band
+    return f"{low.value:g}-{high.to_value(low.unit):g} {low.unit}"
 
 
 def report(context, outcome, doc):
