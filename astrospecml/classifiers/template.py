@@ -7,7 +7,6 @@ each class's training spectra, or given as standards.
 """
 import warnings
 
-import astropy.units as u
 import numpy as np
 from astropy.stats import sigma_clipped_stats
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -17,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from specutils import Spectrum
 
 from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
+from ..preprocessing.band import _band_mask, _pixel_grid
 from ._base import _check_grid
 
 __all__ = ["TemplateMatchClassifier"]
@@ -139,30 +139,6 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         flux = np.where(bad, 0.0, flux)
         return flux, weight, axis, y
 
-    def _grid(self, axis, n_pixels):
-        if axis is None and self.input_grid is not None:
-            if not isinstance(self.input_grid, u.Quantity) or self.input_grid.shape != (n_pixels,):
-                raise ValueError(f"input_grid must be a Quantity of {n_pixels} wavelengths, one per column of X.")
-            axis = self.input_grid
-        return axis
-
-    def _band_mask(self, axis, n_pixels):
-        if self.band is None:
-            return np.ones(n_pixels, bool)
-        if axis is None:
-            raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
-                             "input_grid for arrays.")
-        if len(self.band) != 2 or not all(isinstance(b, u.Quantity) for b in self.band):
-            raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
-                             f"got {self.band!r}.")
-        low, high = (b.to_value(axis.unit, equivalencies=u.spectral()) for b in self.band)
-        low, high = min(low, high), max(low, high)
-        inside = (axis.value >= low) & (axis.value <= high)
-        if inside.sum() < 2:
-            raise ValueError(f"band {self.band[0]}-{self.band[1]} holds {inside.sum()} pixels of the grid "
-                             f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
-        return inside
-
     # -- fit -----------------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -190,8 +166,8 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         if len(y) != len(flux):
             raise ValueError(f"X has {len(flux)} spectra but y has {len(y)} labels.")
         check_classification_targets(y)
-        self.spectral_axis_ = self._grid(axis, flux.shape[1])
-        self.band_mask_ = self._band_mask(self.spectral_axis_, flux.shape[1])
+        self.spectral_axis_ = _pixel_grid(axis, self.input_grid, flux.shape[1])
+        self.band_mask_ = _band_mask(self.band, self.spectral_axis_, flux.shape[1])
         given_classes, given = (np.array([]), np.zeros((0, flux.shape[1])))
         if self.templates is not None:
             given_classes, given = self._given_templates(flux.shape[1])

@@ -8,6 +8,37 @@ from ._base import SpectralTransformer
 __all__ = ["SelectBand"]
 
 
+def _pixel_grid(axis, input_grid, n_pixels):
+    """The wavelength of each pixel: the spectra's own ``axis``, else ``input_grid`` (checked), else None."""
+    if axis is not None or input_grid is None:
+        return axis
+    if not isinstance(input_grid, u.Quantity) or input_grid.shape != (n_pixels,):
+        raise ValueError(f"input_grid must be a Quantity of {n_pixels} wavelengths, one per column of X.")
+    return input_grid
+
+
+def _band_mask(band, axis, n_pixels):
+    """Boolean mask of the pixels of ``axis`` inside ``band``, ``(low, high)`` Quantities; all of them for None.
+
+    Shared by `SelectBand` and `~astrospecml.classifiers.TemplateMatchClassifier`, so that a band means
+    the same pixels to both, with the same errors.
+    """
+    if band is None:
+        return np.ones(n_pixels, bool)
+    if len(band) != 2 or not all(isinstance(end, u.Quantity) for end in band):
+        raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
+                         f"got {band!r}.")
+    if axis is None:
+        raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
+                         "input_grid for arrays.")
+    low, high = sorted(end.to_value(axis.unit, equivalencies=u.spectral()) for end in band)
+    inside = (axis.value >= low) & (axis.value <= high)
+    if inside.sum() < 2:
+        raise ValueError(f"band {band[0]}-{band[1]} holds {inside.sum()} pixels of the grid "
+                         f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
+    return inside
+
+
 class SelectBand(SpectralTransformer):
     """Keep the pixels of one wavelength band and drop the rest.
 
@@ -62,35 +93,9 @@ class SelectBand(SpectralTransformer):
         self.band = band
         self.input_grid = input_grid
 
-    def _grid(self, arrays):
-        if arrays.spectral_axis is not None:
-            return arrays.spectral_axis
-        n_pixels = arrays.flux.shape[1]
-        if self.input_grid is not None:
-            if not isinstance(self.input_grid, u.Quantity) or self.input_grid.shape != (n_pixels,):
-                raise ValueError(f"input_grid must be a Quantity of {n_pixels} wavelengths, one per column of X.")
-            return self.input_grid
-        return None
-
     def _fit_arrays(self, arrays):
-        self.spectral_axis_ = self._grid(arrays)
-        n_pixels = arrays.flux.shape[1]
-        if self.band is None:
-            self.band_mask_ = np.ones(n_pixels, bool)
-            return
-        if len(self.band) != 2 or not all(isinstance(end, u.Quantity) for end in self.band):
-            raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
-                             f"got {self.band!r}.")
-        if self.spectral_axis_ is None:
-            raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
-                             "input_grid for arrays.")
-        axis = self.spectral_axis_
-        low, high = sorted(end.to_value(axis.unit, equivalencies=u.spectral()) for end in self.band)
-        inside = (axis.value >= low) & (axis.value <= high)
-        if inside.sum() < 2:
-            raise ValueError(f"band {self.band[0]}-{self.band[1]} holds {inside.sum()} pixels of the grid "
-                             f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
-        self.band_mask_ = inside
+        self.spectral_axis_ = _pixel_grid(arrays.spectral_axis, self.input_grid, arrays.flux.shape[1])
+        self.band_mask_ = _band_mask(self.band, self.spectral_axis_, arrays.flux.shape[1])
 
     def _transform_arrays(self, arrays):
         grid = arrays.spectral_axis

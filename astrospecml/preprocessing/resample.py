@@ -390,11 +390,10 @@ def training_grid(model):
     >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
     <Quantity [4000., 8000.] Angstrom>
     """
-    steps = _model_steps(model)
     resampler = _training_resample(model)
     if resampler is not None:
         return resampler.grid_
-    axis = getattr(steps[-1], "spectral_axis_", None)
+    axis = getattr(_model_steps(model)[-1], "spectral_axis_", None)
     return axis if isinstance(axis, u.Quantity) else None
 
 
