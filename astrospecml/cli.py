@@ -92,8 +92,10 @@ Write the rows of a predict job as one catalogue: FITS (TOPCAT opens it; units
 in TUNIT, descriptions in TCOMM), Parquet or ECSV, chosen by the extension."""
 
 INFO_HELP = """\
-Describe a model file without loading it: estimator, pipeline steps, classes,
-training wavelength grid, checksum and the library versions that wrote it."""
+Describe a model file: estimator, pipeline steps, classes, training wavelength
+grid, checksum and the library versions that wrote it.  The file's stated
+summary is checked against the model it holds (rebuilt as 'predict' would,
+running nothing from the file); a file whose summary lies is refused."""
 
 
 def _model_path(name):
@@ -148,6 +150,7 @@ def _info(args):
     if grid:
         print(f"training grid: {grid['n_pixels']} pixels, {grid['min']:.6g}-{grid['max']:.6g} {grid['unit']}")
     print(f"checksum: {info['checksum']}")
+    print("summary: checked against the model the file holds (rebuilt without running anything from the file)")
     print("written with: " + ", ".join(f"{name} {v}" for name, v in info["versions"].items()))
     return 0
 

@@ -9,10 +9,17 @@ shapes), the versions of the libraries that wrote it and a SHA-256 checksum
 of all of it.
 
 Reading such a file never runs code from it: safetensors parses a JSON header
-and raw numbers, and classes are rebuilt only from their names, and only when
-they belong to astrospecml, scikit-learn, imbalanced-learn, ``torch.nn`` or
-``torch.optim``, or are passed in ``trusted``.  A file whose checksum does not
-match (edited, truncated) is refused.  The checksum guards *integrity*, not
+and raw numbers, and classes are rebuilt only from names on an explicit
+allow-list (`allowed_classes`): the estimators and networks of astrospecml,
+the public estimators of scikit-learn and imbalanced-learn, the layers, losses
+and optimizers of ``torch.nn`` and ``torch.optim``, a fixed list of the
+private scikit-learn classes their fitted state holds, and what you pass in
+``trusted``.  No module is ever imported because a file names it.  The only
+functions a file may name (for a `~sklearn.preprocessing.FunctionTransformer`)
+are those of `ALLOWED_FUNCTIONS`: numpy's ufuncs and the package's array
+conversion, all pure.  Compiled scikit-learn objects (a decision tree's
+``Tree``) come through skops, and only of the types in `SKOPS_TYPES`.  A file
+whose checksum does not match (edited, truncated) is refused.  The checksum guards *integrity*, not
 *authenticity*: anyone can write a model file with a valid checksum, so it
 tells you the file is the one that was saved, not who saved it.  What keeps a
 hostile file harmless is that loading executes nothing from it and checks
@@ -23,6 +30,7 @@ Pickle (and joblib) still work on every estimator of the package, for users
 who want them, but unpickling runs whatever code the file names: never
 unpickle a model you did not make yourself.
 """
+import functools
 import hashlib
 import importlib
 import inspect
@@ -40,20 +48,36 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 
-from ._registry import ESTIMATOR_CLASSES
+from ._registry import library_classes
 from .preprocessing import training_grid
 
 __all__ = ["ModelFileError", "load_model", "model_info", "save_model"]
 
 FORMAT = "astrospecml-model"
 FORMAT_VERSION = 1
-#: Packages whose estimator and network classes a model file may name.
-TRUSTED_PACKAGES = ("astrospecml", "sklearn", "imblearn")
-#: torch sub-packages whose classes a model file may name (network layers, optimizers).
-TRUSTED_TORCH = ("torch.nn", "torch.optim")
-#: Libraries whose versions are recorded; a different major.minor on loading warns.
-#: Packages whose compiled objects are written and read through skops.io.
+#: imbalanced-learn's public modules, whose estimators (``__all__``) model files may name.
+IMBLEARN_MODULES = ("imblearn", "imblearn.over_sampling", "imblearn.under_sampling", "imblearn.combine",
+                    "imblearn.ensemble", "imblearn.pipeline")
+#: Packages whose compiled objects are written through skops.io (read back only if of `SKOPS_TYPES`).
 SKOPS_PACKAGES = ("sklearn", "numpy", "scipy")
+#: The types beyond skops' own defaults that a skops payload may hold: compiled scikit-learn
+#: containers of fitted numbers and scipy's sparse matrices.  Data-holding types only: no function,
+#: no I/O, nothing of ``builtins`` beyond skops' defaults (plain numbers, strings and containers).
+SKOPS_TYPES = frozenset({
+    "sklearn.tree._tree.Tree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    *(f"sklearn.metrics._dist_metrics.{metric}{bits}"
+      for metric in ("EuclideanDistance", "SEuclideanDistance", "ManhattanDistance", "ChebyshevDistance",
+                     "MinkowskiDistance", "MahalanobisDistance", "HammingDistance", "CanberraDistance",
+                     "BrayCurtisDistance", "JaccardDistance", "MatchingDistance", "DiceDistance",
+                     "KulsinskiDistance", "RogersTanimotoDistance", "RussellRaoDistance", "SokalMichenerDistance",
+                     "SokalSneathDistance", "HaversineDistance")
+      for bits in ("64", "32")),
+    *(f"scipy.sparse._{kind}.{kind}_{container}" for kind in ("csr", "csc", "coo")
+      for container in ("matrix", "array")),
+})
+#: Libraries whose versions are recorded; a different major.minor on loading warns.
 RECORDED_LIBRARIES = ("astrospecml", "torch", "numpy", "scikit-learn", "skorch", "astropy", "specutils")
 
 
@@ -84,38 +108,112 @@ def _module_root(cls):
     return cls.__module__.split(".")[0]
 
 
-def _is_trusted_function(value):
-    """A numpy ufunc (``np.log1p``) or a module-level function of astrospecml (``to_array``).
+def _pure_library_functions():
+    """The package's own functions a model file may name: array conversions, which read and return arrays."""
+    from .io.convert import to_array
 
-    Only these are saved and rebuilt by name: a `~sklearn.preprocessing.FunctionTransformer`
-    calls its function with arguments the file chooses (``kw_args``), so a file may not name
-    just any function of a trusted package (a downloader, a file writer).
+    return {f"{f.__module__}.{f.__qualname__}": f for f in (to_array,)}
+
+
+def allowed_function(name):
+    """The function a model file names, if `ALLOWED_FUNCTIONS` holds it, else None.
+
+    Only numpy's ufuncs (``numpy.log1p``; element-wise arithmetic, no I/O) and
+    the package's array conversion (``astrospecml.io.convert.to_array``):
+    a `~sklearn.preprocessing.FunctionTransformer` calls its function with
+    arguments the file chooses (``kw_args``), so a file may not name just any
+    function, however harmless its package (a downloader, a file writer).
+    Nothing is imported to answer.
+
+    Examples
+    --------
+    >>> allowed_function("numpy.log1p") is np.log1p, allowed_function("numpy.save")
+    (True, None)
     """
-    import types
-
-    if isinstance(value, np.ufunc):
-        return getattr(np, value.__name__, None) is value
-    if not isinstance(value, types.FunctionType):
-        return False
-    module, qualname = getattr(value, "__module__", "") or "", getattr(value, "__qualname__", "")
-    return (module.split(".")[0] == "astrospecml" and "<" not in qualname
-            and _resolve_function(f"{module}.{qualname}") is value)
-
-
-def _resolve_function(name):
-    module, _, qualname = name.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module), qualname)
-    except (ImportError, AttributeError, ValueError):
+    if not isinstance(name, str):
         return None
+    module, _, attribute = name.rpartition(".")
+    if module == "numpy" and attribute.isidentifier():
+        candidate = getattr(np, attribute, None)
+        return candidate if isinstance(candidate, np.ufunc) else None
+    return _pure_library_functions().get(name)
 
 
-def _is_plain_trusted_object(value):
-    """A pure-Python object of a trusted package whose whole state is its ``__dict__``."""
-    cls = type(value)
-    return (_module_root(cls) in TRUSTED_PACKAGES and hasattr(value, "__dict__")
-            and cls.__reduce_ex__ is object.__reduce_ex__ and cls.__getstate__ is object.__getstate__
-            and not isinstance(value, (torch.nn.Module, torch.optim.Optimizer)))
+#: What `allowed_function` accepts, in words (for error messages and the docs).
+ALLOWED_FUNCTIONS = "numpy's ufuncs (numpy.log1p, numpy.sqrt...) and astrospecml.io.convert.to_array"
+
+
+def _function_name(value):
+    """The name a model file stores for an allowed function, or None."""
+    if isinstance(value, np.ufunc):
+        name = f"numpy.{value.__name__}"
+    else:
+        name = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}"
+    return name if allowed_function(name) is value else None
+
+
+def _sklearn_internal_classes():
+    """Private scikit-learn classes that public estimators' fitted state holds (a list fixed here)."""
+    classes = []
+    imports = [("sklearn.calibration", ("_CalibratedClassifier", "_SigmoidCalibration")),
+               ("sklearn.ensemble._hist_gradient_boosting.binning", ("_BinMapper",)),
+               ("sklearn.ensemble._hist_gradient_boosting.predictor", ("TreePredictor",)),
+               ("sklearn._loss.link", ("Interval", "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink",
+                                       "MultinomialLogit")),
+               ("sklearn._loss.loss", ("HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss",
+                                       "HalfPoissonLoss", "HalfGammaLoss", "HalfTweedieLoss",
+                                       "HalfTweedieLossIdentity", "HalfBinomialLoss", "ExponentialLoss",
+                                       "HalfMultinomialLoss"))]
+    for module, names in imports:
+        try:
+            found = importlib.import_module(module)  # a module of this list, never one a file names
+        except ImportError:  # pragma: no cover - another scikit-learn version
+            continue
+        classes.extend(getattr(found, name) for name in names if isinstance(getattr(found, name, None), type))
+    return classes
+
+
+#: The private classes above that are rebuilt from their ``__dict__`` alone (``__object__`` entries).
+def _plain_object_classes():
+    return {cls for cls in _sklearn_internal_classes() if not issubclass(cls, BaseEstimator)}
+
+
+@functools.lru_cache(maxsize=None)
+def _third_party_classes():
+    from sklearn.utils import all_estimators as sklearn_estimators
+
+    classes = [cls for _, cls in sklearn_estimators()] + _sklearn_internal_classes()
+    for name in IMBLEARN_MODULES:  # imbalanced-learn lists its estimators only in a testing module
+        module = importlib.import_module(name)
+        classes += [value for value in map(functools.partial(getattr, module), getattr(module, "__all__", ()))
+                    if isinstance(value, type) and issubclass(value, BaseEstimator)]
+    classes += [cls for cls in vars(torch.nn).values()
+                if isinstance(cls, type) and issubclass(cls, torch.nn.Module)
+                and cls.__module__.startswith("torch.nn.modules.")]
+    classes += [cls for cls in vars(torch.optim).values()
+                if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)]
+    return {_class_name(cls): cls for cls in classes}
+
+
+def allowed_classes():
+    """``{"module.QualName": class}`` of every class a model file may name.
+
+    The estimators and networks of astrospecml (and classifiers defined by
+    subclassing its base, once defined), the public estimators of
+    scikit-learn and imbalanced-learn, the layers, losses and optimizers of
+    ``torch.nn`` and ``torch.optim``, and a fixed list of scikit-learn's
+    private classes that fitted estimators hold (calibrators, the
+    histogram-boosting trees, losses and links).  A name outside this list is
+    refused, whatever package it points to; nothing is imported because a
+    file names it.
+
+    Examples
+    --------
+    >>> classes = allowed_classes()
+    >>> "sklearn.svm._classes.SVC" in classes, "subprocess.Popen" in classes
+    (True, False)
+    """
+    return {**_third_party_classes(), **library_classes()}
 
 
 def _versions():
@@ -178,11 +276,9 @@ class _Writer:
         if isinstance(value, np.random.Generator):  # HistGradientBoosting keeps one
             return {"__generator__": type(value.bit_generator).__name__,
                     "state": self.value(value.bit_generator.state, where)}
-        if _is_trusted_function(value):  # FunctionTransformer(func=to_array), np.log1p: by name
-            if isinstance(value, np.ufunc):
-                return {"__function__": f"numpy.{value.__name__}"}
-            return {"__function__": f"{value.__module__}.{value.__qualname__}"}
-        if _is_plain_trusted_object(value):  # CalibratedClassifierCV's calibrated classifiers
+        if callable(value) and _function_name(value):  # FunctionTransformer(func=to_array), np.log1p: by name
+            return {"__function__": _function_name(value)}
+        if type(value) in _plain_object_classes():  # CalibratedClassifierCV's calibrated classifiers
             return {"__object__": _class_name(type(value)),
                     "state": {k: self.value(v, f"{where}.{k}") for k, v in vars(value).items()}}
         if _module_root(type(value)) in SKOPS_PACKAGES:
@@ -195,6 +291,10 @@ class _Writer:
             except Exception as err:  # noqa: BLE001 - reported with the attribute below
                 raise ModelFileError(f"{where} = {value!r} ({type(value).__name__}) cannot be saved without "
                                      f"pickle ({err}).") from err
+            refused = _refused_skops_types(data)
+            if refused:  # would be refused on loading: say so now, not when the file is needed
+                raise ModelFileError(f"{where} = {value!r} holds {', '.join(refused)}, which a model file may "
+                                     "not hold; pickle the model instead (only for files you trust).")
             return {"__skops__": self._tensor(torch.frombuffer(bytearray(data), dtype=torch.uint8))}
         raise ModelFileError(f"{where} = {value!r} ({type(value).__name__}) cannot be saved without pickle; "
                              "pickle the model instead (only for files you trust).")
@@ -353,24 +453,36 @@ def _saved_versions(metadata, path):
     return versions
 
 
-def model_info(path):
-    """The checksum, summary and library versions of a model file, without building the model.
+def model_info(path, *, verify=True):
+    """The checksum, summary and library versions of a model file.
+
+    The summary (estimator, steps, classes, training grid) is text the file
+    itself states.  With ``verify=True`` the model is rebuilt (as
+    `load_model` does, running nothing from the file) and the summary is
+    worked out again from what the file really holds: a file whose stated
+    summary differs (other classes, another grid) is refused.
 
     Parameters
     ----------
     path : str or path-like
         A file written by `save_model`.
+    verify : bool, default=True
+        Check the stated summary against the model the file holds.  False
+        only reads and checksums the file, which is faster; the summary is
+        then the file's word alone.
 
     Returns
     -------
     dict
         ``checksum``, ``format_version``, ``summary`` (estimator, steps,
-        classes, training grid) and ``versions`` (of the libraries that wrote it).
+        classes, training grid), ``versions`` (of the libraries that wrote it)
+        and ``verified`` (whether the summary was checked).
 
     Raises
     ------
     ModelFileError
-        For a file that is not a model file or fails its checksum.
+        For a file that is not a model file, fails its checksum or, with
+        ``verify``, cannot be rebuilt or states a summary its model does not have.
 
     Examples
     --------
@@ -380,16 +492,25 @@ def model_info(path):
     >>> path = os.path.join(tempfile.mkdtemp(), "svc.safetensors")
     >>> checksum = save_model(SVC().fit(X, y), path)
     >>> info = model_info(path)
-    >>> info["checksum"] == checksum, info["summary"]["classes"]
-    (True, [False, True])
+    >>> info["checksum"] == checksum, info["summary"]["classes"], info["verified"]
+    (True, [False, True], True)
     """
-    metadata, _ = _read(path)
-    return {
+    metadata, tensors = _read(path)
+    info = {
         "checksum": metadata["checksum"],
         "format_version": int(metadata["format_version"]),
         "summary": _json_field(metadata, "summary", dict, path),
         "versions": _saved_versions(metadata, path),
+        "verified": bool(verify),
     }
+    if verify:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # version differences: load_model says so where it matters
+            model = _build(metadata, tensors, path, device="cpu", trusted=())
+        if json.loads(json.dumps(_summary(model))) != info["summary"]:
+            raise ModelFileError(f"{path} states a summary (classes, steps or grid) that the model it holds does "
+                                 "not have; the file was not written by save_model and is not used.")
+    return info
 
 
 class _Reader:
@@ -397,28 +518,18 @@ class _Reader:
 
     def __init__(self, tensors, trusted, device, path):
         self.tensors = tensors
-        self.trusted = {_class_name(cls): cls for cls in trusted}
+        self.allowed = {**allowed_classes(), **{_class_name(cls): cls for cls in trusted}}
         self.device = device
         self.path = path
 
     def resolve(self, name, base):
-        cls = self.trusted.get(name)
+        cls = self.allowed.get(name) if isinstance(name, str) else None
         if cls is None:
-            cls = ESTIMATOR_CLASSES.get(name)  # subclasses the user has defined and imported
-        if cls is None:
-            module, _, qualname = name.rpartition(".")
-            allowed = (module.split(".")[0] in TRUSTED_PACKAGES
-                       or any(module == p or module.startswith(p + ".") for p in TRUSTED_TORCH))
-            if not allowed or not all(part.isidentifier() for part in name.split(".")):
-                raise ModelFileError(
-                    f"{self.path} names the class {name}, which is not trusted: only classes of astrospecml, "
-                    "scikit-learn, imbalanced-learn, torch.nn and torch.optim are rebuilt from a name. If you "
-                    f"trust it, pass it to load_model(..., trusted=[TheClass]).")
-            try:  # importing a module of a trusted package runs that package's code, not the file's
-                cls = getattr(importlib.import_module(module), qualname)
-            except (ImportError, AttributeError) as err:
-                raise ModelFileError(f"{self.path} names the class {name}, which does not exist in the "
-                                     "installed packages (a different version?).") from err
+            raise ModelFileError(
+                f"{self.path} names the class {name}, which is not trusted: only the estimators and networks of "
+                "astrospecml, the estimators of scikit-learn and imbalanced-learn, torch.nn layers and torch.optim "
+                "optimizers are rebuilt from a name (persistence.allowed_classes()). If you trust it, pass it to "
+                "load_model(..., trusted=[TheClass]).")
         if not (isinstance(cls, type) and issubclass(cls, base)):
             raise ModelFileError(f"{self.path} names {name}, which is not a {base}.")
         return cls
@@ -434,7 +545,7 @@ class _Reader:
         if key in ("__array__", "__tensor__", "__skops__") and content not in self.tensors:
             raise ModelFileError(f"{self.path} refers to the tensor {content!r}, which it does not hold.")
         if key == "__scalar__":
-            return np.dtype(value["dtype"]).type(content)
+            return self._dtype(value.get("dtype"), "biufc").type(content)
         if key == "__quantity__":
             return self.value(content) * u.Unit(value["unit"])
         if key == "__unit__":
@@ -443,7 +554,11 @@ class _Reader:
             return self.tensors[content].numpy()
         if key == "__list_array__":
             items = self.value(content)
-            array = np.empty(len(items), dtype=np.dtype(value["dtype"]))
+            dtype = self._dtype(value.get("dtype"), "USO")
+            if not isinstance(items, list) or dtype.itemsize > 4 * (1 + max(
+                    (len(str(item)) for item in items), default=0)):  # room for the items, not a memory bomb
+                raise ModelFileError(f"{self.path} holds a text array whose declared width does not fit its items.")
+            array = np.empty(len(items), dtype=dtype)
             array[:] = items
             return array.reshape(value["shape"])
         if key == "__tensor__":
@@ -467,17 +582,19 @@ class _Reader:
             bit_generator.state = self.value(value["state"])
             return np.random.Generator(bit_generator)
         if key == "__function__":
-            module = content.rpartition(".")[0]
-            function = _resolve_function(content) if module.split(".")[0] in ("astrospecml", "numpy") else None
-            if function is None or not _is_trusted_function(function):
-                raise ModelFileError(f"{self.path} names the function {content}, which is neither a numpy ufunc nor "
-                                     "a function of astrospecml; only those are rebuilt from a model file.")
+            function = allowed_function(content)
+            if function is None:
+                raise ModelFileError(f"{self.path} names the function {content}; the only functions rebuilt from a "
+                                     f"model file are {ALLOWED_FUNCTIONS}.")
             return function
         if key == "__object__":
             cls = self.resolve(content, object)
+            if cls not in _plain_object_classes():
+                raise ModelFileError(f"{self.path} names {content} as a plain object; only "
+                                     f"{', '.join(sorted(c.__name__ for c in _plain_object_classes()))} are.")
             instance = cls.__new__(cls)
-            if not _is_plain_trusted_object(instance):
-                raise ModelFileError(f"{self.path} names {content}, which is not a plain Python class.")
+            if not isinstance(value.get("state"), dict):
+                raise ModelFileError(f"{self.path} holds a plain object of {content} without a state.")
             for name, item in value["state"].items():
                 _check_state_name(cls, name, self.path)
                 setattr(instance, name, self.value(item))
@@ -486,17 +603,32 @@ class _Reader:
             return self._skops(content)
         raise ModelFileError(f"{self.path} holds an unknown value tag {key!r}.")
 
+    def _dtype(self, declared, kinds):
+        """A numpy dtype named by the file, of one of ``kinds``, else ModelFileError."""
+        try:
+            dtype = np.dtype(declared) if isinstance(declared, str) else None
+        except (TypeError, ValueError):
+            dtype = None
+        if dtype is None or dtype.kind not in kinds:
+            raise ModelFileError(f"{self.path} declares the dtype {declared!r}, not one of the kinds {kinds!r} "
+                                 "expected there.")
+        return dtype
+
     def _skops(self, name):
         """A compiled scikit-learn/numpy object from its skops bytes, refusing types of other packages."""
         import skops.io
 
         data = self.tensors[name].numpy().tobytes()
-        untrusted = skops.io.get_untrusted_types(data=data)
-        foreign = [t for t in untrusted if t.split(".")[0] not in SKOPS_PACKAGES + ("builtins",)]
-        if foreign:
-            raise ModelFileError(f"{self.path} holds objects of {', '.join(foreign)}, which are not rebuilt "
-                                 "from a model file.")
-        return skops.io.loads(data, trusted=untrusted)
+        try:
+            refused = _refused_skops_types(data)
+        except Exception as err:  # noqa: BLE001 - an unreadable payload: the file is at fault
+            raise ModelFileError(f"{self.path} holds a damaged compiled object ({type(err).__name__}).") from None
+        if refused:
+            raise ModelFileError(f"{self.path} holds objects of {', '.join(refused)}, which are not rebuilt "
+                                 "from a model file (only the data-holding types of persistence.SKOPS_TYPES).")
+        loaded = skops.io.loads(data, trusted=sorted(skops.io.get_untrusted_types(data=data)))
+        _check_tree_indices(loaded, None, self.path)
+        return loaded
 
     def estimator(self, tree):
         if not (isinstance(tree, dict) and isinstance(tree.get("class"), str)
@@ -508,13 +640,61 @@ class _Reader:
             _check_state_name(cls, name, self.path)
         params = {k: self.value(v) for k, v in tree["params"].items()}
         state = {k: self.value(v) for k, v in tree["state"].items()}
+        if params.get("memory") is not None and cls.__name__ == "Pipeline":
+            raise ModelFileError(f"{self.path} gives its pipeline a cache folder (memory={params['memory']!r}); "
+                                 "a model file may not make the library write files.")
         restore = getattr(cls, "_restore_persistent_state", None)
         if restore is not None:
             return restore(params, state, device=self.device, source=self.path)
         estimator = cls(**params)
         for name, value in state.items():
             setattr(estimator, name, value)
+        for predictors in getattr(estimator, "_predictors", None) or ():  # histogram boosting's trees
+            for predictor in predictors if isinstance(predictors, list) else ():
+                _check_tree_indices(predictor, getattr(estimator, "n_features_in_", None), self.path)
         return estimator
+
+
+def _check_tree_indices(value, n_features, path):
+    """Refuse a decision tree whose node indices point outside its arrays.
+
+    scikit-learn walks trees in compiled code without bounds checks, so a
+    child or feature index out of range would read arbitrary memory, or crash,
+    at the first prediction.  Checked: scikit-learn's ``Tree`` (from skops)
+    and histogram boosting's ``TreePredictor``.
+    """
+    if type(value).__name__ == "Tree" and type(value).__module__.startswith("sklearn.tree"):
+        nodes = value.node_count
+        children = np.concatenate([value.children_left, value.children_right])
+        features = value.feature[value.children_left != -1]
+        n_features = value.n_features
+    elif type(value).__name__ == "TreePredictor":
+        records = getattr(value, "nodes", None)
+        if not isinstance(records, np.ndarray) or records.dtype.names is None or records.ndim != 1:
+            raise ModelFileError(f"{path} holds a histogram tree without its node records.")
+        nodes = len(records)
+        inner = records["is_leaf"] == 0
+        children = np.concatenate([records["left"][inner], records["right"][inner]]).astype(np.int64)
+        features = records["feature_idx"][inner]
+        bitsets = [np.asarray(getattr(value, name)) for name in ("binned_left_cat_bitsets", "raw_left_cat_bitsets")]
+        categorical = inner & (records["is_categorical"] != 0)
+        if categorical.any() and any(records["bitset_idx"][categorical].max() >= len(b) for b in bitsets):
+            raise ModelFileError(f"{path} holds a histogram tree whose category sets point outside its arrays.")
+    else:
+        return
+    leaf_children = children[children != -1] if type(value).__name__ == "Tree" else children
+    bad_children = leaf_children.size and (leaf_children.min() < 0 or leaf_children.max() >= nodes)
+    bad_features = features.size and (features.min() < 0 or (n_features is not None and features.max() >= n_features))
+    if bad_children or bad_features:
+        raise ModelFileError(f"{path} holds a decision tree whose node or feature indices point outside its "
+                             "arrays; the file is not loaded.")
+
+
+def _refused_skops_types(data):
+    """The types of a skops payload that are neither skops' defaults nor in `SKOPS_TYPES`."""
+    import skops.io
+
+    return [name for name in skops.io.get_untrusted_types(data=data) if name not in SKOPS_TYPES]
 
 
 def _check_state_name(cls, name, path):
@@ -586,7 +766,7 @@ def load_model(path, *, device=None, trusted=()):
     """
     metadata, tensors = _read(path)
     saved = _saved_versions(metadata, path)
-    tree = _json_field(metadata, "model", dict, path)
+    _json_field(metadata, "model", dict, path)
     _json_field(metadata, "summary", dict, path)  # not needed here, but a file is whole or refused
     here = _versions()
     differ = [f"{name} {saved[name]} (here {here[name]})" for name in RECORDED_LIBRARIES
@@ -594,6 +774,12 @@ def load_model(path, *, device=None, trusted=()):
     if differ:
         warnings.warn(f"{path} was written with {', '.join(differ)}; predictions may differ slightly.",
                       UserWarning, stacklevel=2)
+    return _build(metadata, tensors, path, device=device, trusted=trusted)
+
+
+def _build(metadata, tensors, path, *, device, trusted):
+    """The estimator a checked file holds (see `load_model`)."""
+    tree = _json_field(metadata, "model", dict, path)
     reader = _Reader(tensors, trusted, device, path)
     try:
         return reader.estimator(tree)

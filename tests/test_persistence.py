@@ -354,3 +354,178 @@ def test_state_cannot_shadow_methods_properties_or_the_class(tmp_path, name):
         load_model(tmp_path / "shadow.safetensors")
     plain = load_model(tmp_path / "dnn.safetensors")  # the unedited file loads
     assert callable(plain.predict_proba)
+
+
+# -- payloads that named code: refused by the allow-lists, before anything runs ---------------------
+
+def _skops_call(module, name, *args):
+    """A skops payload that, loaded without checks, calls ``module.name(*args)``: what an attacker writes.
+
+    skops rebuilds some objects by calling the type it names with stored arguments
+    (``ConstructorFromReduceNode``); naming a function instead of a type calls it.
+    """
+    import io
+    import zipfile
+
+    import skops.io
+
+    with zipfile.ZipFile(io.BytesIO(skops.io.dumps(tuple(args)))) as archive:
+        arguments = json.loads(archive.read("schema.json"))
+    payload = {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode",
+               "content": {k: v for k, v in arguments.items() if k not in ("protocol", "_skops_version")},
+               "protocol": arguments["protocol"], "_skops_version": arguments["_skops_version"]}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("schema.json", json.dumps(payload))
+    return out.getvalue()
+
+
+def _with_skops_state(tmp_path, data):
+    _, metadata, tensors = _dnn_file(tmp_path)
+    tensors = {**tensors, "evil": torch.frombuffer(bytearray(data), dtype=torch.uint8)}
+    crafted = _edited_tree(metadata, lambda t: t["state"].update(spam_={"__skops__": "evil"}))
+    _craft(tmp_path / "evil.safetensors", crafted, tensors)
+    return tmp_path / "evil.safetensors"
+
+
+@pytest.mark.parametrize("target", ["exec", "eval", "open", "numpy.save", "scipy.io.savemat"])
+def test_skops_payloads_that_name_functions_are_refused_before_anything_runs(tmp_path, target):
+    marker = tmp_path / "pwned.txt"
+    calls = {"exec": ("builtins", "exec", f"open({str(marker)!r}, 'w').close()"),
+             "eval": ("builtins", "eval", f"open({str(marker)!r}, 'w').close()"),
+             "open": ("builtins", "open", str(marker), "w"),
+             "numpy.save": ("numpy", "save", str(marker), [1.0]),
+             "scipy.io.savemat": ("scipy.io", "savemat", str(marker), {"a": 1.0})}
+    path = _with_skops_state(tmp_path, _skops_call(*calls[target]))
+    with pytest.raises(ModelFileError, match=r"not rebuilt from a model file"):
+        load_model(path)
+    assert not list(tmp_path.glob("pwned*"))  # nothing ran: no file written
+    # The payload is real: skops itself, told to trust what it names, runs it.
+    import skops.io
+
+    data = persistence._read(path)[1]["evil"].numpy().tobytes()
+    skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
+    assert list(tmp_path.glob("pwned*"))
+
+
+def test_a_function_entry_never_imports_the_module_it_names(tmp_path):
+    import sys
+
+    sys.modules.pop("numpy.f2py.__main__", None)
+    _, metadata, tensors = _dnn_file(tmp_path)
+    crafted = _edited_tree(metadata, lambda t: t["params"].update(module__spam={
+        "__function__": "numpy.f2py.__main__.main"}))
+    _craft(tmp_path / "f2py.safetensors", crafted, tensors)
+    with pytest.raises(ModelFileError, match="the only functions rebuilt"):
+        load_model(tmp_path / "f2py.safetensors")  # used to raise SystemExit from f2py's command line
+    assert "numpy.f2py.__main__" not in sys.modules
+
+
+@pytest.mark.parametrize("function", ["astrospecml.survey.jobs.predict_files", "astrospecml.persistence.save_model",
+                                      "astrospecml.io.catalogue.merge_predictions", "astrospecml.cli.main",
+                                      "astrospecml.benchmarks.registry.run_benchmark",
+                                      "astrospecml.io.spex.write_spex_prism", "numpy.save", "numpy.lib.npyio.save",
+                                      "builtins.open"])
+def test_function_transformers_may_carry_only_pure_functions(tmp_path, function):
+    from sklearn.preprocessing import FunctionTransformer
+
+    from astrospecml.io import to_array
+
+    model = make_pipeline(FunctionTransformer(to_array), SVC()).fit(np.abs(X_SPECTRA), Y_LABELS)
+    save_model(model, tmp_path / "good.safetensors")
+    metadata, tensors = persistence._read(tmp_path / "good.safetensors")
+    assert '"astrospecml.io.convert.to_array"' in metadata["model"]
+    crafted = {**metadata, "model": metadata["model"].replace('"astrospecml.io.convert.to_array"', json.dumps(function))}
+    _craft(tmp_path / "side-effect.safetensors", crafted, tensors)
+    with pytest.raises(ModelFileError, match="the only functions rebuilt from a model file are numpy's ufuncs"):
+        load_model(tmp_path / "side-effect.safetensors")
+
+
+def test_only_allowed_classes_and_functions_are_named_by_the_files_we_write():
+    """The allow-lists hold classes and pure functions only: no I/O, nothing of builtins or os."""
+    classes = persistence.allowed_classes()
+    assert all(isinstance(cls, type) for cls in classes.values())
+    assert not [name for name in classes if name.split(".")[0] not in ("astrospecml", "sklearn", "imblearn", "torch")]
+    assert persistence.allowed_function("numpy.sqrt") is np.sqrt
+    for name in ("numpy.save", "numpy.load", "numpy.savetxt", "numpy.memmap", "builtins.open", "os.system",
+                 "astrospecml.io.convert.as_spectral_arrays", "numpy.f2py.main"):
+        assert persistence.allowed_function(name) is None, name
+
+
+#: scikit-learn estimators whose fitted state holds compiled objects written through skops.
+SKOPS_ESTIMATORS = {"DecisionTreeClassifier": {}, "RandomForestClassifier": {"n_estimators": 3},
+                    "ExtraTreesClassifier": {"n_estimators": 3}, "GradientBoostingClassifier": {"n_estimators": 3},
+                    "IsolationForest": {"n_estimators": 3}, "KNeighborsClassifier": {"algorithm": "kd_tree"},
+                    "NearestNeighbors": {"algorithm": "ball_tree"},
+                    "RadiusNeighborsClassifier": {"algorithm": "kd_tree", "radius": 10.0}}
+
+
+@pytest.mark.parametrize("name", SKOPS_ESTIMATORS)
+def test_every_type_skops_does_not_trust_in_a_supported_estimator_is_on_our_list(tmp_path, monkeypatch, name):
+    """skops' own list of untrusted types, for each payload a supported estimator's file holds."""
+    import skops.io
+    from sklearn.utils import all_estimators
+
+    payloads = []
+    dumps = skops.io.dumps
+    monkeypatch.setattr(skops.io, "dumps", lambda value: payloads.append(dumps(value)) or payloads[-1])
+    estimator = dict(all_estimators())[name](**SKOPS_ESTIMATORS[name])
+    estimator.fit(X_SPECTRA, Y_LABELS)
+    save_model(estimator, tmp_path / "m.safetensors")
+    assert payloads, "its state goes through skops"
+    untrusted = set().union(*(skops.io.get_untrusted_types(data=data) for data in payloads))
+    assert untrusted <= persistence.SKOPS_TYPES, untrusted - persistence.SKOPS_TYPES
+    loaded = load_model(tmp_path / "m.safetensors")
+    for method in ("predict", "score_samples", "kneighbors"):
+        if hasattr(estimator, method) and (method != "predict" or name != "LocalOutlierFactor"):
+            np.testing.assert_array_equal(getattr(loaded, method)(X_SPECTRA), getattr(estimator, method)(X_SPECTRA))
+            break
+
+
+def test_trees_whose_indices_point_outside_their_arrays_are_refused(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model = HistGradientBoostingClassifier(max_iter=2, min_samples_leaf=2, random_state=0).fit(X_SPECTRA, Y_LABELS)
+    model._predictors[0][0].nodes["feature_idx"][0] = 10_000  # the root splits on a feature X lacks
+    save_model(model, tmp_path / "hgb.safetensors")
+    with pytest.raises(ModelFileError, match="indices point outside"):
+        load_model(tmp_path / "hgb.safetensors")
+
+
+def test_pipelines_may_not_name_a_cache_folder(tmp_path):
+    _, metadata, tensors = _dnn_file(tmp_path)
+    pipeline = make_pipeline(StandardScaler(), SVC()).fit(X_SPECTRA, Y_LABELS)
+    save_model(pipeline, tmp_path / "p.safetensors")
+    metadata, tensors = persistence._read(tmp_path / "p.safetensors")
+    crafted = _edited_tree(metadata, lambda t: t["params"].update(memory=str(tmp_path / "cache")))
+    _craft(tmp_path / "cache.safetensors", crafted, tensors)
+    with pytest.raises(ModelFileError, match="memory="):
+        load_model(tmp_path / "cache.safetensors")
+
+
+def test_a_decision_tree_whose_children_point_outside_it_is_refused(tmp_path):
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X_SPECTRA, Y_LABELS)
+    state = model.tree_.__getstate__()
+    state["nodes"]["left_child"][0] = 1_000_000
+    model.tree_.__setstate__(state)
+    save_model(model, tmp_path / "tree.safetensors")
+    with pytest.raises(ModelFileError, match="indices point outside"):
+        load_model(tmp_path / "tree.safetensors")
+
+
+def test_a_file_whose_summary_lies_is_refused_by_info_and_the_command_line(tmp_path, capsys):
+    from astrospecml.cli import main
+
+    _, metadata, tensors = _dnn_file(tmp_path)
+    summary = {**json.loads(metadata["summary"]), "classes": ["GALAXY", "QSO", "UNICORN"]}
+    _craft(tmp_path / "lies.safetensors", {**metadata, "summary": json.dumps(summary)}, tensors)
+    with pytest.raises(ModelFileError, match="states a summary .* does not have"):
+        model_info(tmp_path / "lies.safetensors")
+    assert model_info(tmp_path / "lies.safetensors", verify=False)["summary"]["classes"][-1] == "UNICORN"
+    assert main(["info", str(tmp_path / "lies.safetensors")]) == 2
+    assert "UNICORN" not in capsys.readouterr().out
+    assert main(["info", str(tmp_path / "dnn.safetensors")]) == 0
+    out = capsys.readouterr().out
+    assert "classes (3): GALAXY, QSO, STAR" in out and "summary: checked" in out

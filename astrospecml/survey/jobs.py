@@ -89,7 +89,7 @@ def _write_atomically(path, text):
 def _checksum_of(model, output):
     """The checksum a model (file or object) has, as `save_model` would write it."""
     if isinstance(model, (str, os.PathLike)):
-        return model_info(model)["checksum"]
+        return model_info(model, verify=False)["checksum"]
     scratch = output / (MODEL_FILE + ".check" + PARTIAL)
     try:
         return save_model(model, scratch)
@@ -100,7 +100,7 @@ def _checksum_of(model, output):
 def _install_model(model, model_path):
     """Put the job's model copy in the job folder (atomically); returns its checksum."""
     if isinstance(model, (str, os.PathLike)):
-        checksum = model_info(model)["checksum"]  # also refuses a damaged file before any work
+        checksum = model_info(model, verify=False)["checksum"]  # also refuses a damaged file before any work
         if Path(model).resolve() != model_path.resolve():
             shutil.copyfile(model, model_path.with_name(MODEL_FILE + PARTIAL))
             os.replace(model_path.with_name(MODEL_FILE + PARTIAL), model_path)
@@ -110,7 +110,7 @@ def _install_model(model, model_path):
 
 def _copy_checksum(model_path):
     try:
-        return model_info(model_path)["checksum"]
+        return model_info(model_path, verify=False)["checksum"]
     except (ModelFileError, OSError):
         return None
 
