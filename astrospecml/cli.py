@@ -107,15 +107,53 @@ def _model_path(name):
     return name
 
 
+def _positive_int(text):
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _check_output_directory(output):
+    """Refuse, before any work, an --output that is a file or cannot be created or written."""
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise ValueError(f"--output {output} is a file; give a directory (it is created if missing).")
+    try:
+        os.makedirs(output, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"--output {output} cannot be created ({err.strerror}).") from None
+    if not os.access(output, os.W_OK | os.X_OK):
+        raise ValueError(f"--output {output} is not writable.")
+
+
+class _RunFailed(Exception):
+    """A run that started and failed for a reason outside the user's arguments (exit status 1)."""
+
+
 def _predict(args):
     from .survey import predict_files, read_predictions
+    from .survey.jobs import check_reader_format
 
     args.model = _model_path(args.model)
-    summary = predict_files(args.model, args.inputs, args.output, shard_size=args.shard_size,
-                            output_format=args.output_format, reader_format=args.reader,
-                            min_coverage=args.min_coverage, meta_columns=args.meta_columns, engine=args.engine,
-                            scheduler=args.scheduler, n_workers=args.workers, device=args.device,
-                            overwrite=args.overwrite, progress=not args.no_progress)
+    check_reader_format(args.reader)
+    _check_output_directory(args.output)
+    try:
+        summary = predict_files(args.model, args.inputs, args.output, shard_size=args.shard_size,
+                                output_format=args.output_format, reader_format=args.reader,
+                                min_coverage=args.min_coverage, meta_columns=args.meta_columns, engine=args.engine,
+                                scheduler=args.scheduler, n_workers=args.workers, device=args.device,
+                                overwrite=args.overwrite, progress=not args.no_progress,
+                                max_input_bytes=args.max_input_bytes)
+    except OSError as err:
+        if isinstance(err, (FileNotFoundError, IsADirectoryError)):  # a missing model or input: the user's
+            raise
+        where = f": {os.fspath(err.filename)}" if err.filename else ""
+        raise _RunFailed(f"{err.strerror or err}{where}. The shards written so far are whole: run the same "
+                         "command again to resume the job.") from None
     counts = ", ".join(f"{status} {n}" for status, n in summary.status_counts.items()) or "nothing left to do"
     print(f"{summary.n_inputs} files ({summary.n_resumed} done by an earlier run); this run: {counts}; "
           f"{summary.files_per_second:.1f} files/s.\nRows in {summary.output} (model {summary.model_checksum}).")
@@ -130,7 +168,13 @@ def _predict(args):
 def _merge(args):
     from .survey import merge_predictions
 
-    table = merge_predictions(args.output, args.catalogue, overwrite=args.overwrite)
+    try:
+        table = merge_predictions(args.output, args.catalogue, overwrite=args.overwrite)
+    except OSError as err:
+        if isinstance(err, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            raise
+        raise _RunFailed(f"{err.strerror or err}; no catalogue was written (run the same command again once "
+                         "there is room).") from None
     print(f"{len(table)} rows written to {args.catalogue}.")
     return 0
 
@@ -221,7 +265,7 @@ def main(argv=None):
     predict.add_argument("--reader", default=None,
                          help="specutils format of every file, e.g. 'SDSS-III/IV spec', 'LAMOST-LRS', 'SpeX-prism', "
                               "'wcs1d-fits', 'tabular-fits' (default: identify each file, slower)")
-    predict.add_argument("--shard-size", type=int, default=256, help="files per shard (default: %(default)s)")
+    predict.add_argument("--shard-size", type=_positive_int, default=256, help="files per shard (default: %(default)s)")
     predict.add_argument("--min-coverage", type=float, default=0.5,
                          help="fraction of the training grid a spectrum must cover; the ends of those covering "
                               "less than 0.95 are filled and the rows flagged low_coverage (default: %(default)s)")
@@ -231,8 +275,13 @@ def main(argv=None):
                          help="run here, or on Dask (default: %(default)s)")
     predict.add_argument("--scheduler", default=None,
                          help="Dask scheduler address, e.g. tcp://10.0.0.1:8786 (default: a local cluster)")
-    predict.add_argument("--workers", type=int, default=2, help="workers of the local Dask cluster (default: 2)")
+    predict.add_argument("--workers", type=_positive_int, default=2,
+                         help="workers of the local Dask cluster (default: 2)")
     predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help="(default: %(default)s)")
+    predict.add_argument("--max-input-bytes", type=_positive_int, default=64 * 2**20,
+                         help="most bytes one input file may hold once decompressed; larger files and FITS "
+                              "files declaring more data than they hold get an 'unreadable' row "
+                              "(default: %(default)s, 64 MiB)")
     predict.add_argument("--overwrite", action="store_true", help="start again in a directory holding another job")
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     merge = sub.add_parser("merge", help="write a predict job's rows as one catalogue file", description=MERGE_HELP)
@@ -280,11 +329,15 @@ def _run_reporting_user_errors(command, args):
 
     try:
         return command(args)
-    except (FileNotFoundError, IsADirectoryError, ModelFileError, ValueError, ImportError) as err:
+    except (FileNotFoundError, IsADirectoryError, PermissionError, ModelFileError, ValueError,
+            ImportError) as err:
         message = str(err) if not isinstance(err, OSError) or not err.filename else (
             f"{err.strerror}: {os.fspath(err.filename)}")
         print(f"astrospecml {args.command}: error: {message}", file=sys.stderr)
         return 2
+    except _RunFailed as err:
+        print(f"astrospecml {args.command}: failed: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,5 +1,4 @@
 """From real-layout survey files to a catalogue: coverage policy, identifiers, units, merging, the CLI."""
-import json
 import subprocess
 import sys
 import warnings
@@ -198,26 +197,6 @@ def test_help_is_plain_text():
     result = subprocess.run([sys.executable, "-m", "astrospecml.cli", "predict", "--help"], capture_output=True,
                             text=True)
     assert result.returncode == 0 and "``" not in result.stdout and "astrospecml merge" in result.stdout
-
-
-def test_an_old_job_folder_is_tidied_into_its_job_subfolder(tmp_path):
-    folder = tmp_path / "dr"
-    folder.mkdir()
-    spectra, labels = _lamost_files(folder, n=4)
-    model = make_pipeline(Resample(np.linspace(4000, 7500, 100) * u.AA), FluxNorm(), ToArray(),
-                          CalibratedClassifierCV(SVC(), cv=2, ensemble=False)).fit(spectra, labels)
-    out = tmp_path / "out"
-    kwargs = dict(shard_size=2, progress=False)
-    predict_files(model, str(folder / "spec-*"), out, **kwargs)
-    expected = read_predictions(out)
-    (out / "predictions-000001.parquet").unlink()
-    for name in ("job.json", "inputs.txt", "model.safetensors"):  # the layout of earlier versions
-        (out / "_job" / name).replace(out / name)
-    (out / "_job").rmdir()
-    summary = predict_files(model, str(folder / "spec-*"), out, **kwargs)
-    assert summary.n_resumed == 2 and not (out / "job.json").exists()
-    assert json.loads((out / "_job" / "job.json").read_text())["n_inputs"] == 4
-    assert list(read_predictions(out)["predicted_class"]) == list(expected["predicted_class"])
 
 
 def test_spectra_of_a_class_the_model_never_saw_are_flagged_out_of_distribution(tmp_path):

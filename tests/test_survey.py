@@ -370,9 +370,9 @@ def test_a_copied_moved_or_edited_job_folder_writes_only_into_itself(tmp_path, m
     job = json.loads((edited / "_job" / "job.json").read_text())
     job["output"] = str(tmp_path / "elsewhere")  # as an attacker or an old version would write it
     (edited / "_job" / "job.json").write_text(json.dumps(job))
-    predict_files(model_file, pattern, edited, **kwargs)
+    with pytest.raises(ValueError, match="not a valid job description: unknown output"):
+        predict_files(model_file, pattern, edited, **kwargs)
     assert not (tmp_path / "elsewhere").exists()
-    _rows_equal(read_predictions(edited), expected)
 
 
 def test_resume_restores_a_swapped_model_copy_and_workers_refuse_it(tmp_path, model_file):
@@ -470,3 +470,178 @@ def test_a_damaged_shard_is_redone_on_resume(tmp_path, model_file, output_format
         summary = predict_files(model_file, pattern, tmp_path / "job", **kwargs)
     assert summary.n_resumed == 8 and sum(summary.status_counts.values()) == 4
     _rows_equal(read_predictions(tmp_path / "job"), expected, ignore=())
+
+
+# -- hostile files and job folders: limits before allocation, only the job's own shards -------------
+
+def test_a_decompression_bomb_and_a_fits_file_declaring_missing_data_get_unreadable_rows(tmp_path, model_file):
+    import gzip
+    import resource
+
+    folder = tmp_path / "in"
+    _many_files(folder, 3)  # two good files and a corrupt one
+    with gzip.open(folder / "bomb.fits.gz", "wb", compresslevel=9) as handle:  # 17 kB that expand to 200 MB
+        block = bytes(1 << 20)
+        for _ in range(200):
+            handle.write(block)
+    good = sorted(folder.glob("*.fits"))[0]
+    forged = bytearray(good.read_bytes())
+    at = forged.index(b"NAXIS2  =", 2880)  # the table's row count: 10^8 rows in a file of a few kB
+    forged[at + 10:at + 30] = b"%20d" % 10**8
+    (folder / "forged.fits").write_bytes(bytes(forged))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    predict_files(model_file, str(folder / "*"), tmp_path / "out", reader_format="tabular-fits", progress=False)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    rows = read_predictions(tmp_path / "out")
+    by_id = dict(zip(rows["id"], zip(rows["status"], rows["error"])))
+    assert by_id["bomb"][0] == "unreadable" and "decompresses to more than 67,108,864 bytes" in by_id["bomb"][1]
+    assert by_id["forged"][0] == "unreadable" and "declares 1,600,000,000 bytes of data but the file holds only" in by_id["forged"][1]
+    assert sorted(status for status, _ in by_id.values()).count("ok") == 2
+    assert grown_mb < 150  # neither file was expanded or allocated whole
+    limited = predict_paths(load_model(model_file), [str(good)], reader_format="tabular-fits", max_input_bytes=1000)
+    assert list(limited["status"]) == ["unreadable"] and "max_input_bytes" in limited["error"][0]
+
+
+def _finished_job(tmp_path, model_file, output_format="parquet", n=6):
+    pattern = _many_files(tmp_path / "in", n)
+    out = tmp_path / "job"
+    predict_files(model_file, pattern, out, shard_size=2, output_format=output_format,
+                  reader_format="tabular-fits", progress=False)
+    return pattern, out
+
+
+def test_merge_and_resume_read_only_the_jobs_own_shards(tmp_path, model_file):
+    pattern, out = _finished_job(tmp_path, model_file)
+    expected = read_predictions(out)
+    assert len(expected) == 6
+    outside = tmp_path / "outside.parquet"
+    shutil.copy(out / "predictions-000000.parquet", outside)
+    (out / "predictions-000099.parquet").symlink_to(outside)  # numbered beyond the job's 3 shards
+    shutil.copy(out / "predictions-000001.parquet", out / "predictions-000007.parquet")
+    (out / "predictions-000042.parquet").mkdir()
+    with pytest.warns(UserWarning, match="3 entries that are not shards of its job"):
+        rows = read_predictions(out)
+    _rows_equal(rows, expected)
+    with pytest.warns(UserWarning):
+        assert len(survey.merge_predictions(out, tmp_path / "catalogue.parquet")) == 6
+    # A shard of the job replaced by a link to rows elsewhere, or by a folder: refused, then redone on resume.
+    (out / "predictions-000002.parquet").unlink()
+    (out / "predictions-000002.parquet").symlink_to(outside)
+    with pytest.raises(ValueError, match="is a symbolic link or a folder"):
+        read_predictions(out)
+    with pytest.warns(UserWarning, match="symbolic link, not a shard this job wrote"):
+        predict_files(model_file, pattern, out, shard_size=2, reader_format="tabular-fits", progress=False)
+    assert outside.exists() and not (out / "predictions-000002.parquet").is_symlink()
+    with pytest.warns(UserWarning):
+        _rows_equal(read_predictions(out), expected)
+    # The bookkeeping folder as a link to another job: refused.
+    other = tmp_path / "other"
+    shutil.copytree(out, other, symlinks=True)
+    shutil.rmtree(other / "_job")
+    (other / "_job").symlink_to(out / "_job")
+    with pytest.raises(ValueError, match="symbolic link"):
+        read_predictions(other)
+    with pytest.raises(ValueError, match="symbolic link"):
+        predict_files(model_file, pattern, other, shard_size=2, reader_format="tabular-fits", progress=False)
+
+
+@pytest.mark.parametrize("output_format", ["parquet", "fits", "ecsv"])
+def test_a_planted_shard_of_millions_of_rows_is_refused_before_its_rows_are_read(tmp_path, model_file,
+                                                                                  output_format):
+    import resource
+
+    pattern, out = _finished_job(tmp_path, model_file, output_format)
+    extension = {"parquet": ".parquet", "fits": ".fits", "ecsv": ".ecsv"}[output_format]
+    shard = out / f"predictions-000001{extension}"
+    if output_format == "parquet":  # 20 M constant rows compress to about a megabyte
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"index": pa.array(np.zeros(20_000_000, dtype=np.int64))}), shard)
+    elif output_format == "fits":  # the row count of the header, 10^8, in a file of a few kB
+        data = bytearray(shard.read_bytes())
+        at = data.index(b"NAXIS2  =", 2880)
+        data[at + 10:at + 30] = b"%20d" % 10**8
+        shard.write_bytes(bytes(data))
+    else:
+        with open(shard, "a") as handle:
+            handle.writelines(f"{k} x x\n" for k in range(1000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="cannot be read .*(holds 20,000,000 rows|declares|holds 1,002 rows)"):
+        read_predictions(out)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 100
+    with pytest.warns(UserWarning, match="damaged"):
+        predict_files(model_file, pattern, out, shard_size=2, output_format=output_format,
+                      reader_format="tabular-fits", progress=False)
+    assert len(read_predictions(out)) == 6
+
+
+JOB_DAMAGE = {
+    "not JSON": lambda job: "{",
+    "a list": lambda job: "[1, 2]",
+    "deep nesting": lambda job: "[" * 100_000 + "]" * 100_000,
+    "missing key": lambda job: json.dumps({k: v for k, v in job.items() if k != "shard_size"}),
+    "wrong type": lambda job: json.dumps({**job, "n_inputs": "6"}),
+    "path as format": lambda job: json.dumps({**job, "output_format": "../../etc"}),
+    "zero shard size": lambda job: json.dumps({**job, "shard_size": 0}),
+    "unknown key": lambda job: json.dumps({**job, "output": "/etc"}),
+    "huge": lambda job: json.dumps({**job, "padding": "x" * 100_000}),
+}
+
+
+@pytest.mark.parametrize("damage", list(JOB_DAMAGE))
+def test_a_malformed_job_description_is_one_line_and_exit_status_2(tmp_path, model_file, damage, capsys):
+    pattern, out = _finished_job(tmp_path, model_file)
+    job_file = out / "_job" / "job.json"
+    job_file.write_text(JOB_DAMAGE[damage](json.loads(job_file.read_text())))
+    with pytest.raises(ValueError, match="is not a valid job description"):
+        read_predictions(out)
+    assert cli.main(["merge", str(out), str(tmp_path / "c.fits")]) == 2
+    assert cli.main(["predict", str(model_file), pattern, "--output", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all("is not a valid job description" in line for line in err), err
+
+
+def test_command_line_arguments_are_checked_before_any_work(tmp_path, model_file, capsys):
+    pattern = _many_files(tmp_path / "in", 2)
+    common = ["predict", str(model_file), pattern, "--no-progress"]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*common, "--output", str(tmp_path / "a"), "--engine", "dask", "--workers", "-3"])
+    assert exit_info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+    assert cli.main([*common, "--output", str(tmp_path / "b"), "--reader", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "'bogus' is not a specutils format" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "b").exists()  # refused before the job started
+    (tmp_path / "file").write_text("")
+    assert cli.main([*common, "--output", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="n_workers must be a positive integer"):
+        predict_files(model_file, pattern, tmp_path / "c", engine="dask", n_workers=0)
+
+
+@pytest.mark.parametrize("error", [(28, "No space left on device"), (30, "Read-only file system")])
+def test_a_full_or_read_only_disk_is_one_line_exit_1_and_the_job_resumes(tmp_path, model_file, monkeypatch, capsys,
+                                                                        error):
+    from astrospecml.survey import shards
+
+    pattern = _many_files(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    write = shards._write_table
+    calls = []
+
+    def failing_write(table, path, output_format):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(error[0], error[1], str(path))
+        return write(table, path, output_format)
+
+    monkeypatch.setattr(shards, "_write_table", failing_write)
+    arguments = ["predict", str(model_file), pattern, "--output", str(out), "--shard-size", "2", "--no-progress",
+                 "--reader", "tabular-fits"]
+    assert cli.main(arguments) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and error[1] in err[0] and "run the same command again to resume" in err[0]
+    monkeypatch.setattr(shards, "_write_table", write)
+    assert cli.main(arguments) == 0
+    assert "1 done by an earlier run" not in capsys.readouterr().out
+    assert len(read_predictions(out)) == 6

@@ -13,16 +13,20 @@ from .convert import (
     to_array,
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
+from .limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
 from .medium import MEDIA, wavelength_medium
 from .catalogue import PREDICTIONS_FORMAT
 from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [
+    "FileTooLargeError",
+    "MAX_INPUT_BYTES",
     "MEDIA",
     "PREDICTIONS_FORMAT",
     "SpectralArrays",
     "arms_to_arrays",
     "as_spectral_arrays",
+    "check_file_size",
     "check_finite",
     "from_spectral_arrays",
     "is_multi_arm",

@@ -12,6 +12,9 @@ It is plain table I/O: the prediction jobs themselves live in
 import importlib
 import json
 import os
+import re
+import stat
+import warnings
 from pathlib import Path
 
 import astropy.units as u
@@ -19,8 +22,10 @@ import numpy as np
 from astropy.io import registry
 from astropy.table import Table, vstack
 
+from .limits import check_file_size, fits_declared_rows
+
 __all__ = ["CATALOGUE_FORMATS", "COLUMNS", "PREDICTIONS_FORMAT", "describe_columns", "merge_predictions",
-           "read_predictions"]
+           "read_job", "read_predictions"]
 
 OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
 #: Subfolder of the job's bookkeeping (job.json, inputs.txt, the model copy, shards being written).
@@ -33,6 +38,152 @@ MODEL_FILE = "model.safetensors"
 PARTIAL = ".partial"
 #: The astropy unified-I/O format of a prediction folder.
 PREDICTIONS_FORMAT = "astrospecml-predictions"
+#: Largest job.json read: a real one is well under a kilobyte.
+MAX_JOB_FILE_BYTES = 64 * 1024
+
+
+def _is_count(value, minimum):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+#: What each field of job.json must be: (test, description for the error message).
+JOB_SCHEMA = {
+    "format": (lambda v: v == PREDICTIONS_FORMAT, f"'{PREDICTIONS_FORMAT}'"),
+    "n_inputs": (lambda v: _is_count(v, 1), "a positive integer"),
+    "inputs_sha256": (lambda v: isinstance(v, str) and re.fullmatch("[0-9a-f]{64}", v) is not None,
+                      "64 hexadecimal digits"),
+    "model_checksum": (lambda v: isinstance(v, str) and re.fullmatch("sha256:[0-9a-f]{64}", v) is not None,
+                       "'sha256:' and 64 hexadecimal digits"),
+    "shard_size": (lambda v: _is_count(v, 1), "a positive integer"),
+    "output_format": (lambda v: v in OUTPUT_FORMATS, f"one of {', '.join(OUTPUT_FORMATS)}"),
+    "reader_format": (lambda v: v is None or (isinstance(v, str) and 0 < len(v) < 200), "a format name or null"),
+    "min_coverage": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1,
+                     "a number in (0, 1]"),
+    "meta_columns": (lambda v: isinstance(v, list) and len(v) < 1000 and all(
+        isinstance(c, str) and re.fullmatch(r"[A-Za-z0-9_\-]{1,68}", c) for c in v), "a list of header keywords"),
+    "device": (lambda v: isinstance(v, str) and re.fullmatch(r"cpu|auto|cuda(:\d{1,3})?", v) is not None,
+               "cpu, cuda or auto"),
+    "max_input_bytes": (lambda v: _is_count(v, 1), "a positive integer"),
+}
+
+
+def read_job(output):
+    """The job description of a `~astrospecml.survey.predict_files` folder, validated field by field.
+
+    Parameters
+    ----------
+    output : str or path-like
+        The job's output directory.
+
+    Returns
+    -------
+    dict
+        The fields of ``_job/job.json``, each checked against `JOB_SCHEMA`.
+
+    Raises
+    ------
+    ValueError
+        In one line, when the folder holds no job, ``_job`` or ``job.json``
+        is a link or not a regular file, or a field is missing, unknown or
+        of the wrong kind.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> try:
+    ...     read_job(tempfile.mkdtemp())
+    ... except ValueError as error:
+    ...     print(str(error).split(" holds ")[1])
+    no predict_files job (_job/job.json is missing).
+    """
+    output = Path(output)
+    jobdir, job_path = output / JOB_DIR, output / JOB_DIR / JOB_FILE
+    if not os.path.lexists(job_path):
+        raise ValueError(f"{output} holds no predict_files job ({JOB_DIR}/{JOB_FILE} is missing).")
+    for path in (jobdir, job_path):
+        if os.path.islink(path):
+            raise ValueError(f"{path} is a symbolic link; a job folder's bookkeeping must be its own files.")
+    if not stat.S_ISREG(os.lstat(job_path).st_mode):
+        raise ValueError(f"{job_path} is not a regular file.")
+    with open(job_path, "rb") as handle:
+        text = handle.read(MAX_JOB_FILE_BYTES + 1)
+    problem = None
+    try:
+        job = json.loads(text) if len(text) <= MAX_JOB_FILE_BYTES else None
+        if job is None:
+            problem = f"it is larger than {MAX_JOB_FILE_BYTES:,} bytes"
+    except (ValueError, RecursionError) as err:
+        job, problem = None, f"it is not valid JSON ({type(err).__name__})"
+    if problem is None and not isinstance(job, dict):
+        problem = f"it holds a {type(job).__name__}, not an object"
+    if problem is None:
+        missing = [key for key in JOB_SCHEMA if key not in job]
+        unknown = [str(key)[:40] for key in job if key not in JOB_SCHEMA]
+        wrong = [f"{key} must be {what}" for key, (test, what) in JOB_SCHEMA.items() if key in job
+                 and not test(job[key])]
+        problem = "; ".join(filter(None, [f"missing {', '.join(missing)}" if missing else "",
+                                          f"unknown {', '.join(unknown)}" if unknown else "", *wrong])) or None
+    if problem:
+        raise ValueError(f"{job_path} is not a valid job description: {problem}. Predict into a new directory, or "
+                         "start this one again with overwrite=True (--overwrite on the command line).")
+    return job
+
+
+def shard_path(output, shard, output_format):
+    """The file of shard number ``shard`` of a job, named from the job's own settings."""
+    return Path(output) / f"predictions-{shard:06d}{OUTPUT_FORMATS[output_format][1]}"
+
+
+def shard_rows(job, shard):
+    """How many rows shard ``shard`` of ``job`` holds when whole."""
+    return min(job["shard_size"], job["n_inputs"] - shard * job["shard_size"])
+
+
+def job_shards(output, job):
+    """``[(shard, path)]`` of the job's shards present in ``output``: regular files with the job's names only.
+
+    Raises ValueError for a shard name that is a link or a folder (reading it
+    would read rows from elsewhere); warns about ``predictions-*`` entries
+    that are not among the job's shards and leaves them out.
+    """
+    output = Path(output)
+    n_shards = -(-job["n_inputs"] // job["shard_size"])
+    found = []
+    for shard in range(n_shards):
+        path = shard_path(output, shard, job["output_format"])
+        if not os.path.lexists(path):
+            continue
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise ValueError(f"{path} is a symbolic link or a folder, not a shard this job wrote; remove it (running "
+                             "the job again then redoes that shard).")
+        found.append((shard, path))
+    names = {path.name for _, path in found}
+    strays = sorted(entry.name for entry in output.glob("predictions-*") if entry.name not in names
+                    and not (entry.name.endswith(PARTIAL)))
+    if strays:
+        warnings.warn(f"{output} holds {len(strays)} entries that are not shards of its job ({', '.join(strays[:3])}"
+                      f"{'...' if len(strays) > 3 else ''}); they are left out.", UserWarning, stacklevel=3)
+    return found
+
+
+def declared_rows(path, output_format):
+    """The rows a shard file says it holds, read from its metadata or headers without reading the rows."""
+    if output_format == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    if output_format == "fits":
+        headers = check_file_size(path, max_bytes=os.path.getsize(path))  # refuses data the file lacks
+        rows = fits_declared_rows(headers)
+        if rows is None:
+            raise ValueError(f"{path} holds no table.")
+        return rows
+    count = 0
+    with open(path, "rb") as handle:  # ECSV: one line a row, after the commented header and the column names
+        for line in handle:
+            if not line.startswith(b"#") and line.strip():
+                count += 1
+    return count - 1
 
 
 #: Units and descriptions of the catalogue's columns (``proba_<class>`` share one).
@@ -229,20 +380,23 @@ def read_predictions(output):
     (Unit("deg"), True)
     """
     output = Path(output)
-    job_path = output / JOB_DIR / JOB_FILE
-    if not job_path.exists():
-        job_path = output / JOB_FILE  # a job of astrospecml before 0.1.0
-    if not job_path.exists():
-        raise ValueError(f"{output} holds no predict_files job ({JOB_DIR}/{JOB_FILE} is missing).")
-    job = json.loads(job_path.read_text())
-    extension = OUTPUT_FORMATS[job["output_format"]][1]
-    shards = sorted(output.glob(f"predictions-*{extension}"))
+    job = read_job(output)
+    shards = job_shards(output, job)
     if not shards:
         return Table()
     tables = []
-    for path in shards:
+    for shard, path in shards:
+        expected = shard_rows(job, shard)
         try:
-            tables.append(_read_table(path, job["output_format"]))
+            declared = declared_rows(path, job["output_format"])  # before reading any row
+            if declared != expected:
+                raise ValueError(f"it holds {declared:,} rows where the job's shard {shard} has {expected}")
+            table = _read_table(path, job["output_format"])
+            if not np.array_equal(np.asarray(table["index"]), np.arange(shard * job["shard_size"],
+                                                                        shard * job["shard_size"] + expected)):
+                raise ValueError(f"its rows are not the job's inputs {shard * job['shard_size']}-"
+                                 f"{shard * job['shard_size'] + expected - 1}")
+            tables.append(table)
         except Exception as err:  # noqa: BLE001 - named below with the way out
             raise ValueError(f"{path} cannot be read ({type(err).__name__}: {err}); run the same predict_files "
                              "job again: it redoes damaged shards.") from err
@@ -327,7 +481,7 @@ def _is_job_folder(origin, path, fileobj, *args, **kwargs):
     target = args[0] if args else path
     if origin != "read" or not isinstance(target, (str, os.PathLike)) or not os.path.isdir(target):
         return False
-    return any(os.path.isfile(os.path.join(target, *parts)) for parts in (("_job", "job.json"), ("job.json",)))
+    return os.path.isfile(os.path.join(target, JOB_DIR, JOB_FILE))
 
 
 registry.register_reader(PREDICTIONS_FORMAT, Table, read_predictions)

@@ -23,15 +23,21 @@ from ..io.catalogue import (
     OUTPUT_FORMATS,
     PARTIAL,
     _check_can_run,
+    read_job,
+    shard_path,
+    shard_rows,
 )
+from ..io.limits import MAX_INPUT_BYTES
 from ..persistence import ModelFileError, load_model, model_info, save_model
 from ..preprocessing import training_grid
 from .engines import run_local, run_on_dask
 from .reading import DEFAULT_META_COLUMNS, _expand
-from .shards import _shard_is_whole, _shard_path
+from .shards import _shard_is_whole
 
 __all__ = ["PredictionSummary", "predict_files"]
 
+#: Settings a resumed job may change: they do not change what a row says.
+RESETTABLE = ("device", "max_input_bytes")
 #: How to start a job folder again, in the words of both interfaces.
 OVERWRITE_HINT = "overwrite=True (--overwrite on the command line)"
 
@@ -124,33 +130,28 @@ def _prepare(model, paths, output, settings, overwrite):
     restored from ``model`` when it differs), as is every finished shard.
     """
     jobdir = output / JOB_DIR
+    if jobdir.is_symlink() or (jobdir.exists() and not jobdir.is_dir()):
+        raise ValueError(f"{jobdir} is a symbolic link or a file; a job folder's bookkeeping must be its own "
+                         "folder. Use another output directory.")
     jobdir.mkdir(parents=True, exist_ok=True)
-    if (output / JOB_FILE).exists() and not (jobdir / JOB_FILE).exists():
-        # A job of astrospecml before 0.1.0 kept its bookkeeping beside the shards: moved aside.
-        for name in (MODEL_FILE, INPUTS_FILE, JOB_FILE):  # job.json last: its presence means "set up"
-            if (output / name).exists():
-                os.replace(output / name, jobdir / name)
     for folder in (output, jobdir):
         for leftover in folder.glob(f"*{PARTIAL}"):  # from a run killed while writing
             leftover.unlink()
     inputs_hash = hashlib.sha256("\n".join(paths).encode()).hexdigest()
     job_path = jobdir / JOB_FILE
-    if job_path.exists() and overwrite:
+    if os.path.lexists(job_path) and overwrite:
         for name in output.glob("predictions-*"):
-            name.unlink()
+            if name.is_dir() and not name.is_symlink():
+                shutil.rmtree(name)
+            else:
+                name.unlink()
         job_path.unlink()
     model_path = jobdir / MODEL_FILE
-    if job_path.exists():
-        try:
-            job = json.loads(job_path.read_text())
-            if not isinstance(job, dict) or job.get("format") != "astrospecml-predictions":
-                raise ValueError("not a job description")
-        except ValueError as err:
-            raise ValueError(f"{job_path} is damaged ({err}); predict into a new directory, or start this one "
-                             f"again with {OVERWRITE_HINT}.") from None
+    if os.path.lexists(job_path):
+        job = read_job(output)  # one-line ValueError for anything but a job description this code wrote
         wanted = {"inputs_sha256": inputs_hash, **settings}
         wanted["model_checksum"] = _checksum_of(model, jobdir)
-        differ = [k for k, v in wanted.items() if job.get(k) != v and k != "device"]
+        differ = [k for k, v in wanted.items() if job.get(k) != v and k not in RESETTABLE]
         if differ:
             raise ValueError(f"{output} holds a job with other {', '.join(differ)}; predict into a new "
                              f"directory, or start this one again with {OVERWRITE_HINT}.")
@@ -158,8 +159,7 @@ def _prepare(model, paths, output, settings, overwrite):
             warnings.warn(f"{model_path} is missing, damaged or not the job's model; restoring it from the model "
                           "given.", UserWarning, stacklevel=3)
             _install_model(model, model_path)
-        job["device"] = settings["device"]
-        job.pop("output", None)  # written by astrospecml 0.1.0.dev0 jobs; the folder given is the truth
+        job.update({key: settings[key] for key in RESETTABLE})
         return job, False
     if any(output.glob("predictions-*")):
         raise ValueError(f"{output} holds prediction shards but no {JOB_FILE}; it is not a job directory "
@@ -172,9 +172,24 @@ def _prepare(model, paths, output, settings, overwrite):
     return job, True
 
 
+def check_reader_format(reader_format):
+    """Refuse, before any work, a ``reader_format`` that specutils has no reader for."""
+    if reader_format is None:
+        return
+    from astropy.io import registry
+    from specutils import Spectrum
+
+    formats = registry.get_formats(Spectrum, "Read")["Format"]
+    if reader_format not in formats:
+        close = [f for f in formats if reader_format.lower() in f.lower() or f.lower() in reader_format.lower()]
+        raise ValueError(f"reader_format {reader_format!r} is not a specutils format"
+                         f"{'; did you mean ' + ', '.join(repr(f) for f in close[:5]) + '?' if close else ''} "
+                         "(astropy.io.registry.get_formats(specutils.Spectrum) lists them all).")
+
+
 def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format="parquet", reader_format=None,
                   min_coverage=0.5, meta_columns=DEFAULT_META_COLUMNS, engine="local", scheduler=None,
-                  n_workers=2, device="cpu", overwrite=False, progress=True):
+                  n_workers=2, device="cpu", overwrite=False, progress=True, max_input_bytes=MAX_INPUT_BYTES):
     """Classify spectrum files, one output row per file, resumable and optionally on Dask.
 
     Parameters
@@ -231,6 +246,11 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         Start again in a directory holding another job, deleting its shards.
     progress : bool, default=True
         Show a progress bar (files/s and the time left).
+    max_input_bytes : int, default=`~astrospecml.io.MAX_INPUT_BYTES`
+        Most bytes one file may hold once decompressed (64 MiB, ten times
+        the largest single-spectrum survey files).  A larger file, or one
+        whose FITS headers declare more data than it holds, gets an
+        ``unreadable`` row before any reader decompresses or allocates it.
 
     Returns
     -------
@@ -240,8 +260,14 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     Raises
     ------
     ValueError
-        When nothing matches the inputs, the output directory holds another
-        job, or the model does not know its training grid.
+        When nothing matches the inputs, an argument is out of range (a
+        ``reader_format`` specutils does not know, ``n_workers`` below 1),
+        ``output`` is a file, the output directory holds another job or a
+        damaged one, or the model does not know its training grid.
+    OSError
+        When the output directory cannot be written (read-only, disk full);
+        the shards written so far are whole, and running the same call
+        again resumes the job.
 
     See Also
     --------
@@ -296,6 +322,13 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}.")
     if not 0 < min_coverage <= 1:
         raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage!r}.")
+    if not (isinstance(n_workers, int) and not isinstance(n_workers, bool) and n_workers >= 1):
+        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}.")
+    if not (isinstance(max_input_bytes, int) and max_input_bytes >= 1):
+        raise ValueError(f"max_input_bytes must be a positive integer, got {max_input_bytes!r}.")
+    if device not in ("cpu", "cuda", "auto") and not str(device).startswith("cuda:"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}.")
+    check_reader_format(reader_format)
     _check_can_run(output_format, engine)
     if isinstance(model, (str, os.PathLike)) and not os.path.isfile(model):
         raise FileNotFoundError(f"no model file {os.fspath(model)!r}.")
@@ -312,15 +345,23 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
                          "with astrospecml.preprocessing.Resample(grid), or fit it on Spectrum objects.")
     paths = _expand(paths_or_glob)
     output = Path(output).resolve()
+    if output.exists() and not output.is_dir():
+        raise ValueError(f"the output {output} is a file; give a directory (it is created if missing).")
     settings = {"shard_size": shard_size, "output_format": output_format, "reader_format": reader_format,
-                "min_coverage": min_coverage, "meta_columns": list(meta_columns), "device": device}
+                "min_coverage": min_coverage, "meta_columns": list(meta_columns), "device": device,
+                "max_input_bytes": max_input_bytes}
     job, _ = _prepare(model, paths, output, settings, overwrite)
     n_shards = -(-len(paths) // shard_size)
-    extension = OUTPUT_FORMATS[output_format][1]
-    sizes = {s: min(shard_size, len(paths) - s * shard_size) for s in range(n_shards)}
+    sizes = {s: shard_rows(job, s) for s in range(n_shards)}
     todo = []
     for shard in range(n_shards):
-        path = _shard_path(output, shard, extension)
+        path = shard_path(output, shard, output_format)
+        if path.is_symlink():  # never read rows from elsewhere: the link goes, the shard is redone
+            warnings.warn(f"{path.name} is a symbolic link, not a shard this job wrote; redoing the shard.",
+                          UserWarning, stacklevel=2)
+            path.unlink()
+        elif path.exists() and not path.is_file():
+            raise ValueError(f"{path} is a folder where the job's shard {shard} belongs; remove it and run again.")
         if path.exists() and not _shard_is_whole(path, output_format, shard * shard_size, sizes[shard]):
             warnings.warn(f"{path.name} is damaged (unreadable or not its {sizes[shard]} rows); redoing it.",
                           UserWarning, stacklevel=2)

@@ -11,6 +11,8 @@ import astropy.units as u
 import numpy as np
 from specutils import Spectrum
 
+from ..io.limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
+
 __all__ = ["DEFAULT_META_COLUMNS", "FULL_COVERAGE", "STATUSES"]
 
 #: Values of the ``status`` column, from best to worst.
@@ -53,8 +55,14 @@ def _identifier(path):
     return name
 
 
-def _read_spectrum(path, reader_format, grid, min_coverage):
+def _read_spectrum(path, reader_format, grid, min_coverage, max_input_bytes=MAX_INPUT_BYTES):
     """(spectrum, coverage, None) when usable, else (None, coverage, (status, reason))."""
+    try:
+        check_file_size(path, max_input_bytes)  # before any reader decompresses or allocates
+    except FileTooLargeError as err:
+        return None, 0.0, ("unreadable", str(err))
+    except OSError as err:
+        return None, 0.0, ("unreadable", f"{type(err).__name__}: {err}".strip())
     try:
         spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
     except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem, reported in its row

@@ -15,12 +15,14 @@ from ..io.catalogue import (
     COLUMNS,
     JOB_DIR,
     MODEL_FILE,
-    OUTPUT_FORMATS,
     PARTIAL,
     _read_table,
     _write_table,
+    declared_rows,
     describe_columns,
+    shard_path,
 )
+from ..io.limits import MAX_INPUT_BYTES
 from ..persistence import ModelFileError, load_model, model_info
 from ..preprocessing import Resample, training_grid
 from ..preprocessing.resample import _training_resample
@@ -80,7 +82,7 @@ def _predict_batch(model, spectra):
 
 
 def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0.5, checksum="",
-                  meta_columns=DEFAULT_META_COLUMNS):
+                  meta_columns=DEFAULT_META_COLUMNS, max_input_bytes=MAX_INPUT_BYTES):
     """Predict a list of files with a loaded model: one row per file, never an exception per file.
 
     This is the work of one shard of `predict_files`, in memory; use it
@@ -107,6 +109,10 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     meta_columns : sequence of str, default=('OBSID', 'DESIG', 'RA', 'DEC')
         Header (or ``meta``) keys copied into lower-case columns; ``RA``,
         ``DEC``, ``Z`` and ``SN*`` as numbers, the others as strings.
+    max_input_bytes : int, default=`~astrospecml.io.MAX_INPUT_BYTES`
+        Most bytes a file may hold once decompressed (64 MiB); a larger
+        file, or one whose FITS headers declare more data than it holds,
+        gets an ``unreadable`` row before any reader allocates for it.
 
     Returns
     -------
@@ -140,7 +146,7 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     read = {}
     usable = {}
     for i, path in enumerate(paths):
-        spectrum, coverage[i], problem = _read_spectrum(path, reader_format, grid, min_coverage)
+        spectrum, coverage[i], problem = _read_spectrum(path, reader_format, grid, min_coverage, max_input_bytes)
         read[i] = spectrum  # kept for its header columns, usable or not
         if problem:
             status[i], errors[i] = problem
@@ -236,10 +242,6 @@ def _cached_model(model_file, checksum, device):
     return _MODELS[key]
 
 
-def _shard_path(output, shard, extension):
-    return Path(output) / f"predictions-{shard:06d}{extension}"
-
-
 def run_shard(job, output, shard, paths, threads=None):
     """Predict shard ``shard`` (its input ``paths``) and write it atomically into ``output``.
 
@@ -259,12 +261,12 @@ def run_shard(job, output, shard, paths, threads=None):
     grid = training_grid(model)
     table = predict_paths(model, paths, grid=grid, reader_format=job["reader_format"],
                           min_coverage=job["min_coverage"], checksum=job["model_checksum"],
-                          meta_columns=job.get("meta_columns", DEFAULT_META_COLUMNS))
+                          meta_columns=job["meta_columns"], max_input_bytes=job["max_input_bytes"])
     table.add_column(np.arange(shard * job["shard_size"], shard * job["shard_size"] + len(paths)), index=0,
                      name="index")
     describe_columns(table)
     table.meta.update(_table_meta(job))
-    final = _shard_path(output, shard, OUTPUT_FORMATS[job["output_format"]][1])
+    final = shard_path(output, shard, job["output_format"])
     partial = output / JOB_DIR / (final.name + PARTIAL)  # out of the dataset's sight until whole
     _write_table(table, partial, job["output_format"])
     os.replace(partial, final)  # atomic: the shard is whole or absent
@@ -288,6 +290,8 @@ def _shard_is_whole(path, output_format, first_index, n_rows):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a damaged file's reader warnings: the verdict says it all
+            if declared_rows(path, output_format) != n_rows:  # a planted shard of millions of rows: never read
+                return False
             if output_format == "parquet":
                 import pyarrow.parquet as pq
 
