@@ -44,6 +44,13 @@ def _rescaling(values, axis=1):
     return np.where((wide > 0) & ((wide < 1e-150) | (wide > 1e150)), peak, 1.0)
 
 
+def _check_no_overflow(flux, name):
+    """Refuse astropy output whose finite input overflowed float64 (an infinity that was not there)."""
+    if np.isinf(flux).any():
+        raise ValueError(f"{name} output overflows float64 (the flux reaches infinity); scale the flux first "
+                         "(FluxNorm, or a change of flux unit).")
+
+
 def _check_float32_range(flux, name):
     """Refuse output that float32, the dtype of array output, cannot hold (it would become infinite).
 
@@ -134,6 +141,8 @@ class SpectralTransformer(TransformerMixin, BaseEstimator):
         result = self._transform_arrays(arrays)
         if not self._keeps_astropy or result.kind == "array":
             _check_float32_range(result.flux, type(self).__name__)
+        else:
+            _check_no_overflow(result.flux, type(self).__name__)
         if not self._keeps_astropy:
             return result.flux.astype(np.float32)
         return from_spectral_arrays(result)

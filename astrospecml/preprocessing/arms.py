@@ -9,6 +9,7 @@ from skorch.helper import SliceDict
 
 from ..io.arms import is_multi_arm, split_arms
 from ..io.convert import as_spectral_arrays, from_spectral_arrays
+from ._base import _check_float32_range, _check_no_overflow
 
 __all__ = ["ConcatenateArms", "PerArm", "SelectArm"]
 
@@ -315,11 +316,14 @@ class ConcatenateArms(TransformerMixin, BaseEstimator):
                                         for a in converted], axis=1)
             mask = np.concatenate([np.zeros(a.flux.shape, bool) if a.mask is None else a.mask for a in converted],
                                   axis=1)
+            _check_no_overflow(flux, type(self).__name__)  # arms in far apart units
             joined = converted[0].replace(flux=flux, uncertainty=sigma, mask=mask, spectral_axis=grid * unit)
             return from_spectral_arrays(joined)
         if kinds != {"array"}:
             raise TypeError(f"all arms must be arrays or all lists of Spectrum, got {sorted(kinds)}.")
-        return np.concatenate([a.flux for a in converted], axis=1).astype(np.float32)
+        flux = np.concatenate([a.flux for a in converted], axis=1)
+        _check_float32_range(flux, type(self).__name__)  # float64 arms beyond float32 would become infinite
+        return flux.astype(np.float32)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -190,6 +190,8 @@ class Resample(SpectralTransformer):
                     f"be converted to the grid's {grid_unit!s}."
                 )
             axis = spec.spectral_axis.to_value(grid_unit, equivalencies=u.spectral())
+            if len(axis) < 2:  # no bin width to conserve flux over, nothing to interpolate between
+                raise ValueError(f"spectrum {i} has {len(axis)} pixel; resampling needs at least two.")
             order = _ascending_order(axis)
             if axis.max() < self.grid_.value.min() or axis.min() > self.grid_.value.max():
                 raise ValueError(
