@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator
 from ._registry import library_classes
 from .preprocessing import training_grid
 
-__all__ = ["ModelFileError", "load_model", "model_info", "save_model"]
+__all__ = ["ModelFileError", "allowed_classes", "allowed_function", "load_model", "model_info", "save_model"]
 
 FORMAT = "astrospecml-model"
 FORMAT_VERSION = 1

@@ -24,7 +24,22 @@ _OPENERS = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open
 
 
 class FileTooLargeError(ValueError):
-    """A file decompresses to more than the limit, or declares more data than it holds."""
+    """A file decompresses to more than the limit, or declares more data than it holds.
+
+    A subclass of `ValueError`, raised by `check_file_size` with the reason.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "big.txt")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("x" * 100)
+    >>> try:
+    ...     check_file_size(path, max_bytes=10)
+    ... except FileTooLargeError as error:
+    ...     print(type(error).__name__, "big.txt" in str(error))
+    FileTooLargeError True
+    """
 
 
 class _OverLimit(Exception):
