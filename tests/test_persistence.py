@@ -419,6 +419,12 @@ def test_a_function_entry_never_imports_the_module_it_names(tmp_path):
     with pytest.raises(ModelFileError, match="the only functions rebuilt"):
         load_model(tmp_path / "f2py.safetensors")  # used to raise SystemExit from f2py's command line
     assert "numpy.f2py.__main__" not in sys.modules
+    from astrospecml.cli import main
+
+    (tmp_path / "spectrum.fits").write_text("")
+    status = main(["predict", str(tmp_path / "f2py.safetensors"), str(tmp_path / "spectrum.fits"), "--output",
+                   str(tmp_path / "out"), "--no-progress"])
+    assert status == 2 and "numpy.f2py.__main__" not in sys.modules  # predict used to exit 0, writing nothing
 
 
 @pytest.mark.parametrize("function", ["astrospecml.survey.jobs.predict_files", "astrospecml.persistence.save_model",
