@@ -144,3 +144,117 @@ def test_a_pipeline_with_a_band_saves_and_predicts_identically(tmp_path):
     loaded = load_model(tmp_path / "template.safetensors")
     np.testing.assert_array_equal(loaded.predict_proba(_spectra(X, sigma)), model.predict_proba(_spectra(X, sigma)))
     assert loaded[-1].band == model[-1].band
+
+
+# -- the standards routine: each spectrum on its own pixels ---------------------------------------
+
+def _standards():
+    dip = 1 - 0.3 * np.exp(-0.5 * ((GRID.value - 1.15) / 0.08) ** 2)
+    return {"A": Spectrum(flux=dip * u.Jy, spectral_axis=GRID),
+            "B": Spectrum(flux=np.ones(GRID.size) * u.Jy, spectral_axis=GRID)}
+
+
+def test_native_sampling_compares_each_spectrum_on_its_own_pixels_whatever_its_grid():
+    standards = _standards()
+    rng = np.random.default_rng(1)
+    spectra, labels = [], []
+    for k in range(20):  # each on another grid, coarser or finer, in nm or um, some red to blue
+        wave = np.sort(rng.uniform(0.85, 2.5, rng.integers(30, 200)))
+        label = "AB"[k % 2]
+        flux = np.interp(wave, GRID.value, standards[label].flux.value) * rng.uniform(0.5, 5)
+        flux += rng.normal(0, 0.01, wave.size)
+        axis = wave * u.um if k % 3 else (wave * u.um).to(u.nm)
+        order = slice(None, None, -1) if k % 4 == 0 else slice(None)
+        spectra.append(Spectrum(flux=flux[order] * u.Jy, spectral_axis=axis[order] if k % 4 else axis,
+                                uncertainty=StdDevUncertainty(np.full(wave.size, 0.01))) if k % 4 else
+                       Spectrum(flux=flux * u.Jy, spectral_axis=axis, uncertainty=StdDevUncertainty(
+                           np.full(wave.size, 0.01))))
+        labels.append(label)
+    clf = TemplateMatchClassifier(standards, sampling="native", band=(0.9 * u.um, 1.4 * u.um)).fit(spectra, labels)
+    assert clf.score(spectra, labels) == 1.0
+    # A spectrum that is a standard, on the standard's own grid, fits it exactly at its own scale.
+    chi2, scale = clf.chi_square([Spectrum(flux=3 * standards["A"].flux, spectral_axis=GRID)])
+    np.testing.assert_allclose([chi2[0, 0], scale[0, 0]], [0.0, 3.0], atol=1e-9)
+    assert chi2[0, 1] > 0
+
+
+def test_native_sampling_weights_by_the_spectrums_uncertainty_and_leaves_out_bad_pixels():
+    standards = _standards()
+    flux = np.interp(GRID.value, GRID.value, standards["A"].flux.value) * 2.0
+    sigma = np.full(GRID.size, 0.01)
+    clf = TemplateMatchClassifier(standards, sampling="native").fit([standards["A"], standards["B"]], ["A", "B"])
+    # The weighted least-squares fit, by hand: standards interpolated onto the spectrum's own pixels.
+    rng = np.random.default_rng(3)
+    wave = np.sort(rng.uniform(1.0, 2.3, 80))
+    own = rng.uniform(0.5, 2.0, wave.size)
+    own_sigma = rng.uniform(0.01, 0.5, wave.size)
+    spectrum = Spectrum(flux=own * u.Jy, spectral_axis=wave * u.um, uncertainty=StdDevUncertainty(own_sigma))
+    weight = 1 / own_sigma**2
+    for k, label in enumerate("AB"):
+        t = np.interp(wave, GRID.value, standards[label].flux.value)
+        a = np.sum(weight * own * t) / np.sum(weight * t**2)
+        np.testing.assert_allclose(clf.chi_square([spectrum])[0][0, k], np.sum(weight * (own - a * t) ** 2), rtol=1e-10)
+    # Non-positive and masked pixels count as no measurement: the same chi-square as without them.
+    broken = flux.copy()
+    broken[[5, 6]] = [0.0, -3.0]
+    mask = np.zeros(GRID.size, bool)
+    mask[7] = True
+    broken[7] = 1e6
+    with_bad = Spectrum(flux=broken * u.Jy, spectral_axis=GRID, uncertainty=StdDevUncertainty(sigma), mask=mask)
+    keep = np.ones(GRID.size, bool)
+    keep[[5, 6, 7]] = False
+    without = Spectrum(flux=flux[keep] * u.Jy, spectral_axis=GRID[keep], uncertainty=StdDevUncertainty(sigma[keep]))
+    np.testing.assert_allclose(clf.chi_square([with_bad])[0], clf.chi_square([without])[0], rtol=1e-12)
+
+
+def test_a_spectrum_without_uncertainty_is_compared_with_one_constant_uncertainty():
+    """Not left out (every chi-square zero, the first class), nor weighted by anything but its flux."""
+    standards = _standards()
+    clf = TemplateMatchClassifier(standards, sampling="native").fit([standards["A"], standards["B"]], ["A", "B"])
+    flux = 0.7 * standards["B"].flux.value + np.random.default_rng(0).normal(0, 0.01, GRID.size)
+    bare = Spectrum(flux=flux * u.Jy, spectral_axis=GRID)
+    nan_sigma = Spectrum(flux=flux * u.Jy, spectral_axis=GRID, uncertainty=StdDevUncertainty(np.full(GRID.size,
+                                                                                                    np.nan)))
+    constant = Spectrum(flux=flux * u.Jy, spectral_axis=GRID, uncertainty=StdDevUncertainty(np.ones(GRID.size)))
+    expected = clf.chi_square([constant])[0]
+    for spectrum in (bare, nan_sigma):
+        np.testing.assert_allclose(clf.chi_square([spectrum])[0], expected)
+        assert clf.predict([spectrum]) == ["B"]
+    # The same on a common grid.
+    common = TemplateMatchClassifier({"A": standards["A"].flux.value, "B": standards["B"].flux.value}).fit(
+        [standards["A"], standards["B"]], ["A", "B"])
+    assert common.predict([nan_sigma]) == ["B"]
+    np.testing.assert_allclose(common.chi_square([nan_sigma])[0], common.chi_square([constant])[0])
+
+
+def test_native_sampling_errors_say_what_it_needs():
+    standards = _standards()
+    with pytest.raises(ValueError, match="dict of at least two Spectrum objects"):
+        TemplateMatchClassifier({"A": np.ones(GRID.size), "B": np.ones(GRID.size)}, sampling="native").fit(
+            [standards["A"]], ["A"])
+    with pytest.raises(ValueError, match="learn_missing needs sampling='common'"):
+        TemplateMatchClassifier(standards, sampling="native", learn_missing=True).fit([standards["A"]], ["A"])
+    with pytest.raises(ValueError, match="list of Spectrum objects"):
+        TemplateMatchClassifier(standards, sampling="native").fit(np.ones((2, GRID.size)), ["A", "B"])
+    with pytest.raises(ValueError, match="no standard"):
+        TemplateMatchClassifier(standards, sampling="native").fit([standards["A"]], ["C"])
+    clf = TemplateMatchClassifier(standards, sampling="native", band=(3 * u.um, 4 * u.um)).fit(
+        [standards["A"]], ["A"])
+    with pytest.raises(ValueError, match="no good pixel inside the band"):
+        clf.predict([standards["A"]])
+
+
+def test_the_thirty_standards_reproduce_the_librarys_own_subtypes():
+    """The routine that assigned the SpeX types, run on the shipped spectra, gives most of them back."""
+    from astrospecml.datasets import load_spex_prism, load_spex_standards
+
+    standards = load_spex_standards()
+    library = load_spex_prism(target="spex_type")
+    others = np.flatnonzero(~np.isin(library.groups, standards.groups))
+    sample = np.random.default_rng(0).choice(others, 300, replace=False)
+    clf = TemplateMatchClassifier(dict(zip(standards.target.tolist(), standards.data)), sampling="native",
+                                  band=(0.9 * u.um, 1.4 * u.um))
+    clf.fit(standards.data, standards.target)
+    predicted = clf.predict([library.data[i] for i in sample])
+    truth = np.floor(library.target[sample]).astype(int)
+    assert np.mean(predicted == truth) > 0.85 and np.mean(np.abs(predicted - truth) <= 1) > 0.95

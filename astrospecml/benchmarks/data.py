@@ -62,6 +62,9 @@ class PreparedData:
     dropped: dict
     #: 1-sigma uncertainty of ``X`` (NaN where a pixel was filled, not measured), or None.
     sigma: np.ndarray | None = None
+    #: The same spectra on their native grids, with their own uncertainties and masks (a list of
+    #: `~specutils.Spectrum`), for models that compare spectra pixel by pixel as observed; or None.
+    native: list | None = None
 
     def spectra(self, index=slice(None)):
         """Rows ``index`` as `~specutils.Spectrum` objects on ``SPEX_GRID``, with their uncertainties.
@@ -126,21 +129,17 @@ def on_common_grid(data, *, cache=None, return_uncertainty=False):
     return flux
 
 
-def standard_templates(*, cache=None):
-    """The near-infrared spectral standards on ``SPEX_GRID``, and the sources they are spectra of.
+def standard_templates():
+    """The 30 near-infrared spectral standards on their native grids, and the sources they are spectra of.
 
-    The standards of `~astrospecml.datasets.load_spex_standards`, put on
-    the grid as every other spectrum is (`on_common_grid`).
-
-    Parameters
-    ----------
-    cache : dict or None, default=None
-        As in `on_common_grid`.
+    The standards of `~astrospecml.datasets.load_spex_standards`, as
+    observed: `~astrospecml.classifiers.TemplateMatchClassifier` with
+    ``sampling='native'`` interpolates them onto each spectrum's own pixels.
 
     Returns
     -------
     templates : dict
-        Numeric subtype -> flux on ``SPEX_GRID`` (ndarray of 512 values).
+        Numeric subtype -> `~specutils.Spectrum` (M0 = 10 ... T9 = 39).
     sources : ndarray
         The SOURCE_KEY of each standard: the benchmark never scores a model
         on spectra of these stars.
@@ -148,12 +147,11 @@ def standard_templates(*, cache=None):
     Examples
     --------
     >>> templates, sources = standard_templates()
-    >>> len(templates), templates[20].shape, len(sources)
-    (26, (512,), 26)
+    >>> len(templates), templates[20].spectral_axis.unit, len(sources)
+    (30, Unit("um"), 30)
     """
     standards = load_spex_standards()
-    flux = on_common_grid(standards, cache=cache)
-    return {int(t): f.astype(float) for t, f in zip(standards.target, flux)}, np.asarray(standards.groups)
+    return {int(t): s for t, s in zip(standards.target, standards.data)}, np.asarray(standards.groups)
 
 
 def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
@@ -207,7 +205,8 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     for i in np.flatnonzero(np.isnan(sigma).all(axis=1)):
         spectrum = Spectrum(flux=X[i] * u.dimensionless_unscaled, spectral_axis=SPEX_GRID)
         sigma[i] = np.median(X[i]) / float(snr_derived(spectrum))
-    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped, sigma[keep])
+    return PreparedData(target, X[keep], y[keep], snr[keep], np.asarray(data.groups)[keep], dropped, sigma[keep],
+                        native=[data.data[i] for i in np.flatnonzero(keep)])
 
 
 def reduce_stripes(pairs, windows=None, return_optimal=False):

@@ -7,7 +7,9 @@ each class's training spectra, or given as standards.
 """
 import warnings
 
+import astropy.units as u
 import numpy as np
+from astropy.nddata import StdDevUncertainty
 from astropy.stats import sigma_clipped_stats
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
@@ -27,13 +29,26 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
 
     For a spectrum *f* with weights *w* (inverse variances when the input
     carries uncertainties, else ones; zero for masked pixels and pixels
-    outside ``band``) and the template *t* of class *k*, the flux scale
+    outside ``band``, and for Spectrum input also for pixels of non-positive
+    flux) and the template *t* of class *k*, the flux scale
     *a* = Σ w f t / Σ w t² (kept non-negative) minimises
     χ²_k = Σ w (f − a t)², and the prediction is the class of lowest χ².
     Probabilities follow the likelihood, exp(−Δχ²_k / 2) normalised over the
     classes, with the uncertainties rescaled so that the best template has a
     reduced χ² of one: a common practice that keeps the probabilities
     meaningful when uncertainties are missing or underestimated.
+
+    A Spectrum whose uncertainty is missing or nowhere finite is compared
+    with one constant uncertainty on all its pixels (unit weights): the
+    chi-square of an unweighted fit, which picks the same template as any
+    constant uncertainty would.
+
+    With ``sampling='native'`` and standards given as Spectrum objects, each
+    spectrum is compared on its own pixels, whatever its grid, with every
+    standard interpolated linearly onto them: the way near-infrared types are
+    assigned by comparison with spectral standards (Kirkpatrick et al. 2010;
+    the SPLAT package's ``classifyByStandard``), with no resampling of the
+    spectrum to classify.
 
     Parameters
     ----------
@@ -59,8 +74,14 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
     learn_missing : bool, default=False
         With ``templates``: learn a template (as ``statistic`` says) for each
         class of ``y`` that has no standard, instead of raising.  For
-        standard sets with gaps, such as the near-infrared standards of
-        `~astrospecml.datasets.load_spex_standards`.
+        standard sets with gaps.  Only with ``sampling='common'``.
+    sampling : {'common', 'native'}, default='common'
+        ``'common'``: spectra and templates share one grid (arrays, or
+        Spectrum objects on one grid).  ``'native'``: ``templates`` are
+        Spectrum objects, and each spectrum to classify (Spectrum objects on
+        any grids) is compared on its own pixels inside ``band``, with the
+        templates interpolated onto them; pixels outside a template's
+        coverage are left out for every template.
 
     Attributes
     ----------
@@ -99,15 +120,17 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         "band": [tuple, list, None],
         "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
         "learn_missing": ["boolean"],
+        "sampling": [StrOptions({"common", "native"})],
     }
 
     def __init__(self, templates=None, *, statistic="clipped_mean", band=None, input_grid=None,
-                 learn_missing=False):
+                 learn_missing=False, sampling="common"):
         self.templates = templates
         self.statistic = statistic
         self.band = band
         self.input_grid = input_grid
         self.learn_missing = learn_missing
+        self.sampling = sampling
 
     # -- input ---------------------------------------------------------------------------
 
@@ -130,13 +153,10 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
             sigma, mask, axis = None, None, None
         check_finite(flux, mask)
         bad = ~np.isfinite(flux) if mask is None else (~np.isfinite(flux) | mask)
-        weight = np.ones_like(flux)
-        if sigma is not None:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                weight = 1.0 / sigma**2
-            bad |= ~(np.isfinite(weight) & (weight > 0))
-        weight = np.where(bad, 0.0, weight)
-        flux = np.where(bad, 0.0, flux)
+        if axis is not None:  # physical flux (Spectrum input): a non-positive pixel is no measurement
+            bad |= ~(flux > 0)
+        weight = _inverse_variance(flux, sigma, bad)
+        flux = np.where(weight > 0, flux, 0.0)
         return flux, weight, axis, y
 
     # -- fit -----------------------------------------------------------------------------
@@ -161,6 +181,8 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         """
         if y is None:  # the message scikit-learn's checks expect
             validate_data(self, X, y)
+        if self.sampling == "native":
+            return self._fit_native(X, y)
         flux, weight, axis, y = self._arrays(X, y)
         y = np.asarray(y)
         if len(y) != len(flux):
@@ -188,6 +210,58 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes[order]
         self.templates_ = np.concatenate([given, learned])[order]
         return self
+
+    def _fit_native(self, X, y):
+        """Check the standards (Spectrum objects) and the labels; nothing is learned."""
+        if self.learn_missing:
+            raise ValueError("learn_missing needs sampling='common': templates are learned on one grid.")
+        if not (isinstance(self.templates, dict) and len(self.templates) >= 2
+                and all(isinstance(t, Spectrum) for t in self.templates.values())):
+            raise ValueError("sampling='native' needs templates: a dict of at least two Spectrum objects by class.")
+        spectra = _spectrum_list(X, "X")
+        y = np.asarray(y)
+        if len(y) != len(spectra):
+            raise ValueError(f"X has {len(spectra)} spectra but y has {len(y)} labels.")
+        check_classification_targets(y)
+        labels = np.unique(np.asarray(list(self.templates)))
+        missing = np.setdiff1d(np.unique(y), labels)
+        if len(missing):
+            raise ValueError(f"y holds the classes {missing.tolist()}, which have no standard.")
+        self.classes_ = labels
+        self.spectral_unit_ = self.templates[labels[0].item()].spectral_axis.unit
+        standards = []
+        for label in labels:
+            wave, flux, sigma, mask = _spectrum_arrays(self.templates[label.item()], self.spectral_unit_)
+            good = np.isfinite(flux) & (flux > 0) & ~mask
+            if good.sum() < 2:
+                raise ValueError(f"the standard of {label!r} has fewer than two good pixels.")
+            standards.append((wave[good], flux[good]))
+        self.standards_ = standards
+        self.band_ = None if self.band is None else tuple(
+            b.to_value(self.spectral_unit_, equivalencies=u.spectral()) for b in self.band)
+        return self
+
+    def _chi_square_native(self, X):
+        spectra = _spectrum_list(X, "X")
+        chi2 = np.zeros((len(spectra), len(self.classes_)))
+        scale = np.zeros_like(chi2)
+        for i, spectrum in enumerate(spectra):
+            wave, flux, sigma, mask = _spectrum_arrays(spectrum, self.spectral_unit_)
+            check_finite(flux[None], mask[None])
+            bad = ~np.isfinite(flux) | mask | ~(flux > 0)
+            if self.band_ is not None:
+                bad |= (wave < min(self.band_)) | (wave > max(self.band_))
+            weight = _inverse_variance(flux[None], None if sigma is None else sigma[None], bad[None])[0]
+            templates = np.stack([np.interp(wave, w, f, left=np.nan, right=np.nan) for w, f in self.standards_])
+            use = (weight > 0) & np.all(np.isfinite(templates), axis=0)
+            if not use.any():
+                raise ValueError(f"spectrum {i} has no good pixel inside the band and the standards' coverage.")
+            t, f, w = templates[:, use], flux[use], weight[use]
+            cross = t @ (w * f)
+            norm = (t**2) @ w
+            scale[i] = np.maximum(cross, 0.0) / norm
+            chi2[i] = np.maximum(np.sum(w * f**2) - 2 * scale[i] * cross + scale[i] ** 2 * norm, 0.0)
+        return chi2, scale
 
     def _learn_templates(self, flux, weight, y, classes):
         """One template per class of ``classes`` from its training spectra (narrows ``band_mask_``)."""
@@ -264,6 +338,8 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         (array([[16.58,  0.  ]]), array([[3., 3.]]))
         """
         check_is_fitted(self)
+        if self.sampling == "native":
+            return self._chi_square_native(X)
         flux, weight, _, _ = self._arrays(X, reset=False)
         weight = weight * self.band_mask_
         templates = self.templates_
@@ -291,7 +367,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         """
         chi2, _ = self.chi_square(X)
         best = chi2.min(axis=1, keepdims=True)
-        dof = max(int(self.band_mask_.sum()) - 1, 1)
+        dof = max(int(self.band_mask_.sum()) - 1, 1) if self.sampling == "common" else 1
         reduced = best / dof
         # A perfect fit (reduced chi-square zero) makes the best template certain.
         spread = np.where(reduced > 0, reduced, 1.0)
@@ -315,3 +391,38 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         """
         chi2, _ = self.chi_square(X)
         return self.classes_[np.argmin(chi2, axis=1)]
+
+
+def _inverse_variance(flux, sigma, bad):
+    """Weights 1/σ², zero on ``bad`` pixels; unit weights for a spectrum with no finite positive σ."""
+    weight = np.ones_like(flux, dtype=float)
+    if sigma is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inverse = 1.0 / np.asarray(sigma, dtype=float) ** 2
+        measured = np.isfinite(inverse) & (inverse > 0)
+        has_sigma = np.any(measured & ~bad, axis=1)  # a spectrum without uncertainties: one constant σ
+        weight = np.where(has_sigma[:, None], np.where(measured, inverse, 0.0), 1.0)
+    return np.where(bad, 0.0, weight)
+
+
+def _spectrum_list(X, name):
+    if isinstance(X, Spectrum):
+        X = [X]
+    if not (isinstance(X, (list, tuple)) and len(X) and all(isinstance(s, Spectrum) for s in X)):
+        raise ValueError(f"sampling='native' compares Spectrum objects on their own pixels; {name} must be a "
+                         f"non-empty list of Spectrum objects, got {type(X).__name__}.")
+    if any(s.flux.ndim != 1 for s in X):
+        raise ValueError(f"{name} must hold 1D spectra.")
+    return list(X)
+
+
+def _spectrum_arrays(spectrum, unit):
+    """Wavelength (in ``unit``, ascending), flux, 1-sigma (or None) and mask of one spectrum."""
+    wave = spectrum.spectral_axis.to_value(unit, equivalencies=u.spectral())
+    flux = np.asarray(spectrum.flux.value, dtype=float)
+    sigma = None
+    if spectrum.uncertainty is not None:
+        sigma = np.asarray(spectrum.uncertainty.represent_as(StdDevUncertainty).array, dtype=float)
+    mask = np.zeros(flux.shape, bool) if spectrum.mask is None else np.asarray(spectrum.mask, bool)
+    order = np.argsort(wave, kind="stable")
+    return wave[order], flux[order], None if sigma is None else sigma[order], mask[order]

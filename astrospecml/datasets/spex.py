@@ -22,19 +22,17 @@ SPEX_TARGETS = {
     "nir_type": "NIR_SUBTYPE",
 }
 
-#: The near-infrared spectral standards by numeric subtype (M0 = 10): Kirkpatrick et al. (2010,
-#: ApJS 190, 100) for M and L dwarfs, Burgasser et al. (2006, ApJ 637, 1067) for T0-T8 and
-#: Cushing et al. (2011, ApJ 743, 50) for T9, as named in the library.  The M0, M2, M4 and M5
-#: standards (Gl 270, Gl 91, Gl 213, Gl 51) are not in the shipped subset.
+#: The near-infrared spectral standards: numeric subtype (M0 = 10) -> SpeX Prism Library DATA_KEY of
+#: the standard spectrum, the public list the SPLAT package classifies with (``STDS_DWARF_SPEX_KEYS``,
+#: Burgasser 2014; Burgasser et al. 2017).  The stars are those of Kirkpatrick et al. (2010, ApJS 190,
+#: 100) for M0-L9, Burgasser et al. (2006, ApJ 637, 1067) for T0-T8 and Cushing et al. (2011, ApJ 743,
+#: 50) for T9; the spectra are the library's own observations of them that define the standards, not
+#: merely each star's best spectrum.  All 30 are in the shipped file.
 SPEX_STANDARDS = {
-    11: "Gl424", 13: "Gl752A", 16: "LHS 1375", 17: "VB 8", 18: "VB 10", 19: "LHS 2924",
-    20: "2MASP J0345432+254023", 21: "2MASSW J2130446-084520", 22: "Kelu-1", 23: "2MASSW J1506544+132106",
-    24: "2MASS J21580457-1550098", 25: "SDSS J083506.16+195304.4", 26: "2MASSI J1010148-040649",
-    27: "2MASSI J0103320+193536", 28: "2MASSW J1632291+190441", 29: "DENIS-P J0255-4700",
-    30: "SDSS J120747.17+024424.8", 31: "SDSS J015141.69+124429.6", 32: "SDSSp J125453.90-012247.4",
-    33: "2MASS J12095613-1004008", 34: "2MASSI J2254188+312349", 35: "2MASS J15031961+2525196",
-    36: "SDSSp J162414.37+002915.6", 37: "2MASSI J0727182+171001", 38: "2MASSI J0415195-093506",
-    39: "UGPS J072227.51-054031.2",
+    10: 11335, 11: 11364, 12: 11181, 13: 10823, 14: 12004, 15: 10829, 16: 11182, 17: 10822, 18: 10824,
+    19: 10821, 20: 10107, 21: 11072, 22: 10600, 23: 10592, 24: 10675, 25: 10351, 26: 10375, 27: 10678,
+    28: 10115, 29: 10268, 30: 10771, 31: 10767, 32: 10017, 33: 10034, 34: 10143, 35: 10021, 36: 10200,
+    37: 10159, 38: 10126, 39: 11536,
 }
 
 DESCR_TEMPLATE = """\
@@ -201,42 +199,41 @@ def load_spex_prism(*, target="spex_type", return_X_y=False, min_snr=None):
 
 
 def load_spex_standards():
-    """The near-infrared spectral standards among the shipped SpeX spectra.
+    """The 30 near-infrared spectral standard spectra, M0-T9, as the SpeX Prism Library defines them.
 
-    Classifying a spectrum by comparison with standards over 0.9-1.4 µm is
-    how near-infrared types of M and L dwarfs are defined (Kirkpatrick et
-    al. 2010); the library's own SpeX types (``target='spex_type'``) come
-    from such comparisons, spectrum by spectrum.  Give these spectra, put on
-    the grid of the spectra to classify, to
-    `~astrospecml.classifiers.TemplateMatchClassifier` as ``templates``.
-    Each standard is its star's highest-S/N spectrum in the library.
+    Near-infrared types of M, L and T dwarfs are assigned by comparing a
+    spectrum with these standards over 0.9-1.4 µm (Kirkpatrick et al.
+    2010), chi-square weighted by the spectrum's own uncertainty with a free
+    flux scale; the library's own SpeX types (``target='spex_type'``) were
+    assigned that way.  The spectra are the ones named by DATA_KEY in
+    `SPEX_STANDARDS` (the list the SPLAT package uses).  Give them to
+    `~astrospecml.classifiers.TemplateMatchClassifier` as ``templates`` with
+    ``sampling='native'``, which compares each spectrum on its own pixels.
 
     Returns
     -------
     standards : `~sklearn.utils.Bunch`
-        ``data``: list of `~specutils.Spectrum` (native grid, uncertainty,
-        mask), ``target``: numeric subtype of each (M0 = 10; the subtype the
-        star is the standard of), ``meta``: their rows of the library's
-        metadata, ``groups``: their SOURCE_KEY, ``missing``: the subtypes
-        with no standard here (M0, M2, M4, M5; see
-        ``astrospecml.datasets.SPEX_STANDARDS``).
+        ``data``: list of 30 `~specutils.Spectrum` (native grid, uncertainty,
+        mask), ``target``: the numeric subtype each is the standard of
+        (M0 = 10 ... T9 = 39), ``meta``: their rows of the library's metadata
+        (NAME, DATA_KEY...), ``groups``: their SOURCE_KEY.
 
     Examples
     --------
     >>> standards = load_spex_standards()
-    >>> [subtype_to_label(t) for t in standards.target[:4]], standards.missing
-    (['M1', 'M3', 'M6', 'M7'], [10, 12, 14, 15])
+    >>> len(standards.data), [subtype_to_label(t) for t in standards.target[:3]]
+    (30, ['M0', 'M1', 'M2'])
+    >>> standards.meta["NAME"][:2].tolist(), int(standards.meta["DATA_KEY"][0])
+    (['Gliese 270', 'Gl424'], 11335)
     """
     library = load_spex_prism(target="spex_type")
-    names = np.asarray(library.meta["NAME"])
-    snr = np.asarray(library.meta["MEDIAN_SNR"], dtype=float)
-    rows, subtypes = [], []
-    for subtype, name in SPEX_STANDARDS.items():
-        candidates = np.flatnonzero(names == name)
-        if len(candidates) == 0:
-            raise RuntimeError(f"the standard {name!r} is missing from the shipped library.")
-        rows.append(candidates[np.argmax(snr[candidates])])
-        subtypes.append(subtype)
-    return Bunch(data=[library.data[i] for i in rows], target=np.asarray(subtypes), meta=library.meta[rows],
-                 groups=np.asarray(library.groups)[rows],
-                 missing=[t for t in range(10, 40) if t not in SPEX_STANDARDS])
+    keys = np.asarray(library.meta["DATA_KEY"])
+    rows = []
+    for subtype, key in SPEX_STANDARDS.items():
+        found = np.flatnonzero(keys == key)
+        if len(found) != 1:
+            raise RuntimeError(f"the standard spectrum DATA_KEY {key} ({subtype_to_label(subtype)}) is missing from "
+                               "the shipped library.")
+        rows.append(found[0])
+    return Bunch(data=[library.data[i] for i in rows], target=np.asarray(list(SPEX_STANDARDS)),
+                 meta=library.meta[rows], groups=np.asarray(library.groups)[rows])

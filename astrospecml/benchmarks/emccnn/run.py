@@ -31,9 +31,10 @@ from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from .._networks import network_pipeline, paper_networks
 from ..data import SPEX_GRID, TARGETS, prepare_spex, standard_templates
-from ..metrics import evaluate, predict_throughput
+from ..metrics import accuracy_by_snr, evaluate, predict_throughput
 
-__all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex"]
+__all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex",
+           "standards_reproduction"]
 
 #: 512 pixels fold exactly into 16 x 32 images.
 FOLD_SHAPE = (16, 32)
@@ -46,7 +47,8 @@ BASELINE_GRIDS = {
     "Template": {"templatematchclassifier__band": [None, (0.90 * u.um, 1.40 * u.um), (0.95 * u.um, 1.35 * u.um),
                                                    (0.90 * u.um, 1.80 * u.um), (1.40 * u.um, 2.40 * u.um)],
                  "templatematchclassifier__statistic": ["clipped_mean", "median"]},
-    "Standards": {"templatematchclassifier__band": [None, (0.90 * u.um, 1.40 * u.um)]},
+    # 'Standards' is not tuned: it is the routine that assigned the labels, as defined (Kirkpatrick et al. 2010).
+    "Standards": {},
 }
 
 
@@ -123,10 +125,20 @@ def _standards():
     return standard_templates()
 
 
+#: The band over which near-infrared types are assigned by comparison with the standards.
+STANDARDS_BAND = (0.90 * u.um, 1.40 * u.um)
+
+
 def _standards_pipeline():
-    """Template matching against the near-infrared standards (classes without one: learned templates)."""
-    return make_pipeline(FluxNorm(), TemplateMatchClassifier(templates=_standards()[0], learn_missing=True,
-                                                             input_grid=SPEX_GRID))
+    """The routine that assigned the SpeX types: chi-square against the 30 standards, spectrum by spectrum.
+
+    Each spectrum on its own pixels over 0.9-1.4 um, weighted by its own
+    inverse variance, free flux scale (Kirkpatrick et al. 2010; the SPLAT
+    package's ``classifyByStandard``): it takes the native spectra
+    (`NATIVE_INPUT`), not the resampled arrays.
+    """
+    return make_pipeline(TemplateMatchClassifier(templates=_standards()[0], sampling="native",
+                                                 band=STANDARDS_BAND))
 
 
 def _net(classifier, fold):
@@ -150,6 +162,42 @@ BASELINES = ("SVC", "kNN", "Template", "Standards")
 
 #: Models of one task only: the standards' classes are SpeX subtypes.
 ONLY_FOR = {"Standards": "spex_type"}
+
+#: Models that take the spectra as observed (`PreparedData.native`) rather than on the common grid.
+NATIVE_INPUT = ("Standards",)
+
+
+def standards_reproduction(data):
+    """How often the standards routine that assigned SpeX types gives each spectrum its label.
+
+    The 'Standards' model learns nothing, so it is run once over every
+    spectrum of the task except those of the standard stars themselves: a
+    measure of the labels, not a score of a model.
+
+    Parameters
+    ----------
+    data : `~astrospecml.benchmarks.data.PreparedData`
+        The ``'spex_type'`` task, with its native spectra.
+
+    Returns
+    -------
+    dict
+        ``n`` (spectra), ``exact``, ``within_one``, ``rms`` (subtypes) and
+        ``by_snr`` (`~astrospecml.benchmarks.metrics.accuracy_by_snr`).
+    """
+    scored = np.flatnonzero(~np.isin(data.groups, _standards()[1]))
+    spectra = _rows(data.native, scored)
+    model = _standards_pipeline().fit(spectra, data.y[scored])
+    predicted, truth = model.predict(spectra), data.y[scored]
+    return {"n": len(scored), "exact": float(np.mean(predicted == truth)),
+            "within_one": float(np.mean(np.abs(predicted - truth) <= 1)),
+            "rms": float(np.sqrt(np.mean((predicted - truth) ** 2))),
+            "by_snr": accuracy_by_snr(truth, predicted, data.snr[scored])}
+
+
+def _rows(X, index):
+    """Rows ``index`` of an array, or of a list of spectra."""
+    return [X[i] for i in index] if isinstance(X, list) else X[index]
 
 
 #: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
@@ -217,7 +265,9 @@ def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu", c
     cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name in BASELINES else profile.net_folds, shuffle=True,
                               random_state=random_state)
     if name in BASELINES:
-        grid = profile.svc_grid if name == "SVC" else profile.baseline_grids[name]
+        grid = profile.svc_grid if name == "SVC" else profile.baseline_grids.get(name)
+        if not grid:  # nothing to choose
+            return model.fit(X, y), {}
         search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
         search.fit(X, y, groups=groups)
         return search.best_estimator_, search.best_params_
@@ -350,16 +400,18 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
             chosen_here = {}  # what each network's search chose on this split, for its seed ensemble
             for position, name in enumerate(here, 1):
                 model = EMCCNN_MODELS[name]()
+                X = data.native if name in NATIVE_INPUT else data.X
                 start = time.perf_counter()
-                model, chosen = _fit_model(name, model, data.X[train], data.y[train], data.groups[train], settings,
+                model, chosen = _fit_model(name, model, _rows(X, train), data.y[train], data.groups[train], settings,
                                            seed, context.device, chosen_here)
                 chosen_here[name] = chosen
                 fit_seconds = time.perf_counter() - start
-                metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
+                metrics = evaluate(model, _rows(X, train), data.y[train], _rows(X, test), data.y[test],
+                                   data.snr[test])
                 estimator, networks = _classifier_step(model)[1], _networks(model)
                 metrics.update(
                     fit_seconds=fit_seconds,
-                    predict_per_second=predict_throughput(model, data.X[test]),
+                    predict_per_second=predict_throughput(model, _rows(X, test)),
                     n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
                     n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
                     epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
