@@ -16,9 +16,9 @@ and optimizers of ``torch.nn`` and ``torch.optim``, a fixed list of the
 private scikit-learn classes their fitted state holds, and what you pass in
 ``trusted``.  No module is ever imported because a file names it.  The only
 functions a file may name (for a `~sklearn.preprocessing.FunctionTransformer`)
-are those of `ALLOWED_FUNCTIONS`: numpy's ufuncs and the package's array
+are those `allowed_function` accepts: numpy's ufuncs and the package's array
 conversion, all pure.  Compiled scikit-learn objects (a decision tree's
-``Tree``) come through skops, and only of the types in `SKOPS_TYPES`.  A file
+``Tree``) come through skops, and only of the types in ``SKOPS_TYPES``.  A file
 whose checksum does not match (edited, truncated) is refused.  The checksum guards *integrity*, not
 *authenticity*: anyone can write a model file with a valid checksum, so it
 tells you the file is the one that was saved, not who saved it.  What keeps a
@@ -116,7 +116,7 @@ def _pure_library_functions():
 
 
 def allowed_function(name):
-    """The function a model file names, if `ALLOWED_FUNCTIONS` holds it, else None.
+    """The function a model file names, if it is one of the few allowed, else None.
 
     Only numpy's ufuncs (``numpy.log1p``; element-wise arithmetic, no I/O) and
     the package's array conversion (``astrospecml.io.convert.to_array``):

@@ -206,7 +206,7 @@ def load_spex_standards():
     2010), chi-square weighted by the spectrum's own uncertainty with a free
     flux scale; the library's own SpeX types (``target='spex_type'``) were
     assigned that way.  The spectra are the ones named by DATA_KEY in
-    `SPEX_STANDARDS` (the list the SPLAT package uses).  Give them to
+    ``astrospecml.datasets.SPEX_STANDARDS`` (the list the SPLAT package uses).  Give them to
     `~astrospecml.classifiers.TemplateMatchClassifier` as ``templates`` with
     ``sampling='native'``, which compares each spectrum on its own pixels.
 
