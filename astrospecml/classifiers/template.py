@@ -13,7 +13,7 @@ from astropy.nddata import StdDevUncertainty
 from astropy.stats import sigma_clipped_stats
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from specutils import Spectrum
 
@@ -222,7 +222,8 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         if len(y) != len(spectra):
             raise ValueError(f"X has {len(spectra)} spectra but y has {len(y)} labels.")
-        check_classification_targets(y)
+        if type_of_target(y) not in ("binary", "multiclass"):  # one spectrum a class is fine: nothing is learned
+            raise ValueError(f"y must hold class labels, got {type_of_target(y)} targets.")
         labels = np.unique(np.asarray(list(self.templates)))
         missing = np.setdiff1d(np.unique(y), labels)
         if len(missing):
