@@ -152,6 +152,7 @@ def _function_name(value):
     return name if allowed_function(name) is value else None
 
 
+@functools.lru_cache(maxsize=None)
 def _sklearn_internal_classes():
     """Private scikit-learn classes that public estimators' fitted state holds (a list fixed here)."""
     classes = []
@@ -170,19 +171,20 @@ def _sklearn_internal_classes():
         except ImportError:  # pragma: no cover - another scikit-learn version
             continue
         classes.extend(getattr(found, name) for name in names if isinstance(getattr(found, name, None), type))
-    return classes
+    return tuple(classes)
 
 
-#: The private classes above that are rebuilt from their ``__dict__`` alone (``__object__`` entries).
+@functools.lru_cache(maxsize=None)
 def _plain_object_classes():
-    return {cls for cls in _sklearn_internal_classes() if not issubclass(cls, BaseEstimator)}
+    """The private classes above that are rebuilt from their ``__dict__`` alone (``__object__`` entries)."""
+    return frozenset(cls for cls in _sklearn_internal_classes() if not issubclass(cls, BaseEstimator))
 
 
 @functools.lru_cache(maxsize=None)
 def _third_party_classes():
     from sklearn.utils import all_estimators as sklearn_estimators
 
-    classes = [cls for _, cls in sklearn_estimators()] + _sklearn_internal_classes()
+    classes = [cls for _, cls in sklearn_estimators()] + list(_sklearn_internal_classes())
     for name in IMBLEARN_MODULES:  # imbalanced-learn lists its estimators only in a testing module
         module = importlib.import_module(name)
         classes += [value for value in map(functools.partial(getattr, module), getattr(module, "__all__", ()))

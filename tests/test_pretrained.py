@@ -21,6 +21,11 @@ def test_each_shipped_model_matches_its_card(name):
     assert sum(b["n"] for b in metrics["by_snr"].values()) <= card["split"]["test_spectra"]
     model = load_pretrained(name)
     assert [str(c) for c in model.classes_] == card["classes"]
+    # The card sets the routine that assigned the labels beside the model, on the same held-out spectra.
+    versus = card["standards_comparison"]
+    assert 0 < versus["test_spectra"] <= card["split"]["test_spectra"]
+    assert 0.85 < versus["standards_accuracy"] <= versus["standards_within_one"] <= 1
+    assert 0 < versus["model_accuracy"] <= versus["model_within_one"] <= 1
 
 
 def test_a_tiny_rebuild_writes_a_card_that_describes_its_file_and_a_swapped_file_is_refused(tmp_path):
@@ -30,6 +35,7 @@ def test_a_tiny_rebuild_writes_a_card_that_describes_its_file_and_a_swapped_file
     assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 400
     assert card["hyperparameters"]["max_epochs"] == 2
     assert set(card["metrics"]) == {"test_accuracy", "test_within_one", "test_rms_subtype", "by_snr"}
+    assert card["standards_comparison"]["test_spectra"] <= card["split"]["test_spectra"]
     model = load_pretrained("spex-subtype", folder=tmp_path)
     assert model[-1].estimator.max_epochs == 2 and len(model[-1].estimators_) == 2
     shutil.copyfile(MODELS_DIR / "spex-subtype.safetensors", tmp_path / "spex-subtype.safetensors")
