@@ -441,7 +441,8 @@ def test_function_transformers_may_carry_only_pure_functions(tmp_path, function)
     save_model(model, tmp_path / "good.safetensors")
     metadata, tensors = persistence._read(tmp_path / "good.safetensors")
     assert '"astrospecml.io.convert.to_array"' in metadata["model"]
-    crafted = {**metadata, "model": metadata["model"].replace('"astrospecml.io.convert.to_array"', json.dumps(function))}
+    named = metadata["model"].replace('"astrospecml.io.convert.to_array"', json.dumps(function))
+    crafted = {**metadata, "model": named}
     _craft(tmp_path / "side-effect.safetensors", crafted, tensors)
     with pytest.raises(ModelFileError, match="the only functions rebuilt from a model file are numpy's ufuncs"):
         load_model(tmp_path / "side-effect.safetensors")

@@ -148,7 +148,8 @@ def test_output_beyond_float32_is_refused_with_a_clear_error():
 
 
 SPECTRUM_TRANSFORMERS = [FluxNorm(), FluxNorm(norm="median"), FluxNorm(norm="max"), ZScore(),
-                         QuadraticInterpolate(n_pixels=7), BadPixelImputer(), ContinuumNormalize(degree=2, median_window=3),
+                         QuadraticInterpolate(n_pixels=7), BadPixelImputer(),
+                         ContinuumNormalize(degree=2, median_window=3),
                          Resample(np.linspace(1.0, 2.0, 9) * u.um), Resample(np.linspace(1.0, 2.0, 9) * u.um,
                                                                            method="linear")]
 

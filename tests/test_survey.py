@@ -495,7 +495,8 @@ def test_a_decompression_bomb_and_a_fits_file_declaring_missing_data_get_unreada
     rows = read_predictions(tmp_path / "out")
     by_id = dict(zip(rows["id"], zip(rows["status"], rows["error"])))
     assert by_id["bomb"][0] == "unreadable" and "decompresses to more than 67,108,864 bytes" in by_id["bomb"][1]
-    assert by_id["forged"][0] == "unreadable" and "declares 1,600,000,000 bytes of data but the file holds only" in by_id["forged"][1]
+    assert by_id["forged"][0] == "unreadable"
+    assert "declares 1,600,000,000 bytes of data but the file holds only" in by_id["forged"][1]
     assert sorted(status for status, _ in by_id.values()).count("ok") == 2
     assert grown_mb < 150  # neither file was expanded or allocated whole
     limited = predict_paths(load_model(model_file), [str(good)], reader_format="tabular-fits", max_input_bytes=1000)
