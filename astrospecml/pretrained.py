@@ -95,7 +95,7 @@ def load_pretrained(name, *, folder=None, device=None):
     >>> spex = load_spex_prism()
     >>> model = load_pretrained("spex-subtype")
     >>> model.predict(spex.data[:3]).tolist()  # the card gives the scores on held-out sources
-    ['L5', 'L3', 'T6']
+    ['L5', 'L5', 'T6']
     >>> [subtype_to_label(np.floor(value)) for value in spex.target[:3]]  # their SpeX types
     ['L5', 'L5', 'T6']
     """
