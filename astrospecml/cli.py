@@ -278,6 +278,7 @@ def main(argv=None):
     predict.add_argument("--workers", type=_positive_int, default=2,
                          help="workers of the local Dask cluster (default: 2)")
     predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help="(default: %(default)s)")
+    # astrospecml.io.MAX_INPUT_BYTES, spelled out so that --help imports nothing (a test keeps them equal).
     predict.add_argument("--max-input-bytes", type=_positive_int, default=64 * 2**20,
                          help="most bytes one input file may hold once decompressed; larger files and FITS "
                               "files declaring more data than they hold get an 'unreadable' row "

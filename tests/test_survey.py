@@ -618,6 +618,11 @@ def test_command_line_arguments_are_checked_before_any_work(tmp_path, model_file
     assert "is a file" in capsys.readouterr().err
     with pytest.raises(ValueError, match="n_workers must be a positive integer"):
         predict_files(model_file, pattern, tmp_path / "c", engine="dask", n_workers=0)
+    from astrospecml.io import MAX_INPUT_BYTES
+
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "--help"])
+    assert f"default: {MAX_INPUT_BYTES}," in capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
 
 
 @pytest.mark.parametrize("error", [(28, "No space left on device"), (30, "Read-only file system")])
