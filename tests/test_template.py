@@ -258,3 +258,18 @@ def test_the_thirty_standards_reproduce_the_librarys_own_subtypes():
     predicted = clf.predict([library.data[i] for i in sample])
     truth = np.floor(library.target[sample]).astype(int)
     assert np.mean(predicted == truth) > 0.85 and np.mean(np.abs(predicted - truth) <= 1) > 0.95
+
+
+def test_native_probabilities_rescale_by_each_spectrums_own_pixel_count():
+    """On the standards' own grid the native comparison gives the common-grid probabilities."""
+    standards = _standards()
+    rng = np.random.default_rng(2)
+    spectra = [Spectrum(flux=(standards["AB"[k % 2]].flux.value * 2 + rng.normal(0, 0.05, GRID.size)) * u.Jy,
+                        spectral_axis=GRID, uncertainty=StdDevUncertainty(np.full(GRID.size, 0.05)))
+               for k in range(6)]
+    native = TemplateMatchClassifier(standards, sampling="native").fit(spectra, list("ABABAB"))
+    common = TemplateMatchClassifier({k: s.flux.value for k, s in standards.items()}).fit(spectra, list("ABABAB"))
+    proba = native.predict_proba(spectra)
+    np.testing.assert_allclose(proba, common.predict_proba(spectra), rtol=1e-9)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert list(native.classes_[proba.argmax(axis=1)]) == list(native.predict(spectra)) == list("ABABAB")

@@ -243,9 +243,11 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _chi_square_native(self, X):
+        """χ², scales and the number of pixels compared, spectrum by spectrum on its own pixels."""
         spectra = _spectrum_list(X, "X")
         chi2 = np.zeros((len(spectra), len(self.classes_)))
         scale = np.zeros_like(chi2)
+        n_pixels = np.zeros(len(spectra), dtype=int)
         for i, spectrum in enumerate(spectra):
             wave, flux, sigma, mask = _spectrum_arrays(spectrum, self.spectral_unit_)
             check_finite(flux[None], mask[None])
@@ -257,12 +259,13 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
             use = (weight > 0) & np.all(np.isfinite(templates), axis=0)
             if not use.any():
                 raise ValueError(f"spectrum {i} has no good pixel inside the band and the standards' coverage.")
+            n_pixels[i] = int(use.sum())
             t, f, w = templates[:, use], flux[use], weight[use]
             cross = t @ (w * f)
             norm = (t**2) @ w
             scale[i] = np.maximum(cross, 0.0) / norm
             chi2[i] = np.maximum(np.sum(w * f**2) - 2 * scale[i] * cross + scale[i] ** 2 * norm, 0.0)
-        return chi2, scale
+        return chi2, scale, n_pixels
 
     def _learn_templates(self, flux, weight, y, classes):
         """One template per class of ``classes`` from its training spectra (narrows ``band_mask_``)."""
@@ -340,7 +343,7 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if self.sampling == "native":
-            return self._chi_square_native(X)
+            return self._chi_square_native(X)[:2]
         flux, weight, _, _ = self._arrays(X, reset=False)
         weight = weight * self.band_mask_
         templates = self.templates_
@@ -366,9 +369,14 @@ class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
             exp(−Δχ²/2) normalised, with uncertainties rescaled so that the
             best template's reduced χ² is one.
         """
-        chi2, _ = self.chi_square(X)
+        if self.sampling == "native":  # each spectrum has its own number of pixels
+            check_is_fitted(self)
+            chi2, _, n_pixels = self._chi_square_native(X)
+            dof = np.maximum(n_pixels - 1, 1)[:, None]
+        else:
+            chi2, _ = self.chi_square(X)
+            dof = max(int(self.band_mask_.sum()) - 1, 1)
         best = chi2.min(axis=1, keepdims=True)
-        dof = max(int(self.band_mask_.sum()) - 1, 1) if self.sampling == "common" else 1
         reduced = best / dof
         # A perfect fit (reduced chi-square zero) makes the best template certain.
         spread = np.where(reduced > 0, reduced, 1.0)
