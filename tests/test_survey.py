@@ -520,7 +520,11 @@ def test_merge_and_resume_read_only_the_jobs_own_shards(tmp_path, model_file):
     (out / "predictions-000099.parquet").symlink_to(outside)  # numbered beyond the job's 3 shards
     shutil.copy(out / "predictions-000001.parquet", out / "predictions-000007.parquet")
     (out / "predictions-000042.parquet").mkdir()
-    with pytest.warns(UserWarning, match="3 entries that are not shards of its job"):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(outside, elsewhere / "part.parquet")
+    (out / "predictions-000050.parquet").symlink_to(elsewhere, target_is_directory=True)  # pyarrow reads folders
+    with pytest.warns(UserWarning, match="4 entries that are not shards of its job"):
         rows = read_predictions(out)
     _rows_equal(rows, expected)
     with pytest.warns(UserWarning):
