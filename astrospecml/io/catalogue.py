@@ -25,7 +25,7 @@ from astropy.table import Table, vstack
 from .limits import check_file_size, fits_declared_rows
 
 __all__ = ["CATALOGUE_FORMATS", "COLUMNS", "PREDICTIONS_FORMAT", "describe_columns", "merge_predictions",
-           "read_job", "read_predictions"]
+           "read_predictions"]
 
 OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
 #: Subfolder of the job's bookkeeping (job.json, inputs.txt, the model copy, shards being written).

@@ -12,7 +12,7 @@ import gzip
 import lzma
 import os
 
-__all__ = ["FileTooLargeError", "MAX_INPUT_BYTES", "check_file_size", "fits_declared_rows"]
+__all__ = ["FileTooLargeError", "MAX_INPUT_BYTES", "check_file_size"]
 
 #: Default limit on the bytes one spectrum file may hold once decompressed: ten times the largest
 #: single-spectrum survey files (SDSS ``spec`` files with every exposure, a few MB), so no real file
