@@ -1,8 +1,15 @@
 """astrospecml: deep-learning spectral classifiers of LAMOST/SDSS papers as
-scikit-learn estimators, with astropy and specutils objects at the edges."""
-from importlib.metadata import PackageNotFoundError, version
+scikit-learn estimators, with astropy and specutils objects at the edges.
 
-from . import io  # noqa: F401  (registers the LAMOST reader with specutils)
+Importing the package loads nothing heavy, so that the ``astrospecml``
+command starts at once; each subpackage loads on first use
+(``astrospecml.classifiers``, ``astrospecml.io``, ...).  The specutils
+readers of LAMOST and SpeX files and the astropy format of prediction
+folders are registered when :mod:`astrospecml.io` is imported, which
+every reading function of the package does.
+"""
+import importlib
+from importlib.metadata import PackageNotFoundError, version
 
 try:
     __version__ = version("astrospecml")
@@ -10,3 +17,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = ["__version__"]
+
+_SUBPACKAGES = ("augmentation", "benchmarks", "candidates", "classifiers", "cli", "datasets", "inspection", "io",
+                "metrics", "model_selection", "nn", "novelty", "persistence", "preprocessing", "pretrained",
+                "simulate", "survey", "visualization")
+
+
+def __getattr__(name):
+    # ``astrospecml.classifiers`` without an import statement, loaded when first asked for.
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -156,7 +156,8 @@ def _predict(args):
                          "command again to resume the job.") from None
     counts = ", ".join(f"{status} {n}" for status, n in summary.status_counts.items()) or "nothing left to do"
     print(f"{summary.n_inputs} files ({summary.n_resumed} done by an earlier run); this run: {counts}; "
-          f"{summary.files_per_second:.1f} files/s.\nRows in {summary.output} (model {summary.model_checksum}).")
+          f"{summary.files_per_second:.1f} files/s after {summary.startup_seconds:.1f} s of start-up.\n"
+          f"Rows in {summary.output} (model {summary.model_checksum}).")
     if summary.status_counts.get("ok", 0) == 0:
         done = read_predictions(args.output)  # a resumed job may have succeeded earlier
         if not len(done) or not (done["status"] == "ok").any():
@@ -230,7 +231,7 @@ def main(argv=None):
     (0, True)
     """
     parser = argparse.ArgumentParser(prog="astrospecml", description=DESCRIPTION)
-    parser.add_argument("--version", action="version", version=f"astrospecml {_version()}")
+    parser.add_argument("-V", "--version", action="version", version=f"astrospecml {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
     bench = sub.add_parser("benchmark", help="run the papers' comparisons on the SpeX spectra",
@@ -277,7 +278,9 @@ def main(argv=None):
                          help="Dask scheduler address, e.g. tcp://10.0.0.1:8786 (default: a local cluster)")
     predict.add_argument("--workers", type=_positive_int, default=2,
                          help="workers of the local Dask cluster (default: 2)")
-    predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu", help="(default: %(default)s)")
+    predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                         help="where the networks run: 'cuda' needs a GPU torch can use, 'auto' takes one when there "
+                              "is one (default: %(default)s)")
     # astrospecml.io.MAX_INPUT_BYTES, spelled out so that --help imports nothing (a test keeps them equal).
     predict.add_argument("--max-input-bytes", type=_positive_int, default=64 * 2**20,
                          help="most bytes one input file may hold once decompressed; larger files and FITS "

@@ -49,6 +49,7 @@ from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
 
 from ._registry import library_classes
+from ._torch import resolve_device
 from .preprocessing import training_grid
 
 __all__ = ["ModelFileError", "allowed_classes", "allowed_function", "load_model", "model_info", "save_model"]
@@ -743,6 +744,8 @@ def load_model(path, *, device=None, trusted=()):
     ModelFileError
         For a file that is not a model file (a pickle, say), was modified or
         truncated, was written by a newer format, or names an untrusted class.
+    ValueError
+        For ``device='cuda'`` where torch finds no GPU, before the file is read.
 
     Warns
     -----
@@ -766,6 +769,8 @@ def load_model(path, *, device=None, trusted=()):
     >>> np.array_equal(load_model(path).predict(X), clf.predict(X))
     True
     """
+    if device is not None:  # a machine without the GPU asked for is the user's mistake, not the file's
+        resolve_device(device)
     metadata, tensors = _read(path)
     saved = _saved_versions(metadata, path)
     _json_field(metadata, "model", dict, path)

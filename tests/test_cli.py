@@ -81,3 +81,32 @@ def test_benchmark_on_a_missing_gpu_stops_before_any_training(tmp_path):
     with pytest.raises(ValueError, match="finds no CUDA GPU"):
         run_benchmark("emccnn", tmp_path, models=["SVC"], device="cuda", verbose=False)
     assert not list(tmp_path.iterdir())
+
+
+def test_help_and_version_load_none_of_the_heavy_libraries():
+    # What makes --help take 20 s on a busy machine is importing torch, scikit-learn, specutils...
+    probe = ("import sys, contextlib, io\nfrom astrospecml.cli import main\n"
+             "for argv in (['--help'], ['-V'], ['predict', '--help']):\n"
+             "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+             "        main(argv)\n"
+             "print(sorted(m for m in ('torch', 'sklearn', 'skorch', 'specutils', 'pandas', 'astropy', 'scipy')"
+             " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_short_version_option_prints_the_version(capsys):
+    import pytest
+
+    import astrospecml
+
+    with pytest.raises(SystemExit) as stop:
+        main(["-V"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"astrospecml {astrospecml.__version__}"
+
+
+def test_subpackages_load_on_first_use():
+    probe = ("import sys, astrospecml\nassert 'astrospecml.classifiers' not in sys.modules\n"
+             "print(astrospecml.classifiers.CNNClassifier.__name__)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "CNNClassifier"

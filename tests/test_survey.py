@@ -629,6 +629,26 @@ def test_command_line_arguments_are_checked_before_any_work(tmp_path, model_file
     assert f"default: {MAX_INPUT_BYTES}," in capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_asking_for_a_gpu_that_is_not_there_blames_the_machine_not_the_model_file(tmp_path, model_file, capsys):
+    pattern = _many_files(tmp_path / "in", 2)
+    assert cli.main(["predict", str(model_file), pattern, "--output", str(tmp_path / "out"), "--device", "cuda",
+                     "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "finds no CUDA GPU" in err and "malformed" not in err
+    with pytest.raises(ValueError, match="finds no CUDA GPU"):
+        load_model(model_file, device="cuda")
+
+
+def test_the_rate_printed_leaves_out_the_start_up(tmp_path, model_file, capsys):
+    summary = predict_files(model_file, _many_files(tmp_path / "in", 6), tmp_path / "out", progress=False)
+    assert 0 < summary.startup_seconds < summary.seconds
+    assert summary.files_per_second == pytest.approx(6 / (summary.seconds - summary.startup_seconds))
+    assert cli.main(["predict", str(model_file), _many_files(tmp_path / "in2", 3), "--output", str(tmp_path / "o2"),
+                     "--no-progress"]) == 0
+    assert "s of start-up" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("error", [(28, "No space left on device"), (30, "Read-only file system")])
 def test_a_full_or_read_only_disk_is_one_line_exit_1_and_the_job_resumes(tmp_path, model_file, monkeypatch, capsys,
                                                                         error):

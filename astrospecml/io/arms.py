@@ -13,7 +13,6 @@ import numpy as np
 from astropy.nddata import CCDData
 from scipy.sparse import issparse
 from sklearn.utils import check_array
-from skorch.helper import SliceDict
 from specutils import Spectrum
 
 from .convert import to_array
@@ -133,4 +132,6 @@ def arms_to_arrays(X):
             arrays[name] = _image_array(batch) if _is_image_batch(batch) else to_array(batch)
         except (ValueError, TypeError) as err:
             raise type(err)(f"arm {name!r}: {err}") from None
+    from skorch.helper import SliceDict  # torch is loaded only where multi-arm input is used
+
     return SliceDict(**arrays)

@@ -3,7 +3,7 @@
 The library's files (and Spextool's 1D output) hold one image in the primary
 HDU whose rows are wavelength, flux and uncertainty (and sometimes a flag
 row), with the units in ``XUNITS`` and ``YUNITS``.  specutils has no reader
-for them; importing :mod:`astrospecml` registers ``format="SpeX-prism"``::
+for them; importing :mod:`astrospecml.io` registers ``format="SpeX-prism"``::
 
     Spectrum.read("spex-prism_2MASSJ0036+1821_20030902.fits", format="SpeX-prism")
 """

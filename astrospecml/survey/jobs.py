@@ -28,6 +28,7 @@ from ..io.catalogue import (
     shard_rows,
 )
 from ..io.limits import MAX_INPUT_BYTES
+from .._torch import resolve_device
 from ..persistence import ModelFileError, load_model, model_info, save_model
 from ..preprocessing import training_grid
 from .engines import run_local, run_on_dask
@@ -62,11 +63,14 @@ class PredictionSummary:
         The model's checksum, also in every row.
     seconds : float
         Wall time of this run.
+    startup_seconds : float
+        The part of ``seconds`` spent before the first file was read: loading
+        and checking the model, preparing the job folder.
 
     Examples
     --------
     >>> summary = PredictionSummary(output=Path("out"), n_inputs=1000, n_shards=4, n_resumed=256,
-    ...                             status_counts={"ok": 740, "unreadable": 4}, seconds=6.2)
+    ...                             status_counts={"ok": 740, "unreadable": 4}, seconds=7.4, startup_seconds=1.2)
     >>> round(summary.files_per_second)  # the 744 files this run predicted, resumed ones excluded
     120
     """
@@ -78,12 +82,14 @@ class PredictionSummary:
     status_counts: dict = field(default_factory=dict)
     model_checksum: str = ""
     seconds: float = 0.0
+    startup_seconds: float = 0.0
 
     @property
     def files_per_second(self):
-        """Files predicted per second by this run (resumed shards excluded)."""
+        """Files predicted per second by this run once started (start-up and resumed shards excluded)."""
         done = sum(self.status_counts.values())
-        return done / self.seconds if self.seconds > 0 else float("nan")
+        working = self.seconds - self.startup_seconds
+        return done / working if working > 0 else float("nan")
 
 
 def _write_atomically(path, text):
@@ -328,6 +334,7 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         raise ValueError(f"max_input_bytes must be a positive integer, got {max_input_bytes!r}.")
     if device not in ("cpu", "cuda", "auto") and not str(device).startswith("cuda:"):
         raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}.")
+    resolve_device(device)  # no GPU here for device='cuda': said before any file is read
     check_reader_format(reader_format)
     _check_can_run(output_format, engine)
     if isinstance(model, (str, os.PathLike)) and not os.path.isfile(model):
@@ -370,6 +377,7 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
             todo.append(shard)
     resumed = len(paths) - sum(sizes[s] for s in todo)
     counts = {}
+    startup = time.perf_counter() - start
     bar = tqdm(total=len(paths), initial=resumed, unit="file", desc="predicting", disable=not progress,
                smoothing=0.1, mininterval=0.5)
 
@@ -390,4 +398,4 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         bar.close()
     return PredictionSummary(output=output, n_inputs=len(paths), n_shards=n_shards, n_resumed=resumed,
                              status_counts=dict(sorted(counts.items())), model_checksum=job["model_checksum"],
-                             seconds=time.perf_counter() - start)
+                             seconds=time.perf_counter() - start, startup_seconds=startup)
