@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .._torch import resolve_device
 from ..io.catalogue import (
     INPUTS_FILE,
     JOB_DIR,
@@ -28,7 +29,6 @@ from ..io.catalogue import (
     shard_rows,
 )
 from ..io.limits import MAX_INPUT_BYTES
-from .._torch import resolve_device
 from ..persistence import ModelFileError, load_model, model_info, save_model
 from ..preprocessing import training_grid
 from .engines import run_local, run_on_dask
