@@ -61,7 +61,7 @@ def test_m_stars_with_masked_blue_ends_are_classified_and_flagged_not_dropped(tm
     assert np.mean(rows["predicted_class"] == "M") >= 0.9
     assert np.mean(rows["predicted_class"] == whole["predicted_class"]) >= 0.9
     strict = predict_paths(model, masked_paths, reader_format="tabular-fits", min_coverage=0.95)
-    assert set(strict["status"]) == {"no_overlap"} and "cover 80" in strict["error"][0]  # said, not hidden
+    assert set(strict["status"]) == {"insufficient_coverage"} and "cover 80" in strict["error"][0]  # said, not hidden
 
 
 def _lamost_files(folder, n=12):

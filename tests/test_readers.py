@@ -6,7 +6,7 @@ from astropy.io import fits
 from astropy.nddata import StdDevUncertainty
 from specutils import Spectrum
 
-import astrospecml  # noqa: F401  (registers the LAMOST format)
+import astrospecml.io  # noqa: F401  (registers the LAMOST format)
 from astrospecml.io import read_lamost_lrs, to_array, wavelength_medium, write_lamost_lrs
 from astrospecml.preprocessing import BadPixelImputer, ContinuumNormalize, ConvertMedium, FluxNorm, Resample
 
@@ -244,3 +244,51 @@ def test_continuum_normalize_flattens_a_red_star_keeping_its_lines_and_masks():
     np.testing.assert_allclose(flat.uncertainty.array[good], 0.01, rtol=0.03)
     with pytest.raises(ValueError, match="Negative values in data: the fitted continuum of spectrum 0"):
         ContinuumNormalize().fit_transform(-np.ones((1, 50)))
+
+
+def test_a_lamost_table_file_is_lamost_alone_with_or_without_telescop(tmp_path):
+    from specutils.io.registers import identify_spectrum_format
+
+    path = tmp_path / "spec-dr9.fits"
+    write_lamost_lrs(log_linear_spectrum(), path, layout="table")
+    assert identify_spectrum_format(str(path)) == "LAMOST-LRS"  # not also the generic 'tabular-fits'
+    with fits.open(path) as hdul:
+        del hdul[0].header["TELESCOP"]
+        hdul.writeto(tmp_path / "no-telescop.fits")
+    assert identify_spectrum_format(str(tmp_path / "no-telescop.fits")) == "LAMOST-LRS"
+    plain = tmp_path / "plain.fits"
+    log_linear_spectrum().write(plain, format="tabular-fits")
+    assert identify_spectrum_format(str(plain)) == "tabular-fits"
+
+
+@pytest.mark.parametrize("where", ["TUNIT", "BUNIT"])
+def test_lamost_flux_unit_with_a_for_angstrom_is_read_in_angstrom_from_the_column_or_the_primary_header(
+        tmp_path, where):
+    path = tmp_path / "spec.fits"
+    write_lamost_lrs(log_linear_spectrum(), path, layout="table")
+    with fits.open(path) as hdul:
+        del hdul[1].header["TUNIT1"]
+        if where == "TUNIT":
+            hdul[1].header["TUNIT1"] = "10**-17 erg/s/cm^2/A"
+            hdul[0].header["BUNIT"] = "Jy"  # the column's own unit comes first
+        else:
+            hdul[0].header["BUNIT"] = "10**-17 erg/s/cm^2/A"
+        hdul.writeto(tmp_path / "edited.fits")
+    spectrum = Spectrum.read(tmp_path / "edited.fits")
+    assert spectrum.flux.unit == u.Unit("1e-17 erg / (s cm2 Angstrom)")
+
+
+def test_a_spex_spectrum_without_uncertainty_reads_back_whole_and_is_classified(tmp_path, spex):
+    from astrospecml.io import write_spex_prism
+    from astrospecml.pretrained import load_pretrained
+    from astrospecml.survey import predict_paths
+
+    index = next(i for i, s in enumerate(spex.data) if not np.any(s.uncertainty.array > 0))
+    path = tmp_path / "no-uncertainty.fits"
+    write_spex_prism(spex.data[index], path)
+    back = Spectrum.read(path, format="SpeX-prism")
+    assert back.uncertainty is None and not back.mask.any()
+    model = load_pretrained("spex-subtype")
+    rows = predict_paths(model, [str(path)], reader_format="SpeX-prism")
+    assert list(rows["status"]) == ["ok"]
+    assert rows["predicted_class"][0] == model.predict([spex.data[index]])[0]

@@ -117,7 +117,7 @@ def _write_faulty(folder):
     faults[folder / "red.fits"] = "no_overlap"
     half = np.linspace(7000, 9000, 150)  # 25% of the grid: below min_coverage
     Spectrum(flux=np.ones(150) * u.Jy, spectral_axis=half * u.AA).write(folder / "half.fits", format="tabular-fits")
-    faults[folder / "half.fits"] = "no_overlap"
+    faults[folder / "half.fits"] = "insufficient_coverage"
     Spectrum(flux=np.full(150, np.nan) * u.Jy, spectral_axis=wave * u.AA).write(folder / "nan.fits",
                                                                                format="tabular-fits")
     faults[folder / "nan.fits"] = "all_nan"
@@ -148,7 +148,8 @@ def test_every_reader_and_every_fault_gives_exactly_one_row(tmp_path, model_file
     assert "cover" in by_file[str(tmp_path / "half.fits")]["error"]
     assert set(rows["status"]) <= set(STATUSES)
     assert set(rows["model_checksum"]) == {summary.model_checksum}
-    assert summary.status_counts == {"all_nan": 1, "no_overlap": 2, "ok": 10, "unreadable": 4}
+    assert summary.status_counts == {"all_nan": 1, "insufficient_coverage": 1, "no_overlap": 1, "ok": 10,
+                                    "unreadable": 4}
 
 
 def test_survey_rows_hold_the_models_own_probabilities_whatever_its_resampling_method(tmp_path):

@@ -203,7 +203,7 @@ COLUMNS = {
     "ood_flag": (None, "ood_score above 1: the spectrum is unlike the training data"),
     "coverage": (None, "fraction of the training grid covered by the spectrum's good pixels"),
     "low_coverage": (None, "classified with coverage below 0.95 (ends filled with the nearest good flux)"),
-    "status": (None, "ok, unreadable, all_nan, no_overlap or failed"),
+    "status": (None, "ok, unreadable, all_nan, no_overlap, insufficient_coverage or failed"),
     "error": (None, "why the row is not ok"),
     "model_checksum": (None, "SHA-256 checksum of the model file"),
 }

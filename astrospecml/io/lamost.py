@@ -19,6 +19,8 @@ LAMOST wavelengths are in vacuum (the pipeline writes ``VACUUM = T``): the
 spectra carry ``meta['wavelength_medium'] = 'vacuum'``.
 """
 import functools
+import re
+import warnings
 
 import astropy.units as u
 import numpy as np
@@ -41,16 +43,24 @@ HEADER_KEYS = ("OBSID", "DESIG", "RA", "DEC", "CLASS", "SUBCLASS", "Z", "Z_ERR",
 
 
 def _layout(hdulist):
-    """'image', 'table' or None for an open LAMOST-or-not FITS file (headers only are read)."""
+    """'image', 'table' or None for an open LAMOST-or-not FITS file (headers only are read).
+
+    The table layout is LAMOST's own (a ``COADD`` table with ``WAVELENGTH``
+    and ``ANDMASK`` or ``ORMASK`` columns: SDSS names its columns otherwise),
+    so it is recognised without ``TELESCOP``; a 5-row image is LAMOST's only
+    when the header says so.
+    """
     header = hdulist[0].header
+    if len(hdulist) > 1 and isinstance(hdulist[1], fits.BinTableHDU):
+        names = {name.upper() for name in hdulist[1].columns.names}
+        if {"FLUX", "IVAR", "WAVELENGTH"} <= names and (
+                (hdulist[1].name == "COADD" and names & {"ANDMASK", "ORMASK"})
+                or str(header.get("TELESCOP", "")).upper().startswith("LAMOST")):
+            return "table"
     if not str(header.get("TELESCOP", "")).upper().startswith("LAMOST"):
         return None
     if header.get("NAXIS") == 2 and header.get("NAXIS2") == 5:
         return "image"
-    if len(hdulist) > 1 and isinstance(hdulist[1], fits.BinTableHDU):
-        names = {name.upper() for name in hdulist[1].columns.names}
-        if {"FLUX", "IVAR", "WAVELENGTH"} <= names:
-            return "table"
     return None
 
 
@@ -125,7 +135,8 @@ def read_lamost_lrs(file_obj, **kwargs):
         header = hdulist[0].header.copy()
         unit_name = header.get("BUNIT")
         if _layout(hdulist) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
-            (wavelength, flux, ivar, normalized, andmask, ormask), unit_name = _read_table_layout(hdulist)
+            (wavelength, flux, ivar, normalized, andmask, ormask), column_unit = _read_table_layout(hdulist)
+            unit_name = column_unit or unit_name  # the column's TUNIT, else the primary header's BUNIT
         else:
             wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
     unit = _flux_unit(str(unit_name)) if unit_name else LAMOST_FLUX_UNIT
@@ -148,13 +159,24 @@ def read_lamost_lrs(file_obj, **kwargs):
 def _flux_unit(name):
     """The unit a BUNIT or TUNIT string names, LAMOST's own when astropy cannot parse it.
 
-    Cached: a release writes the same few strings in every file, and parsing
-    one costs about 0.4 ms, a fifth of reading a file.
+    A flux unit written ``10**-17 erg/s/cm^2/A`` means Angstrom by ``A``, not
+    the ampere astropy reads: a parsed unit holding an ampere is parsed
+    again with ``A`` as Angstrom.  Cached: a release writes the same few
+    strings in every file, and parsing one costs about 0.4 ms, a fifth of
+    reading a file.
     """
-    try:
-        return u.Unit(name)
-    except ValueError:
-        return LAMOST_FLUX_UNIT
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", u.UnitsWarning)  # "multiple slashes" in LAMOST's spelling
+        try:
+            unit = u.Unit(name)
+        except ValueError:
+            return LAMOST_FLUX_UNIT
+        if u.A in unit.decompose().bases:
+            try:
+                unit = u.Unit(re.sub(r"(?<![A-Za-z])A(?![A-Za-z])", "Angstrom", name))
+            except ValueError:
+                return LAMOST_FLUX_UNIT
+    return unit
 
 
 def _read_image_layout(hdu):
@@ -273,3 +295,28 @@ def write_lamost_lrs(spectrum, file_name, header=None, overwrite=True, layout="i
         hdus.append(fits.BinTableHDU.from_columns(columns, name="COADD"))
         hdus[1].header["TUNIT1"] = flux.unit.to_string()
     fits.HDUList(hdus).writeto(file_name, overwrite=overwrite)
+
+
+def _tabular_fits_leaves_lamost_alone():
+    """Keep specutils' generic ``tabular-fits`` from also claiming LAMOST's table layout.
+
+    Its identifier accepts any FITS file with a binary table in HDU 1 except
+    the layouts it knows (SDSS, HST, JWST, MUSCLES); without this each data
+    release 8+ file would identify as two formats and ``Spectrum.read``
+    would need ``format=`` to choose.
+    """
+    from astropy.io import registry
+    from specutils.io.default_loaders.tabular_fits import identify_tabular_fits
+
+    def identify_tabular_fits_not_lamost(origin, *args, **kwargs):
+        try:
+            claimed = identify_tabular_fits(origin, *args, **kwargs)
+        except Exception:  # noqa: BLE001 - as specutils' own wrapper does: an identifier that fails says no
+            return False
+        return claimed and not identify_lamost_lrs(origin, *args, **kwargs)
+
+    registry.unregister_identifier("tabular-fits", Spectrum)
+    registry.register_identifier("tabular-fits", Spectrum, identify_tabular_fits_not_lamost)
+
+
+_tabular_fits_leaves_lamost_alone()

@@ -57,7 +57,9 @@ def read_spex_prism(file_obj, **kwargs):
     """Read a SpeX prism spectrum (rows: wavelength, flux, uncertainty[, flags]).
 
     Pixels whose flux or wavelength is not finite, or whose uncertainty is
-    not positive, are masked.  Units come from ``XUNITS`` (micron when
+    not positive, are masked; an uncertainty row without one positive value
+    (the library writes NaN where a spectrum has no uncertainty) is read as
+    no uncertainty, every pixel kept.  Units come from ``XUNITS`` (micron when
     absent) and ``YUNITS`` (dimensionless when absent or unknown, as the
     library's normalised spectra are).
 
@@ -99,6 +101,8 @@ def read_spex_prism(file_obj, **kwargs):
         data = np.asarray(data, dtype=np.float64)
     wave, flux = data[0], data[1]
     sigma = data[2] if data.shape[0] > 2 else None
+    if sigma is not None and not np.any(sigma > 0):  # a row of NaN or zeros states no uncertainty at all
+        sigma = None
     mask = ~np.isfinite(flux) | ~np.isfinite(wave)
     if sigma is not None:
         mask |= ~(sigma > 0)

@@ -16,7 +16,7 @@ from ..io.limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
 __all__ = ["DEFAULT_META_COLUMNS", "FULL_COVERAGE", "STATUSES"]
 
 #: Values of the ``status`` column, from best to worst.
-STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "failed")
+STATUSES = ("ok", "unreadable", "all_nan", "no_overlap", "insufficient_coverage", "failed")
 #: Header keys copied into identifier columns (lower-cased) by default: LAMOST's and SDSS's names.
 DEFAULT_META_COLUMNS = ("OBSID", "DESIG", "RA", "DEC")
 #: Fraction of the training grid above which a row is not flagged ``low_coverage``.
@@ -89,8 +89,8 @@ def _read_spectrum(path, reader_format, grid, min_coverage, max_input_bytes=MAX_
                                               f"the training grid {grid.value[0]:.6g}-{grid.value[-1]:.6g} "
                                               f"{grid.unit}")
     if coverage < min_coverage:
-        return None, coverage, ("no_overlap", f"its good pixels cover {coverage:.1%} of the training grid, less "
-                                              f"than min_coverage={min_coverage:.0%}")
+        return None, coverage, ("insufficient_coverage", f"its good pixels cover {coverage:.1%} of the training "
+                                                         f"grid, less than min_coverage={min_coverage:.0%}")
     return spectrum, coverage, None
 
 
