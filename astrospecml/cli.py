@@ -89,7 +89,8 @@ status is 1 when no file could be classified.
 
 MERGE_HELP = """\
 Write the rows of a predict job as one catalogue: FITS (TOPCAT opens it; units
-in TUNIT, descriptions in TCOMM), Parquet or ECSV, chosen by the extension."""
+in TUNIT, descriptions in TCOMM), VOTable (.vot), Parquet or ECSV, chosen by the
+extension."""
 
 INFO_HELP = """\
 Describe a model file: estimator, pipeline steps, classes, training wavelength
@@ -290,7 +291,7 @@ def main(argv=None):
     predict.add_argument("--no-progress", action="store_true", help="no progress bar")
     merge = sub.add_parser("merge", help="write a predict job's rows as one catalogue file", description=MERGE_HELP)
     merge.add_argument("output", help="the --output directory of 'astrospecml predict'")
-    merge.add_argument("catalogue", help="catalogue file: .fits, .parquet or .ecsv")
+    merge.add_argument("catalogue", help="catalogue file: .fits, .vot, .parquet or .ecsv")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing catalogue file")
     info = sub.add_parser("info", help="describe a model file", description=INFO_HELP)
     info.add_argument("model", help="a model file, or the name of a pretrained model (spex-subtype)")

@@ -1,4 +1,6 @@
 """From real-layout survey files to a catalogue: coverage policy, identifiers, units, merging, the CLI."""
+import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -99,7 +101,7 @@ def test_lamost_files_of_both_layouts_become_a_catalogue_every_reader_opens(tmp_
                             output_format=output_format, progress=False)
     assert summary.status_counts == {"ok": 12}
     rows = read_predictions(out)
-    assert list(rows["obsid"]) == [str(1000 + k) for k in range(12)]
+    assert list(rows["obsid"]) == [1000 + k for k in range(12)] and rows["obsid"].dtype == np.int64  # as LAMOST's
     np.testing.assert_allclose(rows["ra"], 10.0 + np.arange(12))
     assert rows["ra"].unit == u.deg and "declination" in rows["dec"].description
     assert list(rows["predicted_class"]) == list(labels)
@@ -118,18 +120,30 @@ def test_lamost_files_of_both_layouts_become_a_catalogue_every_reader_opens(tmp_
         assert len(dd.read_parquet(str(out)).compute()) == 12
         field = ds.dataset(out, format="parquet").schema.field("ra")
         assert field.metadata[b"unit"] == b"deg"
-    for name in ("catalogue.fits", "catalogue.parquet", "catalogue.ecsv"):
+    for name in ("catalogue.fits", "catalogue.parquet", "catalogue.ecsv", "catalogue.vot"):
         merge_predictions(out, tmp_path / name)
         back = Table.read(tmp_path / name)
         assert len(back) == 12 and back["ra"].unit == u.deg
         assert [str(v) for v in back["predicted_class"]] == list(labels)
+        assert np.all(back["status"] == "ok") and np.all(back["obsid"] == rows["obsid"])  # as a user reads it
+        assert back["proba_STAR"].description == "probability of class STAR"
+        assert "declination" in back["dec"].description
     from astropy.io import fits
 
     with fits.open(tmp_path / "catalogue.fits") as hdul:  # what TOPCAT shows
+        hdul.verify("exception")
         header = hdul[1].header
-        assert header["MODELSUM"] == summary.model_checksum
-        ra = list(hdul[1].columns.names).index("ra") + 1
+        assert header["EXTNAME"] == "PREDICTIONS" and header["MODELSUM"] == summary.model_checksum
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", header["DATE"])  # FITS: no zone letter
+        assert len(header["SOFTWARE"]) > 68 and header["LONGSTRN"] == "OGIP 1.0"  # continued, and said so
+        names = list(hdul[1].columns.names)
+        ra, star = names.index("ra") + 1, names.index("proba_STAR") + 1
         assert header[f"TUNIT{ra}"] == "deg" and "right ascension" in header[f"TCOMM{ra}"]
+        assert header[f"TCOMM{star}"] == "probability of class STAR"
+    if shutil.which("fitsverify"):  # HEASARC's verifier, where installed (CI installs it)
+        result = subprocess.run(["fitsverify", "-q", str(tmp_path / "catalogue.fits")], capture_output=True,
+                                text=True)
+        assert result.returncode == 0 and "verification OK" in result.stdout, result.stdout
     import pandas as pd
     import pyarrow.parquet as pq
 

@@ -191,12 +191,12 @@ COLUMNS = {
     "index": (None, "position of the file in the job's input list (_job/inputs.txt)"),
     "id": (None, "file name without directory and extension"),
     "file": (None, "absolute path of the spectrum file"),
-    "obsid": (None, "observation identifier (header OBSID)"),
+    "obsid": (None, "observation identifier (header OBSID), -1 when the header has no integer OBSID"),
     "desig": (None, "object designation (header DESIG)"),
     "ra": (u.deg, "right ascension from the file header"),
     "dec": (u.deg, "declination from the file header"),
     "predicted_class": (None, "most probable class; empty unless status is ok"),
-    "proba_": (None, "probability of the class named after proba_"),
+    "proba_": (None, "probability of class {}"),
     "max_proba": (None, "probability of the predicted class"),
     "ood_score": (None, "distance to the training spectra in the model's feature space, in units of the "
                         "training spectra's own (95th percentile by default)"),
@@ -230,6 +230,8 @@ def describe_columns(table):
     """
     for name in table.colnames:
         unit, description = COLUMNS.get("proba_" if name.startswith("proba_") else name, (None, None))
+        if name.startswith("proba_"):  # each class's column says which class
+            description = description.format(name[len("proba_"):])
         if unit is not None:
             table[name].unit = unit
         if description is not None and not table[name].description:
@@ -273,13 +275,24 @@ def _write_table(table, path, output_format):
         # written in Punycode with IDNA's "xn--" prefix and decoded on reading.
         encoded = Table({_fits_column_name(name): np.char.encode(np.asarray(table[name]), "utf-8")
                          if table[name].dtype.kind == "U" else table[name] for name in table.colnames})
-        hdu = fits.table_to_hdu(encoded)
-        for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
-            if table[name].description:
-                hdu.header[f"TCOMM{k}"] = table[name].description
-        for key, value in table.meta.items():
-            hdu.header[FITS_KEYWORDS.get(key, key[:8].upper())] = value
-        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(path, overwrite=True)
+        for name in table.colnames:  # astropy's writer keeps them in header comments it reads back
+            encoded[_fits_column_name(name)].description = table[name].description
+        encoded.write(path, format="fits", overwrite=True)
+        cards = {FITS_KEYWORDS.get(key, key[:8].upper()): value for key, value in table.meta.items()}
+        if isinstance(cards.get("DATE"), str):  # FITS dates are UTC without a zone letter (FITS 4.0, 4.4.2.1)
+            cards["DATE"] = cards["DATE"].removesuffix("Z")
+        with fits.open(path, mode="update") as hdus:
+            header = hdus[1].header
+            header["EXTNAME"] = "PREDICTIONS"
+            for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
+                if table[name].description:
+                    header[f"TCOMM{k}"] = table[name].description
+            if any(isinstance(value, str) and len(value) > 68 for value in cards.values()):
+                header["LONGSTRN"] = ("OGIP 1.0", "long strings continue on CONTINUE cards")
+            for keyword, value in cards.items():
+                header[keyword] = value
+    elif output_format == "votable":  # TOPCAT's own format: units and descriptions are part of it
+        table.write(path, format="votable", overwrite=True)
     else:
         table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
 
@@ -406,16 +419,19 @@ def read_predictions(output):
 
 
 #: Catalogue formats `merge_predictions` writes, by file extension.
-CATALOGUE_FORMATS = {".fits": "fits", ".fit": "fits", ".parquet": "parquet", ".ecsv": "ecsv"}
+CATALOGUE_FORMATS = {".fits": "fits", ".fit": "fits", ".parquet": "parquet", ".ecsv": "ecsv", ".vot": "votable",
+                     ".xml": "votable"}
 
 
 def merge_predictions(output, catalogue, *, overwrite=False):
-    """Write all rows of a `predict_files` job as one catalogue file (FITS, Parquet or ECSV).
+    """Write all rows of a `predict_files` job as one catalogue file (FITS, VOTable, Parquet or ECSV).
 
     The catalogue keeps the columns' units and descriptions (FITS ``TUNIT``
-    and ``TCOMM``, which TOPCAT shows) and the model checksum, software
+    and ``TCOMM``, which TOPCAT shows, and astropy's own header comments,
+    which ``Table.read`` restores) and the model checksum, software
     versions and date in its metadata (FITS header keywords ``MODELSUM``,
-    ``SOFTWARE``, ``DATE``).
+    ``SOFTWARE``, ``DATE``, in a ``PREDICTIONS`` extension that passes
+    HEASARC's ``fitsverify``).
 
     Parameters
     ----------
@@ -423,7 +439,7 @@ def merge_predictions(output, catalogue, *, overwrite=False):
         The job's output directory.
     catalogue : str or path-like
         The file to write; its extension (``.fits``, ``.parquet``,
-        ``.ecsv``) chooses the format.
+        ``.ecsv``, ``.vot`` or ``.xml`` for a VOTable) chooses the format.
     overwrite : bool, default=False
         Replace an existing file.
 

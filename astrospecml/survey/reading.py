@@ -121,6 +121,10 @@ def _meta_value(spectrum, key):
     return meta.get(key, header.get(key) if hasattr(header, "get") else None)
 
 
+#: Header values stored as integers, -1 when absent: LAMOST's catalogues give OBSID as an integer.
+INTEGER_KEYS = ("OBSID",)
+
+
 def _is_numeric_key(key):
     """Header values stored as numbers (NaN when absent); the others as strings."""
     return key.upper() in ("RA", "DEC", "Z", "Z_ERR") or key.upper().startswith(("SN", "SNR"))

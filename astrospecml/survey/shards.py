@@ -29,6 +29,7 @@ from ..preprocessing.resample import _training_resample
 from .reading import (
     DEFAULT_META_COLUMNS,
     FULL_COVERAGE,
+    INTEGER_KEYS,
     _fill_edges,
     _identifier,
     _is_numeric_key,
@@ -197,7 +198,9 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     table = Table({"id": [_identifier(p) for p in paths], "file": list(paths)})
     for key in meta_columns:
         values = [_meta_value(read.get(i), key) for i in range(len(paths))]
-        if _is_numeric_key(key):
+        if key.upper() in INTEGER_KEYS:
+            table[key.lower()] = np.array([_as_integer(v) for v in values], dtype=np.int64)
+        elif _is_numeric_key(key):
             table[key.lower()] = np.array([_as_float(v) for v in values], dtype=float)
         else:
             table[key.lower()] = np.array(["" if v is None else str(v) for v in values], dtype=str)
@@ -217,6 +220,17 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     table["error"] = np.array(errors, dtype=str)
     table["model_checksum"] = [checksum] * len(paths)
     return describe_columns(table)
+
+
+def _as_integer(value):
+    """An integer header value, -1 when there is none (or it is not an integer)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return -1
+    return int(number) if np.isfinite(number) and number == int(number) else -1
 
 
 def _as_float(value):
@@ -279,7 +293,7 @@ def _table_meta(job):
     from ..persistence import _versions
 
     versions = _versions()
-    return {"model_checksum": job["model_checksum"], "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    return {"model_checksum": job["model_checksum"], "date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),  # UTC
             "software": ", ".join(f"{name} {versions[name]}" for name in ("astrospecml", "torch", "scikit-learn",
                                                                         "astropy", "specutils")),
             "min_coverage": job["min_coverage"], "reader_format": job["reader_format"] or ""}
