@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._repr import QuantityParamsDisplayMixin
 from .io.convert import to_array
 
 __all__ = ["DistanceToTraining"]
@@ -28,7 +29,7 @@ def _final_estimator_has(name):
     return check
 
 
-class DistanceToTraining(ClassifierMixin, BaseEstimator):
+class DistanceToTraining(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstimator):
     """A classifier that also says how far each spectrum lies from its training data.
 
     The feature space is what the final estimator of ``estimator`` receives

@@ -344,3 +344,23 @@ def test_masked_edges_left_by_resample_name_an_imputer_after_resample():
                       mask=np.arange(100) == 50)
     with pytest.raises(ValueError, match=r"fill them with astrospecml.preprocessing.BadPixelImputer, placed before"):
         ToArray().fit_transform([masked])
+
+
+def test_pipelines_with_quantity_parameters_display_in_a_notebook():
+    # Jupyter shows an estimator through _repr_html_; scikit-learn's compares each parameter with its
+    # default by np.array_equal, which astropy refuses for a Quantity against None.
+    import html
+
+    from sklearn.pipeline import make_pipeline
+
+    from astrospecml.classifiers import TemplateMatchClassifier
+    from astrospecml.preprocessing import SelectBand
+    from astrospecml.pretrained import load_pretrained
+
+    band = (1.0 * u.um, 2.0 * u.um)
+    pipeline = make_pipeline(Resample(np.linspace(1, 2, 5) * u.um), SelectBand(band),
+                             TemplateMatchClassifier(band=band))
+    shown = html.unescape(pipeline._repr_html_())
+    assert "<Quantity [1.  , 1.25, 1.5 , 1.75, 2.  ] um>" in shown and "<Quantity 1. um>" in shown
+    assert "Resample" in html.unescape(load_pretrained("spex-subtype")._repr_html_())
+    assert pipeline[0].grid.unit == u.um  # the estimator itself keeps its quantities

@@ -5,10 +5,12 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
+from .._repr import QuantityParamsDisplayMixin
+
 __all__ = ["SpectrumJitter"]
 
 
-class SpectrumJitter(BaseEstimator):
+class SpectrumJitter(QuantityParamsDisplayMixin, BaseEstimator):
     """Random perturbations a network sees on each training batch (``augment=`` of every classifier).
 
     Small, real data sets let a network memorise the exact noise and

@@ -37,6 +37,7 @@ from skorch.helper import SliceDict, predefined_split
 from specutils import Spectrum
 
 from .._registry import register_estimator_class
+from .._repr import QuantityParamsDisplayMixin
 from .._torch import draw_seed, forked_torch_rng, resolve_device
 from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
@@ -227,7 +228,7 @@ FITTED_ATTRIBUTES = """classes_ : ndarray
         its variance beyond the noise, from which the pixel weights come."""
 
 
-class SpectrumClassifier(ClassifierMixin, BaseEstimator):
+class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstimator):
     """Train any spectral network as a scikit-learn classifier, through skorch.
 
     Give it a network class (a `torch.nn.Module` taking ``n_outputs`` and

@@ -14,6 +14,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .._repr import QuantityParamsDisplayMixin
+
 __all__ = ["SeedEnsembleClassifier"]
 
 
@@ -23,7 +25,7 @@ def _seed_parameters(estimator):
                   if name == "random_state" or name.endswith("__random_state"))
 
 
-class SeedEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Train copies of a classifier with different seeds and average their probabilities.
 
     A network trained on a few thousand spectra lands in a different minimum

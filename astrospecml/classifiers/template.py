@@ -17,6 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 from specutils import Spectrum
 
+from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
 from ..preprocessing.band import _band_mask, _pixel_grid
 from ._base import _check_grid
@@ -24,7 +25,7 @@ from ._base import _check_grid
 __all__ = ["TemplateMatchClassifier"]
 
 
-class TemplateMatchClassifier(ClassifierMixin, BaseEstimator):
+class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstimator):
     """Classify spectra by chi-square against class templates with a free flux scale.
 
     For a spectrum *f* with weights *w* (inverse variances when the input

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import (
     SpectralArrays,
     _is_spectrum_list,
@@ -65,7 +66,7 @@ def _check_float32_range(flux, name):
         )
 
 
-class SpectralTransformer(TransformerMixin, BaseEstimator):
+class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
     """Base class: arrays in, arrays out; astropy objects in, the same objects out.
 
     Subclasses implement ``_transform_arrays(arrays) -> SpectralArrays`` and,

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.helper import SliceDict
 
+from .._repr import QuantityParamsDisplayMixin
 from ..io.arms import is_multi_arm, split_arms
 from ..io.convert import as_spectral_arrays, from_spectral_arrays
 from ._base import _check_float32_range, _check_no_overflow
@@ -25,7 +26,7 @@ def _as_output(arms):
     return dict(arms)
 
 
-class PerArm(TransformerMixin, BaseEstimator):
+class PerArm(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
     """Apply a transformer to each arm of multi-arm input.
 
     Parameters
@@ -189,7 +190,7 @@ class PerArm(TransformerMixin, BaseEstimator):
         return tags
 
 
-class SelectArm(TransformerMixin, BaseEstimator):
+class SelectArm(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
     """Keep one arm of multi-arm input (MAC-Net's and DRC-Net's single-arm ablations).
 
     Parameters
@@ -242,7 +243,7 @@ class SelectArm(TransformerMixin, BaseEstimator):
         return self._arms(X)[self.arm]
 
 
-class ConcatenateArms(TransformerMixin, BaseEstimator):
+class ConcatenateArms(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
     """Join the 1D spectra of all arms into one spectrum per sample, blue to red.
 
     This is how a two-arm survey's 1D spectra are made (LAMOST splices its arms),

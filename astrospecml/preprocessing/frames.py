@@ -11,6 +11,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from specreduce.tracing import FitTrace
 
+from .._repr import QuantityParamsDisplayMixin
+
 __all__ = ["StripeCutter", "cut_stripes", "find_traces"]
 
 
@@ -134,7 +136,7 @@ def cut_stripes(frame, traces, n_rows=15):
     return out if isinstance(frame, CCDData) else np.stack(out) if out else np.empty((0, n_rows, data.shape[1]))
 
 
-class StripeCutter(BaseEstimator):
+class StripeCutter(QuantityParamsDisplayMixin, BaseEstimator):
     """Learn the fibre traces of a frame, then cut every frame into per-fibre stripes.
 
     As a reduction pipeline traces fibres once on a flat field and applies
