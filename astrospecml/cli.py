@@ -184,6 +184,7 @@ def _merge(args):
 def _info(args):
     from .persistence import model_info
 
+    name = args.model
     args.model = _model_path(args.model)
     info = model_info(args.model)
     summary = info["summary"]
@@ -191,13 +192,20 @@ def _info(args):
     if summary.get("steps"):
         print("steps: " + " -> ".join(summary["steps"]))
     if "classes" in summary:
-        print(f"classes ({len(summary['classes'])}): " + ", ".join(str(c) for c in summary["classes"]))
+        from .datasets import in_spectral_order
+
+        classes = in_spectral_order(summary["classes"])
+        print(f"classes ({len(classes)}): " + ", ".join(str(c) for c in classes))
     grid = summary.get("grid")
     if grid:
         print(f"training grid: {grid['n_pixels']} pixels, {grid['min']:.6g}-{grid['max']:.6g} {grid['unit']}")
     print(f"checksum: {info['checksum']}")
     print("summary: checked against the model the file holds (rebuilt without running anything from the file)")
-    print("written with: " + ", ".join(f"{name} {v}" for name, v in info["versions"].items()))
+    print("written with: " + ", ".join(f"{library} {v}" for library, v in info["versions"].items()))
+    if args.model != name:  # a pretrained model: its card says what it was trained on and how well it does
+        from .pretrained import card_summary, model_card
+
+        print("\n".join(card_summary(model_card(name))))
     return 0
 
 

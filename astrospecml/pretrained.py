@@ -17,7 +17,7 @@ import numpy as np
 
 from .persistence import ModelFileError, load_model, model_info, save_model
 
-__all__ = ["PRETRAINED", "build_spex_subtype", "load_pretrained", "model_card"]
+__all__ = ["PRETRAINED", "build_spex_subtype", "card_summary", "held_out_spectra", "load_pretrained", "model_card"]
 
 #: Where the shipped models and their cards live.
 MODELS_DIR = Path(__file__).parent / "pretrained_models"
@@ -90,14 +90,10 @@ def load_pretrained(name, *, folder=None, device=None):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from astrospecml.datasets import load_spex_prism, subtype_to_label
-    >>> spex = load_spex_prism()
     >>> model = load_pretrained("spex-subtype")
-    >>> model.predict(spex.data[:3]).tolist()  # the card gives the scores on held-out sources
-    ['L5', 'L5', 'T6']
-    >>> [subtype_to_label(np.floor(value)) for value in spex.target[:3]]  # their SpeX types
-    ['L5', 'L5', 'T6']
+    >>> test = held_out_spectra("spex-subtype")  # spectra of sources it never saw
+    >>> model.predict(test.data[:4]).tolist(), test.target[:4].tolist()  # and their SpeX types
+    (['L5', 'M4', 'T5', 'T2'], ['L5', 'M4', 'T5', 'T2'])
     """
     path, _ = _paths(name, folder)
     card = model_card(name, folder=folder)
@@ -106,6 +102,102 @@ def load_pretrained(name, *, folder=None, device=None):
         raise ModelFileError(f"{path} (checksum {found}) is not the model its card describes ({card['checksum']}); "
                              f"rebuild both with {BUILD_COMMAND}.")
     return load_model(path, device=device)
+
+
+def card_summary(card):
+    """A model card as the lines ``astrospecml info`` prints.
+
+    Parameters
+    ----------
+    card : dict
+        A card (`model_card`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> print(card_summary(model_card("spex-subtype"))[0])
+    card: Spectral subtype (M0-T8) of low-resolution near-infrared spectra of ultracool dwarfs, ...
+    """
+    metrics, split = card["metrics"], card["split"]
+    lines = [f"card: {card['description']}",
+             f"trained on: {card['training_data']}",
+             f"held out: {split['test_spectra']} spectra of {split['test_sources']} sources never seen in training "
+             f"(astrospecml.pretrained.held_out_spectra); exact {metrics['test_accuracy']:.3f}, within one "
+             f"{metrics['test_within_one']:.3f}, RMS {metrics['test_rms_subtype']:.2f} subtypes",
+             "  by S/N: " + ", ".join(f"{name} {b['accuracy']:.3f} ({b['n']})" for name, b in metrics["by_snr"].items())]
+    versus = card.get("standards_comparison")
+    if versus:
+        lines.append(f"  the standards routine on {versus['test_spectra']} of them: exact "
+                     f"{versus['standards_accuracy']:.3f} (this model {versus['model_accuracy']:.3f}), within one "
+                     f"{versus['standards_within_one']:.3f} ({versus['model_within_one']:.3f})")
+    lines.append(f"built {card['date']} by '{card['command']}' ({card['machine']})")
+    return lines
+
+
+def _spex_subtype_split(test_size, random_state, subset=None):
+    """The shipped spectra, their whole-subtype labels, sources, and the card's training and held-out rows."""
+    from .datasets import load_spex_prism, subtype_to_label
+    from .model_selection import source_disjoint_split
+
+    spex = load_spex_prism()
+    index = np.arange(len(spex.data))
+    if subset is not None:
+        index = np.random.default_rng(random_state).choice(index, size=min(subset, len(index)), replace=False)
+    labels = np.array([subtype_to_label(value) for value in np.floor(np.asarray(spex.target, dtype=float))])
+    # Subtypes with too few spectra to appear in both parts are left out, as in the benchmark.
+    values, counts = np.unique(labels[index], return_counts=True)
+    index = index[np.isin(labels[index], values[counts >= 6])]
+    groups = np.asarray(spex.groups)
+    train, test = source_disjoint_split(index, groups=groups[index], test_size=test_size, stratify=labels[index],
+                                        random_state=random_state)
+    return spex, labels, groups, train, test
+
+
+def held_out_spectra(name, *, folder=None):
+    """The spectra a pretrained model's card scores it on: of sources it never saw in training.
+
+    Try a model on these, not on the shipped spectra at large: three in four
+    of those trained it.
+
+    Parameters
+    ----------
+    name : str
+        One of `PRETRAINED`.
+    folder : path-like or None, default=None
+        Where the model's card is; None: the one shipped in the package.
+
+    Returns
+    -------
+    `~sklearn.utils.Bunch`
+        ``data`` (list of `~specutils.Spectrum`), ``target`` (their labels,
+        as the model names its classes), ``groups`` (their sources) and
+        ``snr`` (their median S/N).
+
+    Raises
+    ------
+    ValueError
+        When the split drawn again is not the card's (a card written by
+        another version of the data).
+
+    Examples
+    --------
+    >>> test = held_out_spectra("spex-subtype")
+    >>> len(test.data) == model_card("spex-subtype")["split"]["test_spectra"]
+    True
+    """
+    from sklearn.utils import Bunch
+
+    split = model_card(name, folder=folder)["split"]
+    spex, labels, groups, train, test = _spex_subtype_split(split["test_size"], split["random_state"],
+                                                            split.get("subset"))
+    if len(test) != split["test_spectra"] or len(train) != split["train_spectra"]:
+        raise ValueError(f"the split drawn again ({len(train)} training, {len(test)} held-out spectra) is not the "
+                         f"card's ({split['train_spectra']}, {split['test_spectra']}); rebuild with {BUILD_COMMAND}.")
+    snr = np.asarray(spex.meta["MEDIAN_SNR"], dtype=float)
+    return Bunch(data=[spex.data[i] for i in test], target=labels[test], groups=groups[test], snr=snr[test])
 
 
 def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.25, random_state=0,
@@ -156,24 +248,13 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
     from .benchmarks.data import SPEX_GRID
     from .benchmarks.metrics import SNR_BINS
     from .classifiers import CNNClassifier, SeedEnsembleClassifier, TemplateMatchClassifier
-    from .datasets import load_spex_prism, load_spex_standards, subtype_to_label
+    from .datasets import in_spectral_order, load_spex_standards, subtype_to_label
     from .metrics import subtype_rms_error, within_one_score
-    from .model_selection import source_disjoint_split
     from .persistence import _versions
     from .preprocessing import BadPixelImputer, FluxNorm, Resample, SelectBand
 
     started = time.perf_counter()
-    spex = load_spex_prism()
-    index = np.arange(len(spex.data))
-    if subset is not None:
-        index = np.random.default_rng(random_state).choice(index, size=min(subset, len(index)), replace=False)
-    labels = np.array([subtype_to_label(value) for value in np.floor(np.asarray(spex.target, dtype=float))])
-    # Subtypes with too few spectra to appear in both parts are left out, as in the benchmark.
-    values, counts = np.unique(labels[index], return_counts=True)
-    index = index[np.isin(labels[index], values[counts >= 6])]
-    groups = np.asarray(spex.groups)
-    train, test = source_disjoint_split(index, groups=groups[index], test_size=test_size, stratify=labels[index],
-                                        random_state=random_state)
+    spex, labels, groups, train, test = _spex_subtype_split(test_size, random_state, subset)
     band = (0.9 * u.um, 1.4 * u.um)
     hyperparameters = {"band_um": [0.9, 1.4], "lr": 1e-3, "lr_schedule": "plateau", "max_epochs": max_epochs,
                        "patience": patience, "n_members": n_members, "random_state": random_state}
@@ -221,12 +302,13 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
                          f"{len(train)} spectra of {len(np.unique(groups[train]))} sources, labelled with their "
                          "SpeX (near-infrared) subtypes rounded down to whole subtypes",
         "split": {"method": "source-disjoint, stratified (astrospecml.model_selection.source_disjoint_split)",
-                  "test_size": test_size, "random_state": random_state, "train_spectra": int(len(train)),
+                  "test_size": test_size, "random_state": random_state, "subset": subset,
+                  "train_spectra": int(len(train)),
                   "test_spectra": int(len(test)), "train_sources": int(len(np.unique(groups[train]))),
                   "test_sources": int(len(np.unique(groups[test])))},
         "pipeline": " -> ".join(type(step).__name__ for _, step in model.steps),
         "hyperparameters": hyperparameters,
-        "classes": [str(c) for c in model.classes_],
+        "classes": [str(c) for c in in_spectral_order(model.classes_)],
         "metrics": {"test_accuracy": float(np.mean(predicted == truth)),
                     "test_within_one": float(within_one_score(truth, predicted)),
                     "test_rms_subtype": float(subtype_rms_error(truth, predicted)), "by_snr": by_snr},

@@ -1,6 +1,8 @@
 """Plots of spectra, for quick looks and for the documentation."""
 import numpy as np
 
+from .datasets import in_spectral_order
+
 __all__ = ["plot_spectra_by_class"]
 
 
@@ -17,7 +19,9 @@ def plot_spectra_by_class(spectra, labels, *, n_per_class=3, classes=None, offse
     n_per_class : int, default=3
         Spectra drawn per class (fewer if a class has fewer).
     classes : sequence or None, default=None
-        Classes to show, in order (bottom to top); None shows all, sorted.
+        Classes to show, in order (bottom to top); None shows all, along the
+        spectral sequence when they are spectral types
+        (`~astrospecml.datasets.in_spectral_order`).
     offset : float, default=1.0
         Vertical offset between consecutive classes, in flux units.
     ax : `~matplotlib.axes.Axes` or None
@@ -47,7 +51,7 @@ def plot_spectra_by_class(spectra, labels, *, n_per_class=3, classes=None, offse
         raise ValueError(f"{len(spectra)} spectra but {len(labels)} labels.")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
-    classes = sorted(np.unique(labels)) if classes is None else list(classes)
+    classes = in_spectral_order(np.unique(labels).tolist()) if classes is None else list(classes)
     rng = np.random.default_rng(random_state)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for level, cls in enumerate(classes):

@@ -5,9 +5,16 @@ import shutil
 import numpy as np
 import pytest
 
-from astrospecml.datasets import load_spex_prism
+from astrospecml.datasets import in_spectral_order, load_spex_prism
 from astrospecml.persistence import ModelFileError, model_info
-from astrospecml.pretrained import MODELS_DIR, PRETRAINED, build_spex_subtype, load_pretrained, model_card
+from astrospecml.pretrained import (
+    MODELS_DIR,
+    PRETRAINED,
+    build_spex_subtype,
+    held_out_spectra,
+    load_pretrained,
+    model_card,
+)
 from astrospecml.survey import predict_files, read_predictions
 
 
@@ -20,7 +27,8 @@ def test_each_shipped_model_matches_its_card(name):
     assert 0 < metrics["test_accuracy"] <= metrics["test_within_one"] <= 1
     assert sum(b["n"] for b in metrics["by_snr"].values()) <= card["split"]["test_spectra"]
     model = load_pretrained(name)
-    assert [str(c) for c in model.classes_] == card["classes"]
+    assert in_spectral_order([str(c) for c in model.classes_]) == card["classes"]
+    assert card["classes"][:11] == [f"M{k}" for k in range(10)] + ["L0"]  # as a person reads them
     # The card sets the routine that assigned the labels beside the model, on the same held-out spectra.
     versus = card["standards_comparison"]
     assert 0 < versus["test_spectra"] <= card["split"]["test_spectra"]
@@ -38,6 +46,10 @@ def test_a_tiny_rebuild_writes_a_card_that_describes_its_file_and_a_swapped_file
     assert card["standards_comparison"]["test_spectra"] <= card["split"]["test_spectra"]
     model = load_pretrained("spex-subtype", folder=tmp_path)
     assert model[-1].estimator.max_epochs == 2 and len(model[-1].estimators_) == 2
+    test = held_out_spectra("spex-subtype", folder=tmp_path)  # the card's own held-out spectra, drawn again
+    assert len(test.data) == card["split"]["test_spectra"]
+    accuracy = np.mean(model.predict(test.data) == test.target)
+    assert accuracy == pytest.approx(card["metrics"]["test_accuracy"])
     shutil.copyfile(MODELS_DIR / "spex-subtype.safetensors", tmp_path / "spex-subtype.safetensors")
     with pytest.raises(ModelFileError, match="not the model its card describes"):
         load_pretrained("spex-subtype", folder=tmp_path)
@@ -66,7 +78,13 @@ def test_the_command_line_takes_a_pretrained_model_by_name(tmp_path, capsys):
     spex = load_spex_prism()
     spex.data[0].write(tmp_path / "one.fits", format="SpeX-prism")
     assert main(["info", "spex-subtype"]) == 0
-    assert "SeedEnsembleClassifier" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "SeedEnsembleClassifier" in out and "classes (29): M0, M1," in out  # in the spectral sequence
+    card = model_card("spex-subtype")
+    assert f"exact {card['metrics']['test_accuracy']:.3f}" in out and f"built {card['date']}" in out  # the card
     assert main(["predict", "spex-subtype", str(tmp_path / "one.fits"), "--reader", "SpeX-prism", "--output",
                  str(tmp_path / "out"), "--no-progress"]) == 0
-    assert list(read_predictions(tmp_path / "out")["status"]) == ["ok"]
+    rows = read_predictions(tmp_path / "out")
+    assert list(rows["status"]) == ["ok"]
+    probabilities = [name for name in rows.colnames if name.startswith("proba_")]
+    assert probabilities == [f"proba_{c}" for c in card["classes"]] and probabilities[10] == "proba_L0"

@@ -1,4 +1,5 @@
 """The SpeX Prism Library of M, L and T dwarfs, shipped with the package."""
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -10,7 +11,8 @@ from astropy.table import Table
 from sklearn.utils import Bunch
 from specutils import Spectrum
 
-__all__ = ["load_spex_prism", "load_spex_standards", "subtype_to_label", "SPEX_STANDARDS", "SPEX_TARGETS"]
+__all__ = ["load_spex_prism", "load_spex_standards", "subtype_to_label", "in_spectral_order", "SPEX_STANDARDS",
+           "SPEX_TARGETS", "SPECTRAL_SEQUENCE"]
 
 DATA_FILE = "spex_prism.fits"
 
@@ -98,6 +100,48 @@ def subtype_to_label(subtype):
     letter = "MLTY"[int(subtype // 10) - 1]
     sub = subtype % 10
     return f"{letter}{sub:g}"
+
+
+#: The spectral sequence, hottest class first.
+SPECTRAL_SEQUENCE = "OBAFGKMLTY"
+_SPECTRAL_TYPE = re.compile(r"([OBAFGKMLTY])(\d+(?:\.\d+)?)?")
+
+
+def in_spectral_order(labels):
+    """Labels as a person reads them: along the spectral sequence O, B, A, ... M, L, T, Y, subtypes by number.
+
+    scikit-learn keeps ``classes_`` sorted as text (L0 ... L9, M0 ... M9,
+    T0 ...); tables, catalogue columns, cards and plots use this order
+    instead.  Numbers (the numeric subtypes M0 = 10, L0 = 20, T0 = 30) are
+    sorted by value; labels that are not all spectral types (``'STAR'``,
+    ``'QSO'``) keep the order they come in.
+
+    Parameters
+    ----------
+    labels : sequence
+        Class labels, each once.
+
+    Returns
+    -------
+    list
+        The same labels, reordered.
+
+    Examples
+    --------
+    >>> in_spectral_order(["L0", "L10", "M9", "T2", "L2", "M8.5"])
+    ['M8.5', 'M9', 'L0', 'L2', 'L10', 'T2']
+    >>> in_spectral_order(["STAR", "GALAXY", "QSO"])
+    ['STAR', 'GALAXY', 'QSO']
+    """
+    labels = list(labels)
+    if all(isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(label, bool)
+           for label in labels):
+        return sorted(labels)
+    matches = [_SPECTRAL_TYPE.fullmatch(str(label).strip()) for label in labels]
+    if not all(matches):
+        return labels
+    return [label for _, label in sorted(
+        zip(matches, labels), key=lambda pair: (SPECTRAL_SEQUENCE.index(pair[0][1]), float(pair[0][2] or -1)))]
 
 
 def load_spex_prism(*, target="spex_type", return_X_y=False, min_snr=None):

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
+from ..datasets import in_spectral_order
 from ..io.catalogue import (
     COLUMNS,
     JOB_DIR,
@@ -208,8 +209,8 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
             table[key.lower()].description = f"header keyword {key}"
     table["predicted_class"] = np.array(predicted, dtype=str)
     if has_proba:
-        for j, name in enumerate(classes):
-            table[f"proba_{name}"] = proba[:, j]
+        for name in in_spectral_order(classes):  # M0 ... M9, L0 ..., not scikit-learn's text order
+            table[f"proba_{name}"] = proba[:, classes.index(name)]
         table["max_proba"] = np.where(ok, np.max(np.where(ok[:, None], proba, 0.0), axis=1), np.nan)
     if has_ood:
         table["ood_score"] = np.where(ok, ood, np.nan)

@@ -26,6 +26,7 @@ from ...classifiers import (
     SpectrumClassifier,
     TemplateMatchClassifier,
 )
+from ...datasets import subtype_to_label
 from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
@@ -396,7 +397,9 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
             say(f"  split {split + 1}/{n_splits}: {len(train)} training spectra "
                 f"({len(np.unique(data.groups[train]))} sources), {len(test)} test spectra "
                 f"({len(np.unique(data.groups[test]))} sources), {len(np.unique(data.y))} classes"
-                + (f"; left out (too few spectra): {data.dropped}" if data.dropped and split == 0 else ""))
+                + (f"; left out (too few spectra): "
+                   f"{', '.join(f'{subtype_to_label(k)} ({n})' for k, n in sorted(data.dropped.items()))}"
+                   if data.dropped and split == 0 else ""))
             chosen_here = {}  # what each network's search chose on this split, for its seed ensemble
             for position, name in enumerate(here, 1):
                 model = EMCCNN_MODELS[name]()
