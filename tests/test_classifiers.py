@@ -549,6 +549,9 @@ def test_seed_ensemble_trains_differently_seeded_copies_and_averages_them():
     np.testing.assert_array_equal(ensemble.classes_, [0, 1])
     again = SeedEnsembleClassifier(pipeline, n_members=3, random_state=1).fit(X, y, cnnclassifier__groups=groups)
     np.testing.assert_array_equal(again.predict_proba(X), ensemble.predict_proba(X))  # reproducible
+    parallel = SeedEnsembleClassifier(pipeline, n_members=3, random_state=1, n_jobs=2)
+    parallel.fit(X, y, cnnclassifier__groups=groups)  # members in two processes: the same members
+    np.testing.assert_allclose(parallel.predict_proba(X), ensemble.predict_proba(X), atol=1e-6)
 
 
 def test_seed_ensemble_refuses_an_unseeded_estimator():

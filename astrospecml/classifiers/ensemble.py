@@ -3,6 +3,7 @@ import time
 from numbers import Integral
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -12,6 +13,7 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from .._repr import QuantityParamsDisplayMixin
@@ -23,6 +25,11 @@ def _seed_parameters(estimator):
     """The names of every ``random_state`` parameter of ``estimator`` (and of its steps, in a pipeline)."""
     return sorted(name for name in estimator.get_params(deep=True)
                   if name == "random_state" or name.endswith("__random_state"))
+
+
+def _fit_member(member, X, y, fit_params):
+    start = time.perf_counter()
+    return member.fit(X, y, **fit_params), time.perf_counter() - start
 
 
 class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -50,6 +57,11 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
         Copies trained; fitting takes ``n_members`` times as long.
     random_state : int, RandomState instance or None, default=None
         Draws the members' seeds.
+    n_jobs : int or None, default=None
+        Members fitted at once, each in its own process (joblib; -1: one per
+        core).  The members and their predictions are those of a sequential
+        fit.  Each process uses torch's threads as set there: with
+        ``n_jobs`` equal to the cores, set ``OMP_NUM_THREADS=1``.
     verbose : bool, default=False
         Print a line as each member is fitted.
 
@@ -82,13 +94,15 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
         "verbose": ["boolean"],
     }
 
-    def __init__(self, estimator, n_members=5, *, random_state=None, verbose=False):
+    def __init__(self, estimator, n_members=5, *, random_state=None, n_jobs=None, verbose=False):
         self.estimator = estimator
         self.n_members = n_members
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -115,14 +129,18 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
                              "would all be the same model; a seed ensemble needs a seeded estimator.")
         rng = check_random_state(self.random_state)
         self.seeds_ = rng.randint(np.iinfo(np.int32).max, size=self.n_members)
-        self.estimators_ = []
-        for position, seed in enumerate(self.seeds_, 1):
-            start = time.perf_counter()
-            member = clone(self.estimator).set_params(**{name: int(seed) for name in names})
-            self.estimators_.append(member.fit(X, y, **fit_params))
+        members = [clone(self.estimator).set_params(**{name: int(seed) for name in names}) for seed in self.seeds_]
+        def said(position, fitted):  # a line per member, as it ends (sequential) or once all have (parallel)
             if self.verbose:
-                print(f"member {position}/{self.n_members} (seed {seed}) fitted in "
-                      f"{time.perf_counter() - start:.1f} s", flush=True)
+                print(f"member {position}/{self.n_members} (seed {self.seeds_[position - 1]}) fitted in "
+                      f"{fitted[1]:.1f} s", flush=True)
+            return fitted[0]
+
+        if effective_n_jobs(self.n_jobs) == 1:
+            self.estimators_ = [said(k, _fit_member(m, X, y, fit_params)) for k, m in enumerate(members, 1)]
+        else:
+            fitted = Parallel(n_jobs=self.n_jobs)(delayed(_fit_member)(m, X, y, fit_params) for m in members)
+            self.estimators_ = [said(k, result) for k, result in enumerate(fitted, 1)]
         first = self.estimators_[0]
         self.classes_ = first.classes_
         if hasattr(first, "n_features_in_"):
