@@ -54,6 +54,16 @@ MAC_NET_FAMILY = (MACNetClassifier, MCNetClassifier, CNetClassifier, MNetClassif
 
 def expected_failed_checks(estimator):
     """Checks that cannot pass, each with the reason."""
+    failing = {}
+    if isinstance(estimator, SpectrumClassifier):
+        # scikit-learn marks the same check as failing for its own mini-batch SGD estimators.
+        failing["check_sample_weight_equivalence_on_dense_data"] = (
+            "mini-batch training: a sample of weight 2 and the same sample twice make different batches, so "
+            "the networks are equal in expectation only")
+    return {**failing, **_numerical_failures(estimator)}
+
+
+def _numerical_failures(estimator):
     if isinstance(estimator, MAC_NET_FAMILY):
         # Measured: the first 3x3 convolution's float32 output differs by 1.2e-7
         # between a batch of one and a batch of thirty, because oneDNN picks a

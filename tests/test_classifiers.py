@@ -22,6 +22,7 @@ from astrospecml.classifiers import (
     ResNet18Classifier,
     SeedEnsembleClassifier,
     SpectrumClassifier,
+    TemplateMatchClassifier,
     VGG16Classifier,
 )
 from astrospecml.nn import DNN, EMCCNN, VGG16, PlainCNN, ResNet18
@@ -664,3 +665,44 @@ def test_a_fitted_network_goes_with_its_estimator_after_predictions(make):
     del classifier
     gc.collect()
     assert network() is None
+
+
+def test_sample_weight_reaches_the_loss_spectra_of_weight_zero_teach_nothing():
+    from sklearn.base import clone
+
+    from astrospecml.classifiers._base import ClassificationLoss
+
+    X, y = two_class_spectra(n=120)
+    wrong = np.zeros(120, bool)
+    wrong[::3] = True  # a third of the labels swapped...
+    labels = np.where(wrong, 1 - y, y)
+    weights = np.where(wrong, 0.0, 1.0)  # ...and weighted out
+    network = CNNClassifier(channels=(4,), hidden_units=(8,), max_epochs=40, lr=1e-2, random_state=0,
+                            validation_fraction=None)
+    weighted = clone(network).fit(X, labels, sample_weight=weights)
+    assert weighted.score(X, y) == 1.0  # the true labels, learned from the spectra that count
+    loss = ClassificationLoss()
+    logits, target = torch.randn(6, 2), torch.tensor([0, 1, 1, 0, 1, 0])
+    with_weights = torch.stack([target.float(), torch.tensor([1.0, 2.0, 0.0, 1.0, 1.0, 0.0])], dim=1)
+    per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
+    expected = (per_sample * with_weights[:, 1]).sum() / 5.0  # the weighted mean
+    torch.testing.assert_close(loss(logits, with_weights), expected)
+    with pytest.raises(ValueError, match="non-negative"):
+        clone(network).fit(X, y, sample_weight=-np.ones(120))
+    with pytest.raises(ValueError, match="one per spectrum"):
+        clone(network).fit(X, y, sample_weight=np.ones(7))
+
+
+def test_template_matching_learns_its_templates_from_the_weighted_spectra():
+    X, y = two_class_spectra(n=40)
+    polluted_X = np.vstack([X, np.full((10, X.shape[1]), 5.0)])  # ten spectra unlike either class...
+    polluted_y = np.concatenate([y, np.zeros(10, int)])
+    weights = np.concatenate([np.ones(40), np.zeros(10)])  # ...given weight zero
+    for statistic in ("mean", "median", "clipped_mean"):
+        clean = TemplateMatchClassifier(statistic=statistic).fit(X, y)
+        weighted = TemplateMatchClassifier(statistic=statistic).fit(polluted_X, polluted_y, sample_weight=weights)
+        np.testing.assert_allclose(weighted.templates_, clean.templates_)
+        doubled = TemplateMatchClassifier(statistic=statistic).fit(X, y, sample_weight=np.where(y == 0, 2.0, 1.0))
+        repeated = TemplateMatchClassifier(statistic=statistic).fit(np.vstack([X, X[y == 0]]),
+                                                                   np.concatenate([y, y[y == 0]]))
+        np.testing.assert_allclose(doubled.templates_, repeated.templates_)  # weight 2 = the spectrum twice

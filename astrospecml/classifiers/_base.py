@@ -60,7 +60,9 @@ class ClassificationLoss(torch.nn.Module):
     ``soft_targets`` (row *k*: the target distribution of class *k*) the
     cross-entropy is taken against that distribution instead of a one-hot
     label, class weights applied per sample as `torch.nn.CrossEntropyLoss`
-    does.
+    does.  A target of two columns holds each sample's label and its weight
+    (``fit(..., sample_weight=...)``): the loss is then the mean weighted by
+    both the class and the sample weights.
     """
 
     def __init__(self, weight=None, soft_targets=None):
@@ -69,20 +71,27 @@ class ClassificationLoss(torch.nn.Module):
         self.register_buffer("weight", weight)
         self.register_buffer("soft_targets", soft_targets)
 
-    def _cross_entropy(self, logits, target):
-        if self.soft_targets is None:
+    def _cross_entropy(self, logits, target, sample_weight=None):
+        if self.soft_targets is None and sample_weight is None:
             return self.cross_entropy(logits, target)
-        per_sample = -(self.soft_targets[target] * torch.log_softmax(logits, dim=-1)).sum(dim=-1)
-        if self.weight is None:
+        if self.soft_targets is None:
+            per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
+        else:
+            per_sample = -(self.soft_targets[target] * torch.log_softmax(logits, dim=-1)).sum(dim=-1)
+        if self.weight is None and sample_weight is None:
             return per_sample.mean()
-        weights = self.weight[target]
-        return (weights * per_sample).sum() / weights.sum()
+        weights = torch.ones_like(per_sample) if self.weight is None else self.weight[target]
+        if sample_weight is not None:
+            weights = weights * sample_weight
+        # A batch of zero-weight samples adds nothing, rather than 0/0.
+        return (weights * per_sample).sum() / weights.sum().clamp_min(torch.finfo(weights.dtype).tiny)
 
     def forward(self, output, target):
-        if isinstance(output, tuple):
-            logits, *extra = output
-            return self._cross_entropy(logits, target) + sum(extra)
-        return self._cross_entropy(output, target)
+        sample_weight = None
+        if target.ndim == 2:  # labels and sample weights (see SpectrumClassifier.fit)
+            target, sample_weight = target[:, 0].long(), target[:, 1]
+        logits, *extra = output if isinstance(output, tuple) else (output,)
+        return self._cross_entropy(logits, target, sample_weight) + sum(extra)
 
 
 def ordinal_targets(subtypes, width=1.0):
@@ -537,7 +546,8 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
             splitter = ShuffleSplit(n_splits=1, test_size=n_valid, random_state=seed)
         return next(splitter.split(everything, y))
 
-    def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None, soft_targets=None):
+    def _make_net(self, input_shape, n_classes, device, train_split=None, class_weights=None, soft_targets=None,
+                  weighted=False):
         optimizer = OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
         callbacks = list(self.callbacks or [])
         monitor = "train_loss" if train_split is None else "valid_loss"
@@ -572,10 +582,12 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
             classes=list(range(n_classes)),
             device=device,
             verbose=int(self.verbose >= 1),
+            # skorch's validation accuracy reads the targets as labels; weighted targets carry weights too.
+            **({"callbacks__valid_acc": None} if weighted else {}),
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, sample_weight=None):
         """Train the network.
 
         Parameters
@@ -587,6 +599,12 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
         groups : array-like of shape (n,) or None, default=None
             Source identifiers; when given, the validation split keeps each
             source on one side (spectra of one star are not independent).
+        sample_weight : array-like of shape (n,) or None, default=None
+            Non-negative weight of each spectrum in the loss (training and
+            validation), on top of ``class_weight``; the loss is their
+            weighted mean, so weights all equal are no weights.  With
+            mini-batch training a weight of 2 is not the same as the
+            spectrum twice (batches differ); it is in expectation.
 
         Returns
         -------
@@ -604,6 +622,7 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
             raise ValueError(f"{type(self).__name__} needs samples of at least two classes; got one class, "
                              f"{self.classes_[0]!r}.")
         y_encoded = encoder.transform(y).astype(np.int64)
+        sample_weight = _checked_sample_weight(sample_weight, len(y_encoded))
         self.input_shape_ = (tuple(X.shape[1 + (self.uncertainty == "channel"):]) if not isinstance(X, SliceDict)
                              else {name: tuple(batch.shape[1:]) for name, batch in X.items()})
         self.device_ = self._resolve_device()
@@ -624,14 +643,16 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
         seed = self._seed()
         train, valid = self._validation_split(y_encoded, groups, seed)
         self.validation_indices_ = valid
+        # Weights ride with the labels, as a second target column the loss splits off.
+        target = y_encoded if sample_weight is None else np.column_stack([y_encoded, sample_weight]).astype(np.float32)
         train_split = None
         if valid is not None:
-            train_split = predefined_split(Dataset(X[valid], y_encoded[valid]))
-            X, y_encoded = X[train], y_encoded[train]
+            train_split = predefined_split(Dataset(X[valid], target[valid]))
+            X, target = X[train], target[train]
         self.net_ = self._make_net(self.input_shape_, len(self.classes_), self.device_, train_split, class_weights,
-                                   soft_targets)
+                                   soft_targets, weighted=sample_weight is not None)
         with forked_torch_rng(self.device_, seed):
-            self.net_.fit(X, y_encoded)
+            self.net_.fit(X, target)
         self.history_ = self.net_.history
         self.n_iter_ = len(self.history_)
         return self
@@ -890,6 +911,21 @@ def _inference_network(network):
         # None for "nothing to fold": a value holding its own key would keep the network alive for ever.
         cached = _INFERENCE_NETWORKS[network] = (state, None if folded is network else folded)
     return network if cached[1] is None else cached[1]
+
+
+def _checked_sample_weight(sample_weight, n_samples):
+    """Sample weights as float64, None when absent or all equal (the loss is a weighted mean)."""
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim != 1 or len(weights) != n_samples:
+        raise ValueError(f"sample_weight must be a 1D array of {n_samples} weights, one per spectrum; got shape "
+                         f"{weights.shape}.")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not np.any(weights > 0):
+        raise ValueError("sample_weight is zero for every spectrum: nothing to learn from.")
+    return None if np.all(weights == weights[0]) else weights
 
 
 def _offset_and_spread(X):

@@ -10,7 +10,6 @@ import warnings
 import astropy.units as u
 import numpy as np
 from astropy.nddata import StdDevUncertainty
-from astropy.stats import sigma_clipped_stats
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -20,7 +19,7 @@ from specutils import Spectrum
 from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
 from ..preprocessing.band import _band_mask, _pixel_grid
-from ._base import _check_grid
+from ._base import _check_grid, _checked_sample_weight
 
 __all__ = ["TemplateMatchClassifier"]
 
@@ -163,7 +162,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
     # -- fit -----------------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Learn (or check) the class templates.
 
         Parameters
@@ -174,6 +173,12 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
             are left out.
         y : array-like of shape (n,)
             Class labels.
+        sample_weight : array-like of shape (n,) or None, default=None
+            Non-negative weight of each training spectrum in the templates
+            it helps learn (weighted mean, weighted mean of the unclipped
+            values, or weighted median, by ``statistic``); a spectrum of
+            weight 0 is left out.  Given standards learn nothing, so the
+            weights change nothing there.
 
         Returns
         -------
@@ -189,6 +194,10 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
         if len(y) != len(flux):
             raise ValueError(f"X has {len(flux)} spectra but y has {len(y)} labels.")
         check_classification_targets(y)
+        sample_weight = _checked_sample_weight(sample_weight, len(y))
+        if sample_weight is not None:  # a spectrum of weight 0 is no training spectrum
+            kept = sample_weight > 0
+            flux, weight, y, sample_weight = flux[kept], weight[kept], y[kept], sample_weight[kept]
         self.spectral_axis_ = _pixel_grid(axis, self.input_grid, flux.shape[1])
         self.band_mask_ = _band_mask(self.band, self.spectral_axis_, flux.shape[1])
         given_classes, given = (np.array([]), np.zeros((0, flux.shape[1])))
@@ -203,7 +212,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
                              f"{missing[0]!r}.")
         learned = np.zeros((0, flux.shape[1]))
         if len(missing):
-            learned = self._learn_templates(flux, weight, y, missing)
+            learned = self._learn_templates(flux, weight, y, missing, sample_weight)
         classes = np.concatenate([given_classes, missing]) if len(given_classes) else missing
         if len(classes) < 2:
             raise ValueError(f"templates and y give one class, {classes[0]!r}; at least two are needed.")
@@ -268,8 +277,10 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
             chi2[i] = np.maximum(np.sum(w * f**2) - 2 * scale[i] * cross + scale[i] ** 2 * norm, 0.0)
         return chi2, scale, n_pixels
 
-    def _learn_templates(self, flux, weight, y, classes):
+    def _learn_templates(self, flux, weight, y, classes, sample_weight=None):
         """One template per class of ``classes`` from its training spectra (narrows ``band_mask_``)."""
+        if sample_weight is None:
+            sample_weight = np.ones(len(y))
         members_of = [y == label for label in classes]
         weight = weight * self.band_mask_
         # Each spectrum at a common level before combining: the flux scale is free anyway.
@@ -288,13 +299,16 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
         used = self.band_mask_
         templates = np.zeros((len(classes), flux.shape[1]))
         for k, members in enumerate(members_of):
-            rows = scaled[members][:, used]
-            if self.statistic == "clipped_mean":
-                templates[k, used] = np.ma.filled(sigma_clipped_stats(rows, sigma=3.0, axis=0)[0], 0.0)
-            elif self.statistic == "median":
-                templates[k, used] = np.ma.filled(np.ma.median(rows, axis=0), 0.0)
+            rows, row_weight = scaled[members][:, used], sample_weight[members]
+            if self.statistic == "clipped_mean":  # values beyond 3 sigma of the median left out, then the mean
+                rows = _weighted_sigma_clip(rows, row_weight)
+            if self.statistic == "median":
+                templates[k, used] = _weighted_median(rows, row_weight)
             else:
-                templates[k, used] = np.ma.filled(rows.mean(axis=0), 0.0)
+                weights = np.where(np.ma.getmaskarray(rows), 0.0, row_weight[:, None])
+                total = weights.sum(axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    templates[k, used] = np.where(total > 0, (weights * rows.filled(0.0)).sum(axis=0) / total, 0.0)
         return templates
 
     def _given_templates(self, n_pixels):
@@ -401,6 +415,52 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
         """
         chi2, _ = self.chi_square(X)
         return self.classes_[np.argmin(chi2, axis=1)]
+
+
+def _weighted_sigma_clip(rows, weights, sigma=3.0, maxiters=5):
+    """Mask, column by column, values beyond ``sigma`` weighted standard deviations of the weighted median.
+
+    With equal weights this is astropy's ``sigma_clip`` (median centre, standard deviation about
+    the mean, five iterations); with weights, a spectrum of weight 2 counts as the spectrum twice.
+    """
+    rows = np.ma.masked_array(rows, copy=True)
+    for _ in range(maxiters):
+        w = np.where(np.ma.getmaskarray(rows), 0.0, weights[:, None])
+        total = w.sum(axis=0)
+        values = rows.filled(0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (w * values).sum(axis=0) / total
+            spread = np.sqrt((w * (values - mean) ** 2).sum(axis=0) / total)
+        centre = _weighted_median(rows, weights)
+        outside = (np.abs(values - centre) > sigma * spread) & ~np.ma.getmaskarray(rows) & (total > 0)
+        if not outside.any():
+            break
+        rows[outside] = np.ma.masked
+    return rows
+
+
+def _weighted_median(rows, weights):
+    """Per column of a masked array, the value where the cumulative weight of its sorted values reaches half.
+
+    Equal weights give the middle value (the mean of the two middle values for an even count), as
+    `numpy.ma.median` does; a column without values gives 0.
+    """
+    result = np.zeros(rows.shape[1])
+    for j in range(rows.shape[1]):
+        good = ~np.ma.getmaskarray(rows[:, j])
+        values, w = rows[:, j].data[good], weights[good]
+        if not len(values):
+            continue
+        order = np.argsort(values, kind="stable")
+        values, cumulative = values[order], np.cumsum(w[order])
+        half = cumulative[-1] / 2
+        first = np.searchsorted(cumulative, half)
+        # Exactly half the weight at or below a value: the midpoint to the next one, as the plain median does.
+        if np.isclose(cumulative[first], half) and first + 1 < len(values):
+            result[j] = (values[first] + values[first + 1]) / 2
+        else:
+            result[j] = values[first]
+    return result
 
 
 def _inverse_variance(flux, sigma, bad):
