@@ -47,6 +47,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from sklearn.base import BaseEstimator
+from specutils import SpectralRegion
 
 from ._registry import library_classes
 from ._torch import resolve_device
@@ -251,9 +252,13 @@ class _Writer:
         if isinstance(value, np.generic):
             return {"__scalar__": value.item(), "dtype": value.dtype.str}
         if isinstance(value, u.Quantity):
-            return {"__quantity__": self.value(np.asarray(value.value), where), "unit": value.unit.to_string()}
+            number = float(value.value) if value.isscalar else self.value(np.asarray(value.value), where)
+            return {"__quantity__": number, "unit": value.unit.to_string()}
         if isinstance(value, u.UnitBase):
             return {"__unit__": value.to_string()}
+        if isinstance(value, SpectralRegion):  # a band of several intervals
+            return {"__spectral_region__": [[self.value(low, where), self.value(high, where)]
+                                            for low, high in value.subregions]}
         if isinstance(value, np.ndarray):
             if value.dtype.kind in "biuf":
                 return {"__array__": self._tensor(torch.from_numpy(np.ascontiguousarray(value)))}
@@ -553,6 +558,12 @@ class _Reader:
             return self.value(content) * u.Unit(value["unit"])
         if key == "__unit__":
             return u.Unit(content)
+        if key == "__spectral_region__":
+            pairs = [tuple(self.value(end) for end in pair) for pair in content]
+            if not pairs or not all(len(pair) == 2 and all(isinstance(end, u.Quantity) and end.size == 1
+                                                           for end in pair) for pair in pairs):
+                raise ModelFileError(f"{self.path} holds a spectral region that is not pairs of quantities.")
+            return SpectralRegion([tuple(end.reshape(()) for end in pair) for pair in pairs])
         if key == "__array__":
             return self.tensors[content].numpy()
         if key == "__list_array__":

@@ -5,6 +5,7 @@ import pytest
 from astropy.nddata import StdDevUncertainty
 from specutils import Spectrum
 
+from astrospecml.classifiers import TemplateMatchClassifier
 from astrospecml.preprocessing import SelectBand
 
 GRID = np.linspace(0.9, 2.4, 31) * u.um
@@ -46,3 +47,37 @@ def test_clear_errors():
     shifted = [Spectrum(flux=s.flux, spectral_axis=GRID + 0.01 * u.um) for s in _spectra()]
     with pytest.raises(ValueError, match="not on the wavelength grid seen in fit"):
         fitted.transform(shifted)
+
+
+def test_a_spectral_region_of_several_bands_keeps_their_pixels_everywhere_a_band_is_taken(tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from specutils import SpectralRegion
+
+    from astrospecml.persistence import load_model, save_model
+
+    grid = np.linspace(0.9, 2.4, 151) * u.um  # 0.01 um a pixel
+    j_and_h = SpectralRegion([(1.1 * u.um, 1.3 * u.um), (1.5 * u.um, 1.7 * u.um)])
+    rng = np.random.default_rng(0)
+    X = 1 + 0.01 * rng.normal(size=(20, 151))
+    y = np.arange(20) % 2
+    X[y == 1, 110:120] += 0.5  # the classes differ at 2.0-2.09 um only, outside both bands
+    kept = SelectBand(j_and_h, input_grid=grid).fit(X)
+    inside = ((grid >= 1.1 * u.um) & (grid <= 1.3 * u.um)) | ((grid >= 1.5 * u.um) & (grid <= 1.7 * u.um))
+    np.testing.assert_array_equal(kept.band_mask_, inside)
+    assert kept.transform(X).shape == (20, inside.sum())
+    templates = TemplateMatchClassifier(band=j_and_h, input_grid=grid).fit(X, y)
+    np.testing.assert_array_equal(templates.band_mask_, inside)  # the same pixels to both
+    fresh = 1 + 0.01 * rng.normal(size=(200, 151))
+    fresh_y = np.arange(200) % 2
+    fresh[fresh_y == 1, 110:120] += 0.5
+    assert templates.score(fresh, fresh_y) < 0.7  # the difference lies outside the region: it is not used
+    assert TemplateMatchClassifier(input_grid=grid).fit(X, y).score(fresh, fresh_y) == 1.0  # it is there
+    pipeline = make_pipeline(SelectBand(j_and_h, input_grid=grid), TemplateMatchClassifier()).fit(X, y)
+    save_model(pipeline, tmp_path / "model.safetensors")
+    loaded = load_model(tmp_path / "model.safetensors")
+    assert list(loaded[0].band.subregions) == list(j_and_h.subregions)
+    np.testing.assert_array_equal(loaded.predict(X), pipeline.predict(X))
+    spectra = [Spectrum(flux=row * u.Jy, spectral_axis=grid) for row in X]  # native sampling takes it too
+    native = TemplateMatchClassifier(templates={0: spectra[0], 1: spectra[1]}, sampling="native", band=j_and_h)
+    full = TemplateMatchClassifier(templates={0: spectra[0], 1: spectra[1]}, sampling="native")
+    assert native.fit(spectra, y).score(spectra, y) < full.fit(spectra, y).score(spectra, y)

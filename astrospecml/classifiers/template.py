@@ -14,11 +14,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
-from specutils import Spectrum
+from specutils import SpectralRegion, Spectrum
 
 from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
-from ..preprocessing.band import _band_mask, _pixel_grid
+from ..preprocessing.band import _band_mask, _pixel_grid, _band_intervals
 from ._base import _check_grid, _checked_sample_weight
 
 __all__ = ["TemplateMatchClassifier"]
@@ -61,12 +61,13 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
     statistic : {'clipped_mean', 'median', 'mean'}, default='clipped_mean'
         How learned templates combine each class's spectra, each first
         divided by its mean absolute flux in the band: a 3-sigma clipped
-        mean (astropy's `~astropy.stats.sigma_clipped_stats`), the median or
-        the plain mean.
-    band : tuple of two `~astropy.units.Quantity` or None, default=None
+        mean (as astropy's `~astropy.stats.sigma_clipped_stats`, with
+        ``sample_weight`` weighting it), the median or the plain mean.
+    band : tuple of two `~astropy.units.Quantity`, `~specutils.SpectralRegion` or None, default=None
         ``(low, high)``: only pixels in this wavelength range count, e.g.
         ``(0.9 * u.um, 1.4 * u.um)``, the band of near-infrared subtype
-        standards.  Needs wavelengths: Spectrum input, or ``input_grid``.
+        standards; a ``SpectralRegion`` counts the pixels of all its
+        subregions.  Needs wavelengths: Spectrum input, or ``input_grid``.
         A parameter like any other, so that a grid search can choose it.
     input_grid : `~astropy.units.Quantity` or None, default=None
         The wavelength of each column when ``X`` is a plain array (only
@@ -117,7 +118,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
     _parameter_constraints = {
         "templates": [dict, None],
         "statistic": [StrOptions({"clipped_mean", "median", "mean"})],
-        "band": [tuple, list, None],
+        "band": [tuple, list, SpectralRegion, None],
         "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
         "learn_missing": ["boolean"],
         "sampling": [StrOptions({"common", "native"})],
@@ -248,8 +249,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
                 raise ValueError(f"the standard of {label!r} has fewer than two good pixels.")
             standards.append((wave[good], flux[good]))
         self.standards_ = standards
-        self.band_ = None if self.band is None else tuple(
-            b.to_value(self.spectral_unit_, equivalencies=u.spectral()) for b in self.band)
+        self.band_ = None if self.band is None else _band_intervals(self.band, self.spectral_unit_)
         return self
 
     def _chi_square_native(self, X):
@@ -263,7 +263,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
             check_finite(flux[None], mask[None])
             bad = ~np.isfinite(flux) | mask | ~(flux > 0)
             if self.band_ is not None:
-                bad |= (wave < min(self.band_)) | (wave > max(self.band_))
+                bad |= ~np.any([(wave >= low) & (wave <= high) for low, high in self.band_], axis=0)
             weight = _inverse_variance(flux[None], None if sigma is None else sigma[None], bad[None])[0]
             templates = np.stack([np.interp(wave, w, f, left=np.nan, right=np.nan) for w, f in self.standards_])
             use = (weight > 0) & np.all(np.isfinite(templates), axis=0)

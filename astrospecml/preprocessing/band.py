@@ -1,6 +1,7 @@
 """Keep one wavelength band of spectra on a common grid."""
 import astropy.units as u
 import numpy as np
+from specutils import SpectralRegion
 
 from ..io.convert import same_grid
 from ._base import SpectralTransformer
@@ -17,26 +18,43 @@ def _pixel_grid(axis, input_grid, n_pixels):
     return input_grid
 
 
-def _band_mask(band, axis, n_pixels):
-    """Boolean mask of the pixels of ``axis`` inside ``band``, ``(low, high)`` Quantities; all of them for None.
+def _band_intervals(band, unit):
+    """The ``(low, high)`` intervals of a band in ``unit``: one for a pair of Quantities, one per subregion of a
+    `~specutils.SpectralRegion`.
 
     Shared by `SelectBand` and `~astrospecml.classifiers.TemplateMatchClassifier`, so that a band means
     the same pixels to both, with the same errors.
     """
+    if isinstance(band, SpectralRegion):
+        pairs = list(band.subregions)
+    elif isinstance(band, (tuple, list)) and len(band) == 2 and all(isinstance(end, u.Quantity) for end in band):
+        pairs = [tuple(band)]
+    else:
+        raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um), or a "
+                         f"specutils SpectralRegion; got {band!r}.")
+    return [tuple(sorted(end.to_value(unit, equivalencies=u.spectral()) for end in pair)) for pair in pairs]
+
+
+def _band_mask(band, axis, n_pixels):
+    """Boolean mask of the pixels of ``axis`` inside ``band`` (see `_band_intervals`); all of them for None."""
     if band is None:
         return np.ones(n_pixels, bool)
-    if len(band) != 2 or not all(isinstance(end, u.Quantity) for end in band):
-        raise ValueError(f"band must be (low, high) as two Quantities, e.g. (0.9 * u.um, 1.4 * u.um); "
-                         f"got {band!r}.")
+    _band_intervals(band, u.um if axis is None else axis.unit)  # a malformed band is said first
     if axis is None:
         raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
                          "input_grid for arrays.")
-    low, high = sorted(end.to_value(axis.unit, equivalencies=u.spectral()) for end in band)
-    inside = (axis.value >= low) & (axis.value <= high)
+    inside = np.zeros(len(axis), bool)
+    for low, high in _band_intervals(band, axis.unit):
+        inside |= (axis.value >= low) & (axis.value <= high)
     if inside.sum() < 2:
-        raise ValueError(f"band {band[0]}-{band[1]} holds {inside.sum()} pixels of the grid "
+        raise ValueError(f"band {_describe(band)} holds {inside.sum()} pixels of the grid "
                          f"({axis.min():.4g}-{axis.max():.4g}); it needs at least two.")
     return inside
+
+
+def _describe(band):
+    pairs = band.subregions if isinstance(band, SpectralRegion) else [band]
+    return ", ".join(f"{low}-{high}" for low, high in pairs)
 
 
 class SelectBand(SpectralTransformer):
@@ -51,9 +69,10 @@ class SelectBand(SpectralTransformer):
 
     Parameters
     ----------
-    band : tuple of two `~astropy.units.Quantity` or None, default=None
+    band : tuple of two `~astropy.units.Quantity`, `~specutils.SpectralRegion` or None, default=None
         ``(low, high)``, both ends included, in any spectral unit
-        (wavelength, frequency or energy).  None keeps every pixel.
+        (wavelength, frequency or energy); a ``SpectralRegion`` keeps the
+        pixels of all its subregions (J and H, say).  None keeps every pixel.
     input_grid : `~astropy.units.Quantity` or None, default=None
         The wavelength of each column when ``X`` is a plain array (only
         needed with ``band``); spectra carry their own.
@@ -85,7 +104,7 @@ class SelectBand(SpectralTransformer):
     _per_spectrum = False  # every spectrum must keep the same pixels
     _ndims = (2,)
     _parameter_constraints = {
-        "band": [tuple, list, None],
+        "band": [tuple, list, SpectralRegion, None],
         "input_grid": "no_validation",  # a Quantity, checked in fit with a message about units
     }
 
