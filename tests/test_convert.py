@@ -140,3 +140,30 @@ def test_round_trip_of_spectra_keeps_grid_unit_mask_and_meta():
     back = from_spectral_arrays(as_spectral_arrays([spectrum]))[0]
     assert back.flux.unit == u.Jy and back.mask[7] and back.meta["OBJID"] == 42
     assert u.allclose(back.spectral_axis, spectrum.spectral_axis)
+
+
+def test_a_spectrum_collection_is_taken_wherever_a_list_of_spectra_is_with_the_same_result():
+    from astropy.nddata import StdDevUncertainty
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+
+    from astrospecml.classifiers import DNNClassifier, TemplateMatchClassifier
+    from astrospecml.preprocessing import ConvertMedium, FluxNorm, Resample
+
+    rng = np.random.default_rng(0)
+    wave = np.linspace(1.0, 2.0, 40) * u.um
+    y = np.arange(12) % 2
+    spectra = [Spectrum(flux=(1 + 0.3 * k * np.linspace(0, 1, 40) + 0.01 * rng.normal(size=40)) * u.Jy,
+                        spectral_axis=wave, uncertainty=StdDevUncertainty(np.full(40, 0.01)),
+                        mask=np.zeros(40, bool)) for k in y]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # specutils' notes on what a collection keeps
+        collection = SpectrumCollection.from_spectra(spectra)
+    models = [make_pipeline(ConvertMedium("vacuum", assume="vacuum"), Resample(np.linspace(1.1, 1.9, 20) * u.um),
+                            FluxNorm(), DNNClassifier(hidden_units=(8,), max_epochs=3, random_state=0)),
+              TemplateMatchClassifier(),
+              TemplateMatchClassifier(templates={0: spectra[0], 1: spectra[1]}, sampling="native")]
+    for model in models:
+        from_list = clone(model).fit(spectra, y).predict_proba(spectra)
+        from_collection = clone(model).fit(collection, y).predict_proba(collection)
+        np.testing.assert_allclose(from_collection, from_list, rtol=1e-6)

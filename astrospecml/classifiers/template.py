@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from specutils import SpectralRegion, Spectrum
 
 from .._repr import QuantityParamsDisplayMixin
-from ..io.convert import as_spectral_arrays, check_finite, is_astropy_batch
+from ..io.convert import _collection_as_list, as_spectral_arrays, check_finite, is_astropy_batch
 from ..preprocessing.band import _band_mask, _pixel_grid, _band_intervals
 from ._base import _check_grid, _checked_sample_weight
 
@@ -186,6 +186,7 @@ class TemplateMatchClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseE
         self : object
             The fitted classifier.
         """
+        X = _collection_as_list(X)
         if y is None:  # the message scikit-learn's checks expect
             validate_data(self, X, y)
         if self.sampling == "native":
@@ -476,6 +477,7 @@ def _inverse_variance(flux, sigma, bad):
 
 
 def _spectrum_list(X, name):
+    X = _collection_as_list(X)
     if isinstance(X, Spectrum):
         X = [X]
     if not (isinstance(X, (list, tuple)) and len(X) and all(isinstance(s, Spectrum) for s in X)):

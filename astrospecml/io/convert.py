@@ -80,6 +80,17 @@ def is_astropy_batch(X):
     return isinstance(X, (list, tuple)) and any(isinstance(x, (Spectrum, CCDData)) for x in X)
 
 
+def _collection_as_list(X):
+    """A `~specutils.SpectrumCollection` as the list of its spectra (each with its own row of the axis); else ``X``.
+
+    Every estimator takes a collection wherever it takes a list of spectra: this is the one place
+    that turns it into one.
+    """
+    if isinstance(X, SpectrumCollection):
+        return [X[i] for i in range(len(X))]
+    return X
+
+
 def _is_spectrum_list(X):
     return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(s, Spectrum) for s in X)
 

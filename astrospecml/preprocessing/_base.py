@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import (
     SpectralArrays,
+    _collection_as_list,
     _is_spectrum_list,
     as_spectral_arrays,
     check_finite,
@@ -109,6 +110,7 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             The fitted transformer.
         """
         self._validate_params()
+        X = _collection_as_list(X)
         if self._per_spectrum and _ragged(X):
             # Spectra of different lengths: there is no one number of features
             # to remember, and none from an earlier fit may linger.
@@ -133,6 +135,7 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             The same kind of object as ``X`` (float32 for arrays).
         """
         check_is_fitted(self)
+        X = _collection_as_list(X)
         if self._per_spectrum and _ragged(X):
             return [self._transform_one([spectrum], reset=None)[0] for spectrum in X]
         return self._transform_one(X, reset=False)

@@ -5,6 +5,7 @@ from sklearn.utils._param_validation import StrOptions
 from specutils import Spectrum
 from specutils.utils.wcs_utils import air_to_vac, vac_to_air
 
+from ..io.convert import _collection_as_list
 from ..io.medium import MEDIA, wavelength_medium
 from ._base import SpectralTransformer
 
@@ -72,6 +73,7 @@ class ConvertMedium(SpectralTransformer):
         -------
         self : object
         """
+        X = _collection_as_list(X)
         if isinstance(X, (list, tuple)) and X and all(isinstance(x, Spectrum) for x in X):
             self._validate_params()
             return self
@@ -95,6 +97,7 @@ class ConvertMedium(SpectralTransformer):
         ValueError
             For a spectrum whose medium is unknown while ``assume`` is None.
         """
+        X = _collection_as_list(X)
         if not (isinstance(X, (list, tuple)) and X and all(isinstance(x, Spectrum) for x in X)):
             return super().transform(X)
         self._validate_params()

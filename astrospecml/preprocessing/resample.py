@@ -13,7 +13,7 @@ from specutils.manipulation import (
     SplineInterpolatedResampler,
 )
 
-from ..io.convert import _stddev
+from ..io.convert import _collection_as_list, _stddev
 from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
@@ -124,6 +124,7 @@ class Resample(SpectralTransformer):
         self : object
             The fitted transformer.
         """
+        X = _collection_as_list(X)
         self._validate_params()
         # Only array input has a feature count; none from an earlier fit may linger.
         self.__dict__.pop("n_features_in_", None)
@@ -172,6 +173,7 @@ class Resample(SpectralTransformer):
         list of `~specutils.Spectrum` or ndarray of shape (n, n_grid)
             Spectra on ``grid_``, with uncertainty and mask; float32 for arrays.
         """
+        X = _collection_as_list(X)
         check_is_fitted(self, "grid_")
         spectra = self._spectra(X, reset=False)
         medium = _common_medium(spectra)
