@@ -21,7 +21,12 @@ from astrospecml.datasets import load_spex_prism
 from astrospecml.io import write_lamost_lrs
 from astrospecml.persistence import save_model
 from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Resample, ToArray
-from astrospecml.survey import merge_predictions, predict_files, predict_paths, read_predictions
+from astrospecml.survey import (
+    merge_predictions,
+    predict_files,
+    predict_paths,
+    read_predictions,
+)
 
 NIR_GRID = np.linspace(0.9, 2.4, 150) * u.um
 

@@ -7,8 +7,19 @@ from astropy.nddata import StdDevUncertainty
 from specutils import Spectrum
 
 import astrospecml.io  # noqa: F401  (registers the LAMOST format)
-from astrospecml.io import read_lamost_lrs, to_array, wavelength_medium, write_lamost_lrs
-from astrospecml.preprocessing import BadPixelImputer, ContinuumNormalize, ConvertMedium, FluxNorm, Resample
+from astrospecml.io import (
+    read_lamost_lrs,
+    to_array,
+    wavelength_medium,
+    write_lamost_lrs,
+)
+from astrospecml.preprocessing import (
+    BadPixelImputer,
+    ContinuumNormalize,
+    ConvertMedium,
+    FluxNorm,
+    Resample,
+)
 
 
 def log_linear_spectrum(n=300, coeff0=3.5682, coeff1=1e-4, seed=0):

@@ -17,8 +17,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from specutils import SpectralRegion, Spectrum
 
 from .._repr import QuantityParamsDisplayMixin
-from ..io.convert import _collection_as_list, as_spectral_arrays, check_finite, is_astropy_batch
-from ..preprocessing.band import _band_mask, _pixel_grid, _band_intervals
+from ..io.convert import (
+    _collection_as_list,
+    as_spectral_arrays,
+    check_finite,
+    is_astropy_batch,
+)
+from ..preprocessing.band import _band_intervals, _band_mask, _pixel_grid
 from ._base import _check_grid, _checked_sample_weight
 
 __all__ = ["TemplateMatchClassifier"]
