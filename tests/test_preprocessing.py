@@ -364,3 +364,26 @@ def test_pipelines_with_quantity_parameters_display_in_a_notebook():
     assert "<Quantity [1.  , 1.25, 1.5 , 1.75, 2.  ] um>" in shown and "<Quantity 1. um>" in shown
     assert "Resample" in html.unescape(load_pretrained("spex-subtype")._repr_html_())
     assert pipeline[0].grid.unit == u.um  # the estimator itself keeps its quantities
+
+
+def test_array_output_follows_set_output_and_astropy_output_stays_astropy():
+    import pandas as pd
+    from sklearn import config_context
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+
+    from astrospecml.preprocessing import BadPixelImputer, Fold2D, ToArray
+
+    grid = np.linspace(1.0, 2.0, 5) * u.um
+    table = pd.DataFrame(np.random.default_rng(0).uniform(1, 2, (3, 5)), columns=list("abcde"), index=[7, 8, 9])
+    normalised = FluxNorm().set_output(transform="pandas").fit_transform(table)
+    assert list(normalised.columns) == list("abcde") and list(normalised.index) == [7, 8, 9]  # kept
+    np.testing.assert_allclose(normalised.to_numpy(), FluxNorm().fit_transform(table.to_numpy()), rtol=1e-6)
+    resampled = make_pipeline(Resample(grid[[0, 2, 4]], input_grid=grid, method="linear"), BadPixelImputer())
+    resampled.set_output(transform="pandas")
+    assert list(clone(resampled).fit_transform(table.to_numpy()).columns) == ["1 um", "1.5 um", "2 um"]
+    spectra = [Spectrum(flux=row * u.Jy, spectral_axis=grid) for row in table.to_numpy()]
+    with config_context(transform_output="pandas"):  # scikit-learn's global setting too
+        assert isinstance(FluxNorm().fit_transform(spectra)[0], Spectrum)  # astropy in, astropy out
+        assert isinstance(make_pipeline(FluxNorm(), ToArray()).fit_transform(spectra), pd.DataFrame)
+        assert Fold2D((1, 5)).fit_transform(table.to_numpy()).shape == (3, 1, 5)  # no columns to name

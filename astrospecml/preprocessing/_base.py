@@ -7,6 +7,7 @@ object, so that units, uncertainties and masks survive a pipeline of
 transformers until the estimator at its end turns them into arrays.
 """
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -85,6 +86,16 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
     ``_stateless``
         Nothing is learned in ``fit`` (scikit-learn's ``requires_fit=False``), so
         ``transform`` works unfitted, as for :class:`sklearn.preprocessing.Normalizer`.
+    ``_flat_output``
+        A 2D array in gives a 2D array out, one column per pixel, so that
+        ``set_output(transform='pandas')`` can name the columns (not so for
+        folding or stripe extraction).
+
+    Array output follows ``set_output`` (or scikit-learn's global
+    ``transform_output``): a pandas or polars table whose columns are the
+    pixels' wavelengths where the transformer knows them (``'1.2 um'``),
+    else the input's column names or ``pixel<i>``.  Astropy objects come
+    back as astropy objects whatever the setting.
     """
 
     _per_spectrum = True
@@ -93,6 +104,12 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
     _ndims = (2, 3)
     _min_features = 1
     _stateless = False
+    _flat_output = True
+
+    def __init_subclass__(cls, **kwargs):
+        # The output containers are this base's own (astropy objects are never wrapped), so scikit-learn's
+        # automatic wrapping of ``transform`` stays off for every subclass.
+        super().__init_subclass__(auto_wrap_output_keys=None, **kwargs)
 
     def fit(self, X, y=None):
         """Check the input and learn what the transformer needs.
@@ -138,7 +155,102 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
         X = _collection_as_list(X)
         if self._per_spectrum and _ragged(X):
             return [self._transform_one([spectrum], reset=None)[0] for spectrum in X]
-        return self._transform_one(X, reset=False)
+        return self._contained(self._transform_one(X, reset=False), X)
+
+    def set_output(self, *, transform=None):
+        """Choose the container of array output, as scikit-learn's transformers do.
+
+        Parameters
+        ----------
+        transform : {'default', 'pandas', 'polars'} or None, default=None
+            'default': NumPy arrays; 'pandas' or 'polars': a table with a
+            column per pixel (see `get_feature_names_out`); None: unchanged.
+            Astropy objects in still give astropy objects out.
+
+        Returns
+        -------
+        self : object
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from astrospecml.preprocessing import FluxNorm
+        >>> FluxNorm().set_output(transform="pandas").fit_transform(np.ones((2, 3))).columns.tolist()
+        ['pixel0', 'pixel1', 'pixel2']
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(f"transform must be 'default', 'pandas', 'polars' or None, got {transform!r}.")
+        # The attribute scikit-learn's own set_output uses, so that clone() keeps the choice.
+        self._sklearn_output_config = {**getattr(self, "_sklearn_output_config", {}), "transform": transform}
+        return self
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns for 2D array input.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input's column names (else those seen in ``fit``), kept when
+            the transformer keeps every column.
+
+        Returns
+        -------
+        ndarray of str
+            The pixels' wavelengths where the transformer knows them
+            (``'1.2 um'``), else the input's names, else ``pixel<i>``.
+
+        Examples
+        --------
+        >>> import numpy as np, astropy.units as u
+        >>> from astrospecml.preprocessing import Resample
+        >>> Resample(np.array([1.0, 1.5, 2.0]) * u.um, input_grid=np.linspace(1, 2, 5) * u.um).fit(
+        ...     np.ones((2, 5))).get_feature_names_out().tolist()
+        ['1 um', '1.5 um', '2 um']
+        """
+        check_is_fitted(self)
+        if not self._flat_output or getattr(self, "_fitted_ndim", 2) != 2:
+            raise AttributeError(f"{type(self).__name__} does not output one column per pixel of 2D input, so its "
+                                 "output has no column names.")
+        width = self._output_width()
+        if width is None:
+            raise ValueError(f"{type(self).__name__} was fitted on spectra of different lengths: its output has no "
+                             "fixed columns (resample onto one grid first).")
+        return self._output_names(width, input_features)
+
+    def _output_width(self):
+        """Columns of the output for 2D input: the input's by default."""
+        return getattr(self, "n_features_in_", None)
+
+    def _output_wavelengths(self):
+        """The output pixels' wavelengths, where the transformer knows them."""
+        return None
+
+    def _output_names(self, width, input_features=None):
+        wavelengths = self._output_wavelengths()
+        if wavelengths is not None and len(wavelengths) == width:
+            return np.array([f"{value:.6g} {wavelengths.unit}" for value in wavelengths.value], dtype=object)
+        names = input_features if input_features is not None else getattr(self, "feature_names_in_", None)
+        if names is not None and len(names) == width and self._output_width() == getattr(self, "n_features_in_",
+                                                                                          None):
+            return np.asarray(names, dtype=object)
+        return np.array([f"pixel{i}" for i in range(width)], dtype=object)
+
+    def _contained(self, output, X):
+        """Array output in the container ``set_output`` (or the global setting) asks for."""
+        container = getattr(self, "_sklearn_output_config", {}).get("transform") or get_config()["transform_output"]
+        if container == "default" or not (isinstance(output, np.ndarray) and output.ndim == 2 and self._flat_output):
+            return output
+        names = [str(name) for name in self._output_names(output.shape[1])]
+        if container == "pandas":
+            import pandas as pd
+
+            index = X.index if isinstance(X, pd.DataFrame) else None  # a table in keeps its rows' labels
+            return pd.DataFrame(output, columns=names, index=index)
+        import polars as pl
+
+        return pl.DataFrame(output, schema=names, orient="row")
 
     def _transform_one(self, X, reset):
         arrays = self._check(X, reset=reset)
@@ -178,6 +290,8 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             if reset is True or (reset is False and not self._per_spectrum):
                 # Masked pixels may hold NaN: finiteness is checked below, mask-aware.
                 validate_data(self, arrays.flux, reset=reset, allow_nd=True, ensure_all_finite=False)
+        if reset:  # 2D arrays have columns to name; stripes do not
+            self._fitted_ndim = arrays.flux.ndim
         if arrays.flux.ndim not in self._ndims:
             raise ValueError(
                 f"{type(self).__name__} expects data of {' or '.join(f'{d}D' for d in self._ndims)} "

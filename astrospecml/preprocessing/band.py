@@ -116,6 +116,12 @@ class SelectBand(SpectralTransformer):
         self.spectral_axis_ = _pixel_grid(arrays.spectral_axis, self.input_grid, arrays.flux.shape[1])
         self.band_mask_ = _band_mask(self.band, self.spectral_axis_, arrays.flux.shape[1])
 
+    def _output_width(self):
+        return int(self.band_mask_.sum())
+
+    def _output_wavelengths(self):
+        return None if self.spectral_axis_ is None else self.spectral_axis_[self.band_mask_]
+
     def _transform_arrays(self, arrays):
         grid = arrays.spectral_axis
         if grid is not None and self.spectral_axis_ is not None and not same_grid(self.spectral_axis_, grid):

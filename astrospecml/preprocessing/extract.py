@@ -94,6 +94,7 @@ class StripeExtractor(SpectralTransformer):
         "trace": [StrOptions({"fit", "flat"})],
     }
     _ndims = (2, 3)
+    _flat_output = False  # not one column per pixel of 2D input
     _per_spectrum = False
     _stateless = True
     _min_features = 2

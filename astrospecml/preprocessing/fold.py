@@ -65,6 +65,7 @@ class Fold2D(SpectralTransformer):
 
     _parameter_constraints = {"shape": [tuple, list, None], "pad_value": [Real]}
     _ndims = (2,)
+    _flat_output = False  # not one column per pixel of 2D input
     _keeps_astropy = False
     _per_spectrum = False
 

@@ -228,8 +228,14 @@ class Resample(SpectralTransformer):
         if is_array:
             flux = np.stack(out)
             _check_float32_range(flux, type(self).__name__)
-            return flux.astype(np.float32)
+            return self._contained(flux.astype(np.float32), X)
         return out
+
+    def _output_width(self):
+        return len(self.grid_)
+
+    def _output_wavelengths(self):
+        return self.grid_
 
 
 def _common_medium(spectra):

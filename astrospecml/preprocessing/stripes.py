@@ -49,6 +49,7 @@ class StripeSlicer(SpectralTransformer):
     (2, 3, 4)
     """
 
+    _flat_output = False  # not one column per pixel of 2D input
     _parameter_constraints = {
         "n_rows": [Interval(Integral, 1, None, closed="left"), None],
         "window": [tuple, list, None],
