@@ -36,6 +36,7 @@ from astrospecml.classifiers import (
     ResNet18Classifier,
     VGG16Classifier,
 )
+from astrospecml.datasets import subtype_to_label
 from astrospecml.model_selection import source_disjoint_split
 from astrospecml.preprocessing import FluxNorm, Fold2D
 
@@ -125,9 +126,12 @@ fig.tight_layout()
 # %%
 # Where EMCCNN-2D goes wrong: most errors are a neighbouring subtype.
 fig, ax = plt.subplots(figsize=(8, 7))
+shown = np.union1d(y_test, results["EMCCNN-2D"]["predicted"])
 ConfusionMatrixDisplay.from_predictions(y_test, results["EMCCNN-2D"]["predicted"], ax=ax, colorbar=False,
+                                        labels=shown,  # numeric subtypes, in the spectral sequence
+                                        display_labels=[subtype_to_label(v) for v in shown],
                                         include_values=False, xticks_rotation="vertical")
-ax.set_title("EMCCNN-2D, numeric subtype")
+ax.set_title("EMCCNN-2D, SpeX subtype")
 fig.tight_layout()
 
 # %%
