@@ -22,7 +22,14 @@ extensions = [
     "numpydoc",
     "matplotlib.sphinxext.plot_directive",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
 ]
+# The copy button copies the code alone: ">>> " and "... " prompts and the output lines are left out,
+# and so is the "$ " of a shell line.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 automodapi_toctreedirnm = "api"

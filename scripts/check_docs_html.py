@@ -11,7 +11,9 @@ one of its images (``naturalWidth`` 0 once loaded), a stylesheet or script
 (failed request), or when a link inside the site points to a missing file or
 to an anchor that the target page does not have, or when an element runs
 past the right edge of the page's content area (a wide table or figure that
-does not scroll inside the page), at a 1280 x 900 window.  Links that leave the site
+does not scroll inside the page), or anywhere on the page (header, sidebars,
+footer) past the window's right edge so that the page scrolls sideways, at a
+1280 x 900 window.  Links that leave the site
 (``http``, ``https``, ``mailto``) are counted, not followed: the check runs
 offline.  Exits 1 if anything is broken.
 """
@@ -55,6 +57,32 @@ TOO_WIDE = """() => {
 }"""
 
 
+# The same over the whole page: anything past the window's right edge, and a page that scrolls sideways.
+PAGE_TOO_WIDE = """() => {
+  const limit = document.documentElement.clientWidth + 1;
+  const wide = [];
+  const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  if (overflow > 1) wide.push(`the page scrolls sideways by ${overflow} px`);
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= limit) continue;
+    let parent = el.parentElement, clipped = false;
+    while (parent && parent !== document.body) {
+      const style = getComputedStyle(parent);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && parent.getBoundingClientRect().right <= limit) {
+        clipped = true;
+        break;
+      }
+      parent = parent.parentElement;
+    }
+    if (!clipped && getComputedStyle(el).visibility !== 'hidden')
+      wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''}`
+                + ` ${Math.round(box.right - limit)} px past the window`);
+  }
+  return wide;
+}"""
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="the built HTML folder (docs/_build/html)")
@@ -78,10 +106,11 @@ def main(argv=None):
             where = path.relative_to(root)
             problems += [f"{where}: image not loaded: {image['src']}" for image in info["images"] if not image["ok"]]
             problems += [f"{where}: request failed: {url}" for url in failed]
-            wide = page.evaluate(TOO_WIDE)
-            if wide:  # the outermost offender is enough to find it
-                problems.append(f"{where}: wider than the content area: {wide[0]}"
-                                + (f" (and {len(wide) - 1} elements inside or beside it)" if len(wide) > 1 else ""))
+            for check, what in ((TOO_WIDE, "wider than the content area"), (PAGE_TOO_WIDE, "wider than the window")):
+                wide = page.evaluate(check)
+                if wide:  # the outermost offender is enough to find it
+                    problems.append(f"{where}: {what}: {wide[0]}"
+                                    + (f" (and {len(wide) - 1} elements inside or beside it)" if len(wide) > 1 else ""))
         browser.close()
     ids = {path: set(info["ids"]) for path, info in found.items()}
     n_links = 0

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-API_PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+API_PAGE = DOCS / "api.rst"
 
 
 def _public_names():
@@ -58,3 +59,15 @@ def test_docstrings_cite_the_source_papers_by_doi_with_one_author_list():
                     assert doi in entry, f"{path.name}: {entry[:60]}... lacks doi:{doi}"
                     cited.add(author)
     assert cited >= {"Jiang, B.", "Yang, W.-Y.", "Zhang, M., Gao, J."}
+
+
+def test_choosing_a_model_opens_with_a_decision_guide_and_no_two_sections_share_a_heading(tmp_path):
+    from astrospecml.benchmarks.choosing import write_choosing_page
+
+    write_choosing_page(DOCS / "benchmark_results", tmp_path / "page.rst")
+    lines = (tmp_path / "page.rst").read_text().splitlines()
+    headings = [lines[i - 1] for i, line in enumerate(lines) if i and set(line) == {"-"} and len(line) > 3]
+    assert headings[0] == "Which model for which data"
+    assert len(headings) == len(set(headings)), headings  # each section can be linked to
+    guide = lines[lines.index(headings[0]):lines.index(headings[1])]
+    assert any(line.startswith("* **Near-infrared subtypes") and "most accurate: " in line for line in guide)

@@ -19,6 +19,14 @@ __all__ = ["EMCCNN_FOLDERS", "accuracy_interval", "write_choosing_page"]
 #: Folders of ``docs/benchmark_results`` holding EMCCNN-experiment results, in the order the page shows them:
 #: the full profile's, and a run over repeated splits.
 EMCCNN_FOLDERS = ("emccnn", "emccnn_splits", "emccnn_quick")
+#: What each of those runs is, in the page's headings (which must differ from run to run).
+FOLDER_TITLES = {"emccnn": "full profile", "emccnn_splits": "quick profile, seed ensembles",
+                 "emccnn_quick": "quick profile, every network"}
+#: A task's data, as the decision guide names it.
+TASK_DATA = {"spex_type": "Near-infrared subtypes of M, L and T dwarfs (SpeX types)",
+             "opt_type": "Literature optical types of the same dwarfs"}
+#: How far below the best a model may be and still count as an option for speed.
+SPEED_MARGIN = 0.05
 
 
 def accuracy_interval(accuracy, n, confidence=0.95):
@@ -99,6 +107,28 @@ def _one_task(name, results):
     return rows, best, level, stats
 
 
+def _guide(task, models):
+    """The decision guide's entry for one task: the most accurate model, and what speed costs."""
+    _, best, level, stats = _one_task(task, models)
+    speed = {model: m.get("predict_per_second") or 0.0 for model, m in models.items()}
+    text = f"most accurate: {best} ({stats[best][0]:.3f} exact"
+    text += f", {speed[best]:,.0f} spectra/s)" if speed[best] else ")"
+    if level:
+        text += f"; level with it: {', '.join(sorted(level))}"
+    close = [m for m in stats if stats[m][0] >= stats[best][0] - SPEED_MARGIN and speed[m] > speed[best]]
+    if close:
+        fastest = max(close, key=lambda m: speed[m])
+        text += (f"; for more spectra a second, {fastest} ({stats[fastest][0]:.3f}, {speed[fastest]:,.0f} "
+                 f"spectra/s)")
+    else:
+        faster = [m for m in stats if speed[m] > speed[best]]
+        if faster:
+            fastest = max(faster, key=lambda m: stats[m][0])
+            text += (f"; nothing within {SPEED_MARGIN:.2f} of it is faster: the most accurate faster model is "
+                     f"{fastest} ({stats[fastest][0]:.3f}, {speed[fastest]:,.0f} spectra/s)")
+    return text + "."
+
+
 def _by_snr(results):
     bins = list(next(iter(results.values()))["accuracy_by_snr"])
     out = []
@@ -113,6 +143,45 @@ def _by_snr(results):
         label = snr_bin if snr_bin.startswith("S/N") else f"S/N {snr_bin}"
         out.append(f"{label} ({n} test spectra): {best} ({scores[best]:.3f})")
     return out
+
+
+def _decision_guide(root):
+    """Which model for which data, from the most complete run of each experiment."""
+    out = ["Which model for which data", "--------------------------", "",
+           "Each line names the most accurate model on that data, the models level with it, and the fastest "
+           f"model within {SPEED_MARGIN:.2f} of it in exact accuracy when one predicts more spectra per second "
+           "(spectra/s: ``predict`` with preprocessing, on the machine the result page names).  The sections "
+           "below give every number.", ""]
+    for folder in EMCCNN_FOLDERS:
+        path = root / folder / "results.json"
+        if path.exists():
+            for task, models in json.loads(path.read_text()).items():
+                data = TASK_DATA.get(task, TARGETS.get(task, task))
+                out.append(f"* **{data}** ({FOLDER_TITLES.get(folder, folder)}): {_guide(task, models)}")
+            break
+    stripes = root / "stripes" / "results.json"
+    if stripes.exists():
+        models = json.loads(stripes.read_text())["models"]
+        best = max(models, key=lambda m: models[m]["test_accuracy"])
+        out.append(f"* **Two-arm fibre stripes** (simulated): most accurate: {best} "
+                   f"({models[best]['test_accuracy']:.3f}).")
+    macnet = root / "macnet" / "results.json"
+    if macnet.exists():
+        for task, content in json.loads(macnet.read_text())["tasks"].items():
+            accuracy = {}
+            for run in content["runs"].values():
+                for model, m in run.items():
+                    accuracy.setdefault(model, []).append(m["accuracy"])
+            best = max(accuracy, key=lambda model: np.median(accuracy[model]))
+            out.append(f"* **Spectra with photometric images, {task}**: most accurate: {best} "
+                       f"({np.median(accuracy[best]):.3f}, median over {len(content['runs'])} run(s)).")
+    rare = root / "rare" / "results.json"
+    if rare.exists():
+        summary = json.loads(rare.read_text())["summary"]
+        best = max(summary, key=lambda name: summary[name]["rare_f1"]["median"])
+        out.append(f"* **A rare class among common ones**: RAC-Net with {best} augmentation "
+                   f"(rare-class F1 {summary[best]['rare_f1']['median']:.3f}, median over seeds).")
+    return out + [""]
 
 
 def write_choosing_page(results_root, path):
@@ -154,6 +223,7 @@ def write_choosing_page(results_root, path):
            "model is level with the winner when the 95 % corrected paired interval of the winner's lead over it "
            "includes zero.  Cost is the fitting time (hyperparameter search included) on the machine the "
            "result page names, spectra predicted per second, and network parameters.", ""]
+    out += _decision_guide(root)
     for folder in EMCCNN_FOLDERS:
         emccnn = root / folder / "results.json"
         if not emccnn.exists():
@@ -163,8 +233,8 @@ def write_choosing_page(results_root, path):
             title = TARGETS.get(task, task)
             rows, best, level, stats = _one_task(task, models)
             n_splits = len(_splits(models[best]))
-            heading = f"Spectral types from 1D spectra: {title}" + (
-                f", {n_splits} repeated splits" if n_splits > 1 else "")
+            heading = f"{title}: {FOLDER_TITLES.get(folder, folder)}" + (
+                f", {n_splits} repeated splits" if n_splits > 1 else ", one split")
             out += [heading, "-" * len(heading), ""]
             baselines = [m for m in stats if m in BASELINES]
             strongest = max(baselines, key=lambda m: stats[m][0]) if baselines else None
