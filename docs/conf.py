@@ -57,6 +57,7 @@ html_css_files = ["astrospecml.css"]  # long names and signatures wrap instead o
 python_maximum_signature_line_length = 88  # one parameter per line beyond this
 plot_include_source = True
 plot_html_show_source_link = False
+plot_html_show_formats = False  # the figure alone, without a download link above it
 plot_formats = [("png", 100)]
 # Every reference to the project's own API must resolve; names of other packages
 # (which cannot be linked offline) are exempt by pattern below.

@@ -233,7 +233,7 @@ def write_choosing_page(results_root, path):
             title = TARGETS.get(task, task)
             rows, best, level, stats = _one_task(task, models)
             n_splits = len(_splits(models[best]))
-            heading = f"{title}: {FOLDER_TITLES.get(folder, folder)}" + (
+            heading = f"{title[:1].upper()}{title[1:]}: {FOLDER_TITLES.get(folder, folder)}" + (
                 f", {n_splits} repeated splits" if n_splits > 1 else ", one split")
             out += [heading, "-" * len(heading), ""]
             baselines = [m for m in stats if m in BASELINES]
