@@ -451,22 +451,22 @@ def _weighted_median(rows, weights):
     Equal weights give the middle value (the mean of the two middle values for an even count), as
     `numpy.ma.median` does; a column without values gives 0.
     """
-    result = np.zeros(rows.shape[1])
-    for j in range(rows.shape[1]):
-        good = ~np.ma.getmaskarray(rows[:, j])
-        values, w = rows[:, j].data[good], weights[good]
-        if not len(values):
-            continue
-        order = np.argsort(values, kind="stable")
-        values, cumulative = values[order], np.cumsum(w[order])
-        half = cumulative[-1] / 2
-        first = np.searchsorted(cumulative, half)
-        # Exactly half the weight at or below a value: the midpoint to the next one, as the plain median does.
-        if np.isclose(cumulative[first], half) and first + 1 < len(values):
-            result[j] = (values[first] + values[first + 1]) / 2
-        else:
-            result[j] = values[first]
-    return result
+    missing = np.ma.getmaskarray(rows)
+    values = np.where(missing, np.inf, np.ma.getdata(rows))
+    order = np.argsort(values, axis=0, kind="stable")
+    values = np.take_along_axis(values, order, axis=0)
+    w = np.take_along_axis(np.where(missing, 0.0, weights[:, None]), order, axis=0)
+    cumulative = np.cumsum(w, axis=0)
+    half = cumulative[-1] / 2
+    reached = cumulative >= half * (1 - 1e-12)  # the first value at which half the weight is reached
+    first = np.argmax(reached, axis=0)
+    columns = np.arange(values.shape[1])
+    result = values[first, columns]
+    # Exactly half the weight at or below that value: the midpoint to the next value, as the plain median does.
+    following = np.minimum(first + 1, len(values) - 1)
+    exact = np.isclose(cumulative[first, columns], half) & (following > first) & np.isfinite(values[following, columns])
+    result = np.where(exact, (result + values[following, columns]) / 2, result)
+    return np.where(half > 0, result, 0.0)
 
 
 def _inverse_variance(flux, sigma, bad):

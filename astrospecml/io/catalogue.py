@@ -285,8 +285,8 @@ def _write_table(table, path, output_format):
             header = hdus[1].header
             header["EXTNAME"] = "PREDICTIONS"
             for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
-                if table[name].description:
-                    header[f"TCOMM{k}"] = table[name].description
+                if table[name].description:  # header cards are ASCII: a class named in UTF-8 is escaped
+                    header[f"TCOMM{k}"] = table[name].description.encode("ascii", "backslashreplace").decode()
             if any(isinstance(value, str) and len(value) > 68 for value in cards.values()):
                 header["LONGSTRN"] = ("OGIP 1.0", "long strings continue on CONTINUE cards")
             for keyword, value in cards.items():
