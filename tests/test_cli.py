@@ -106,7 +106,7 @@ def test_short_version_option_prints_the_version(capsys):
 
 
 def test_subpackages_load_on_first_use():
-    probe = ("import sys, astrospecml\nassert 'astrospecml.classifiers' not in sys.modules\n"
-             "print(astrospecml.classifiers.CNNClassifier.__name__)")
+    probe = ("import sys, astrospecml\nassert 'astrospecml.metrics' not in sys.modules\n"
+             "print(astrospecml.metrics.within_one_score.__name__)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "CNNClassifier"
+    assert result.stdout.strip() == "within_one_score"
