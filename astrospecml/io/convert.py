@@ -127,14 +127,13 @@ def _spectra_arrays(spectra):
 
 
 def _check_same_grid(reference, grid, index):
-    message = (
-        f"spectrum {index} is on a different wavelength grid from spectrum 0 "
-        f"({len(grid)} pixels, {grid.min():.5g}-{grid.max():.5g} versus {len(reference)} pixels, "
-        f"{reference.min():.5g}-{reference.max():.5g}); resample all spectra onto one grid first, "
-        "e.g. with astrospecml.preprocessing.Resample."
-    )
-    if not same_grid(reference, grid):
-        raise ValueError(message)
+    if not same_grid(reference, grid):  # the message only then: formatting quantities costs more than comparing
+        raise ValueError(
+            f"spectrum {index} is on a different wavelength grid from spectrum 0 "
+            f"({len(grid)} pixels, {grid.min():.5g}-{grid.max():.5g} versus {len(reference)} pixels, "
+            f"{reference.min():.5g}-{reference.max():.5g}); resample all spectra onto one grid first, "
+            "e.g. with astrospecml.preprocessing.Resample."
+        )
 
 
 def same_grid(reference, grid):
