@@ -32,7 +32,7 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
 for ax, (name, model) in zip(axes, models.items()):
     model.fit(X_train, y_train)
     print(name)
-    print(classification_report(y_test, model.predict(X_test), digits=3))
+    print(classification_report(y_test, model.predict(X_test), labels=["M", "L", "T"], digits=3))  # in sequence
     ConfusionMatrixDisplay.from_estimator(model, X_test, y_test, labels=["M", "L", "T"], normalize="true",
                                           values_format=".2f", colorbar=False, ax=ax)
     ax.set_title(f"{name}: recall per class")
