@@ -127,7 +127,8 @@ def card_summary(card):
              f"held out: {split['test_spectra']} spectra of {split['test_sources']} sources never seen in training "
              f"(astrospecml.pretrained.held_out_spectra); exact {metrics['test_accuracy']:.3f}, within one "
              f"{metrics['test_within_one']:.3f}, RMS {metrics['test_rms_subtype']:.2f} subtypes",
-             "  by S/N: " + ", ".join(f"{name} {b['accuracy']:.3f} ({b['n']})" for name, b in metrics["by_snr"].items())]
+             "  by S/N: " + ", ".join(f"{name} {b['accuracy']:.3f} ({b['n']})"
+                                      for name, b in metrics["by_snr"].items())]
     versus = card.get("standards_comparison")
     if versus:
         lines.append(f"  the standards routine on {versus['test_spectra']} of them: exact "

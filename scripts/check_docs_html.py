@@ -69,7 +69,8 @@ PAGE_TOO_WIDE = """() => {
     let parent = el.parentElement, clipped = false;
     while (parent && parent !== document.body) {
       const style = getComputedStyle(parent);
-      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && parent.getBoundingClientRect().right <= limit) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX)
+          && parent.getBoundingClientRect().right <= limit) {
         clipped = true;
         break;
       }

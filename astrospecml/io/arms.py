@@ -132,8 +132,7 @@ def arms_to_arrays(X):
             arrays[name] = _image_array(batch) if _is_image_batch(batch) else to_array(batch)
         except (ValueError, TypeError) as err:
             raise type(err)(f"arm {name!r}: {err}") from None
-    from skorch.helper import (
-        SliceDict,  # torch is loaded only where multi-arm input is used
-    )
+    # torch is loaded only where multi-arm input is used, not by every reader of spectra
+    from skorch.helper import SliceDict
 
     return SliceDict(**arrays)
