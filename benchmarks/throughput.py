@@ -19,8 +19,8 @@ sizes 256 and 1,024, spectra per second of
 ``torch.compile``
     the inference network compiled by ``torch.compile`` (inductor).
 
-and the ratio of ``predict_proba`` to the best of the last two: the column
-the issue of matching other runtimes is judged by.  Each rate is the best of
+and the ratio of ``predict_proba`` to the best of the last two (1 or more:
+our path is as fast as the best other runtime).  Each rate is the best of
 repeated runs over about two seconds, after a warm-up.  ONNX Runtime needs
 ``pip install onnxruntime onnx``; the columns of what is missing say so.
 """
