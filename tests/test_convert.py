@@ -167,3 +167,18 @@ def test_a_spectrum_collection_is_taken_wherever_a_list_of_spectra_is_with_the_s
         from_list = clone(model).fit(spectra, y).predict_proba(spectra)
         from_collection = clone(model).fit(collection, y).predict_proba(collection)
         np.testing.assert_allclose(from_collection, from_list, rtol=1e-6)
+
+
+def test_spectra_rebuilt_on_one_grid_each_carry_that_grid_exactly_and_stay_independent():
+    from astrospecml.preprocessing import FluxNorm, Resample
+
+    rng = np.random.default_rng(1)
+    grid = np.sort(rng.uniform(1.0, 2.0, 50)) * u.um  # an irregular grid, as SpeX's are
+    spectra = [Spectrum(flux=rng.uniform(1, 2, 50) * u.Jy, spectral_axis=grid) for _ in range(4)]
+    for out in (FluxNorm().fit_transform(spectra), Resample(np.linspace(1.1, 1.9, 30) * u.um).fit_transform(spectra)):
+        expected = spectra[0].spectral_axis if len(out[0].flux) == 50 else np.linspace(1.1, 1.9, 30) * u.um
+        for spectrum in out:
+            np.testing.assert_array_equal(spectrum.spectral_axis.to_value(u.um), expected.to_value(u.um))
+        part = out[1][5:10]  # slicing one spectrum leaves the others whole
+        assert len(part.flux) == 5 and all(len(s.flux) == len(expected) for s in out)
+        np.testing.assert_array_equal(part.spectral_axis.to_value(u.um), expected[5:10].to_value(u.um))
