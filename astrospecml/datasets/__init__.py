@@ -1,6 +1,5 @@
 """Real spectra shipped with astrospecml."""
 from .spex import (
-    SPECTRAL_SEQUENCE,
     SPEX_STANDARDS,
     SPEX_TARGETS,
     in_spectral_order,
@@ -9,5 +8,5 @@ from .spex import (
     subtype_to_label,
 )
 
-__all__ = ["SPECTRAL_SEQUENCE", "SPEX_STANDARDS", "SPEX_TARGETS", "in_spectral_order", "load_spex_prism",
+__all__ = ["SPEX_STANDARDS", "SPEX_TARGETS", "in_spectral_order", "load_spex_prism",
            "load_spex_standards", "subtype_to_label"]

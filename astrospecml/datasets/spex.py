@@ -1,5 +1,4 @@
 """The SpeX Prism Library of M, L and T dwarfs, shipped with the package."""
-import re
 from functools import lru_cache
 from importlib import resources
 
@@ -11,8 +10,10 @@ from astropy.table import Table
 from sklearn.utils import Bunch
 from specutils import Spectrum
 
+from ..metrics import subtype_number
+
 __all__ = ["load_spex_prism", "load_spex_standards", "subtype_to_label", "in_spectral_order", "SPEX_STANDARDS",
-           "SPEX_TARGETS", "SPECTRAL_SEQUENCE"]
+           "SPEX_TARGETS"]
 
 DATA_FILE = "spex_prism.fits"
 
@@ -102,11 +103,6 @@ def subtype_to_label(subtype):
     return f"{letter}{sub:g}"
 
 
-#: The spectral sequence, hottest class first.
-SPECTRAL_SEQUENCE = "OBAFGKMLTY"
-_SPECTRAL_TYPE = re.compile(r"([OBAFGKMLTY])(\d+(?:\.\d+)?)?")
-
-
 def in_spectral_order(labels):
     """Labels as a person reads them: along the spectral sequence O, B, A, ... M, L, T, Y, subtypes by number.
 
@@ -126,6 +122,10 @@ def in_spectral_order(labels):
     list
         The same labels, reordered.
 
+    See Also
+    --------
+    astrospecml.metrics.subtype_number : The position of a label on the sequence.
+
     Examples
     --------
     >>> in_spectral_order(["L0", "L10", "M9", "T2", "L2", "M8.5"])
@@ -134,14 +134,11 @@ def in_spectral_order(labels):
     ['STAR', 'GALAXY', 'QSO']
     """
     labels = list(labels)
-    if all(isinstance(label, (int, float, np.integer, np.floating)) and not isinstance(label, bool)
-           for label in labels):
-        return sorted(labels)
-    matches = [_SPECTRAL_TYPE.fullmatch(str(label).strip()) for label in labels]
-    if not all(matches):
+    try:
+        position = subtype_number(labels)
+    except ValueError:  # not spectral types: their own order
         return labels
-    return [label for _, label in sorted(
-        zip(matches, labels), key=lambda pair: (SPECTRAL_SEQUENCE.index(pair[0][1]), float(pair[0][2] or -1)))]
+    return [labels[i] for i in np.argsort(position, kind="stable")]
 
 
 def load_spex_prism(*, target="spex_type", return_X_y=False, min_snr=None):
