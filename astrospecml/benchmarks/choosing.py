@@ -145,6 +145,15 @@ def _by_snr(results):
     return out
 
 
+def _accuracy_per_model(task):
+    """Each model's accuracies over the runs of one MAC-Net task."""
+    accuracy = {}
+    for run in task["runs"].values():
+        for model, m in run.items():
+            accuracy.setdefault(model, []).append(m["accuracy"])
+    return accuracy
+
+
 def _decision_guide(root):
     """Which model for which data, from the most complete run of each experiment."""
     out = ["Which model for which data", "--------------------------", "",
@@ -168,10 +177,7 @@ def _decision_guide(root):
     macnet = root / "macnet" / "results.json"
     if macnet.exists():
         for task, content in json.loads(macnet.read_text())["tasks"].items():
-            accuracy = {}
-            for run in content["runs"].values():
-                for model, m in run.items():
-                    accuracy.setdefault(model, []).append(m["accuracy"])
+            accuracy = _accuracy_per_model(content)
             best = max(accuracy, key=lambda model: np.median(accuracy[model]))
             out.append(f"* **Spectra with photometric images, {task}**: most accurate: {best} "
                        f"({np.median(accuracy[best]):.3f}, median over {len(content['runs'])} run(s)).")
@@ -268,10 +274,7 @@ def write_choosing_page(results_root, path):
         tasks = json.loads(macnet.read_text())["tasks"]
         out += ["Spectra with photometric images (MAC-Net)", "-----------------------------------------", ""]
         for task, content in tasks.items():
-            accuracy = {}
-            for run in content["runs"].values():
-                for model, m in run.items():
-                    accuracy.setdefault(model, []).append(m["accuracy"])
+            accuracy = _accuracy_per_model(content)
             ranking = sorted(accuracy, key=lambda model: -np.median(accuracy[model]))
             out.append(f"* {task} ({content['n']} objects, {len(content['runs'])} run(s)): "
                        + ", ".join(f"{model} {np.median(accuracy[model]):.3f}" for model in ranking) + ".")

@@ -39,12 +39,12 @@ def _band_mask(band, axis, n_pixels):
     """Boolean mask of the pixels of ``axis`` inside ``band`` (see `_band_intervals`); all of them for None."""
     if band is None:
         return np.ones(n_pixels, bool)
-    _band_intervals(band, u.um if axis is None else axis.unit)  # a malformed band is said first
+    intervals = _band_intervals(band, u.um if axis is None else axis.unit)  # a malformed band is said first
     if axis is None:
         raise ValueError("band needs the wavelength of each pixel: fit on Spectrum objects, or pass "
                          "input_grid for arrays.")
     inside = np.zeros(len(axis), bool)
-    for low, high in _band_intervals(band, axis.unit):
+    for low, high in intervals:
         inside |= (axis.value >= low) & (axis.value <= high)
     if inside.sum() < 2:
         raise ValueError(f"band {_describe(band)} holds {inside.sum()} pixels of the grid "
