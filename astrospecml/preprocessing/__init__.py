@@ -17,6 +17,7 @@ from .interpolate import QuadraticInterpolate, quadratic_interpolate
 from .medium import ConvertMedium
 from .normalize import FluxNorm, ZScore, flux_norm, zscore
 from .resample import Resample, resample, training_grid
+from .resolution import MatchResolution, kernel_sigma
 from .stripes import StripeSlicer, slice_stripes
 from .to_array import ToArray
 
@@ -27,6 +28,7 @@ __all__ = [
     "ConvertMedium",
     "Fold2D",
     "FluxNorm",
+    "MatchResolution",
     "PerArm",
     "QuadraticInterpolate",
     "Resample",
@@ -44,6 +46,7 @@ __all__ = [
     "flux_norm",
     "fold_2d",
     "impute_bad_pixels",
+    "kernel_sigma",
     "quadratic_interpolate",
     "resample",
     "slice_stripes",
