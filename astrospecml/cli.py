@@ -9,7 +9,7 @@ __all__ = ["main", "data_summary"]
 
 #: The experiments of astrospecml.benchmarks.EXPERIMENTS, named here so that the help comes without
 #: importing the networks (a test keeps the two equal).
-_EXPERIMENT_NAMES = ("emccnn", "emccnn_paper", "stripes", "rare", "macnet")
+_EXPERIMENT_NAMES = ("emccnn", "emccnn_paper", "stripes", "rare", "macnet", "miles")
 
 BENCHMARK_HELP = """Reproduce the source papers' comparisons on the shipped SpeX spectra, split by
 source, and write one report folder per experiment, OUTPUT/EXPERIMENT
@@ -25,7 +25,10 @@ Experiment 'rare': RAC-Net recognising rare subdwarfs with no augmentation,
 duplication, SGAN or LCGAN over several seeds, GAN-train/GAN-test and a
 candidate search.  Experiment 'macnet': 1D SSCNN, M-Net, C-Net, MC-Net and
 MAC-Net on simulated optical galaxies/quasars/stars and on SpeX M/L/T dwarfs
-with cut-outs from their real 2MASS magnitudes, with Grad-CAM figures."""
+with cut-outs from their real 2MASS magnitudes, with Grad-CAM figures.
+Experiment 'miles': MK letter, subtype and luminosity class of the shipped
+MILES optical library brought to survey form (vacuum, R = 1,800), the
+networks against a tuned SVC, kNN and template matching."""
 
 
 def data_summary(file=None):
@@ -255,15 +258,17 @@ def main(argv=None):
     bench.add_argument("--targets", nargs="+", default=["spex_type", "opt_type"],
                        choices=["spex_type", "opt_type"], help="tasks (default: both)")
     bench.add_argument("--models", nargs="+", default=None,
-                       help="model names of the 'emccnn' or 'emccnn_paper' experiment (default: the profile's)")
+                       help="model names of the 'emccnn', 'emccnn_paper' or 'miles' experiment (default: the "
+                            "profile's)")
     bench.add_argument("--splits", type=int, default=None,
-                       help="repeated source-disjoint splits of the 'emccnn' experiment, or of 'macnet' when it is "
-                            "the one chosen (default: the profile's, 1 quick, 5 full)")
+                       help="repeated source-disjoint splits of the 'emccnn' experiment, or of 'macnet' or 'miles' "
+                            "when it is the one chosen (default: the profile's, 1 quick, 5 full)")
     bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
     bench.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
-                       help="where the 'emccnn', 'emccnn_paper' and 'macnet' experiments' networks train ('auto': the "
-                            "GPU when there is one; the other experiments run on the CPU; the full 'macnet' profile "
-                            "trains networks of the paper's widths, a GPU's work) (default: %(default)s)")
+                       help="where the 'emccnn', 'emccnn_paper', 'macnet' and 'miles' experiments' networks train "
+                            "('auto': the GPU when there is one; the other experiments run on the CPU; the full "
+                            "'macnet' profile trains networks of the paper's widths, a GPU's work) (default: "
+                            "%(default)s)")
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
     predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model, or the name "
@@ -327,11 +332,11 @@ def _benchmark(args):
         # models have other names), so only that experiment gets them; the paper-faithful one takes --models
         # and the MAC-Net one --splits when it is the one chosen (their model names and split counts are
         # their own).
-        chosen = {"emccnn_paper": "models", "macnet": "n_splits"}
+        chosen = {"emccnn_paper": ("models",), "macnet": ("n_splits",), "miles": ("models", "n_splits")}
         options = {key: value for key, value in (("targets", tuple(args.targets)), ("models", args.models),
                                                  ("n_splits", args.splits))
                    if value is not None and (name == "emccnn" or (name == args.experiment
-                                                                   and chosen.get(name) == key))}
+                                                                   and key in chosen.get(name, ())))}
         benchmarks.run_benchmark(experiment, Path(args.output) / name, profile="quick" if args.quick else "full",
                                  random_state=args.random_state, device=args.device, **options)
 

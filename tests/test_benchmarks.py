@@ -202,7 +202,11 @@ def test_command_line_passes_its_options(monkeypatch):
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full" and "n_splits" not in calls[1][1]  # the profile's
     cli.main(["benchmark", "--experiment", "all", "--splits", "3"])
-    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, None]  # 'emccnn' only
+    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, None, None]  # 'emccnn' only
+    cli.main(["benchmark", "--experiment", "miles", "--splits", "2", "--models", "SVC", "CNN-1D"])
+    (experiment, folder), kwargs = calls[-1]
+    assert experiment.name == "miles" and kwargs["n_splits"] == 2 and kwargs["models"] == ["SVC", "CNN-1D"]
+    assert "targets" not in kwargs  # the SpeX tasks are not MILES's
 
 
 def test_stripe_data_split_by_source_and_observed_in_every_bin():
@@ -347,7 +351,7 @@ def test_the_registry_holds_every_experiment_package_and_the_command_line_offers
 def test_each_experiment_runs_then_reports_never_the_other_way():
     from tests.test_architecture import GRAPH
 
-    for name in ("emccnn", "emccnn_paper", "stripes", "rare", "macnet"):
+    for name in ("emccnn", "emccnn_paper", "stripes", "rare", "macnet", "miles"):
         assert f"astrospecml.benchmarks.{name}.report" not in GRAPH[f"astrospecml.benchmarks.{name}.run"]
         siblings = {t for t in GRAPH[f"astrospecml.benchmarks.{name}.run"] if t.count(".") == 3}
         assert not siblings, f"{name} imports another experiment: {siblings}"
@@ -382,3 +386,26 @@ def test_choosing_page_reads_repeated_splits_and_calls_level_what_the_corrected_
     assert "Best exact accuracy: SVC (0.800, mean over 5 splits)." in page
     assert "Level with it: CNN-1D; the cheapest of these to fit is SVC (1 s)." in page
     assert "exact, mean ± std" in page and "0.700 ± 0.006" in page
+
+
+def test_tiny_miles_benchmark_tunes_the_baselines_and_states_the_verdict_and_the_target(tmp_path):
+    from astrospecml.benchmarks import MILESProfile
+
+    tiny = MILESProfile("tiny", max_epochs=2, patience=2, svc_grid={"svc__C": [1.0, 10.0], "svc__gamma": [1e-3]},
+                        svc_folds=2, n_splits=2, baseline_grids={"kNN": {"kneighborsclassifier__n_neighbors": [1, 5]}})
+    results = run_benchmark("miles", tmp_path, profile=tiny, tasks=("luminosity_class",),
+                            models=["SVC", "kNN", "CNN-1D"], verbose=False)
+    scores = results["luminosity_class"]
+    assert set(scores) == {"SVC", "kNN", "CNN-1D"}
+    assert len(scores["SVC"]["splits"]) == 2 and scores["SVC"]["chosen"]["C"] in (1.0, 10.0)
+    assert scores["kNN"]["chosen"]["n_neighbors"] in (1, 5)
+    assert 0.5 < scores["SVC"]["mean"]["test_accuracy"] <= 1  # three luminosity groups, tuned SVC
+    report = (tmp_path / "report.md").read_text()
+    assert "How faithful is this test" in report and "luminosity class (dwarf, giant, supergiant)" in report.lower()
+    assert "The best network, CNN-1D, against the strongest baseline" in report
+    assert "Target: the best network's accuracy at least 0.90 (full profile); reached" in report
+    assert "corrected resampled t interval over 2 splits" in report
+    rows = (tmp_path / "per_class.csv").read_text().splitlines()
+    assert rows[0] == "task,model,class,precision,recall,f1,support" and any(",supergiant," in r for r in rows)
+    with pytest.raises(ValueError, match="unknown tasks"):
+        run_benchmark("miles", tmp_path, profile=tiny, tasks=("letters",), verbose=False)

@@ -1,7 +1,7 @@
 """Reproducible comparisons of the networks and their baselines on shipped data.
 
 Each of the source papers' comparisons is an `Experiment` in `EXPERIMENTS`,
-one subpackage each (``emccnn``, ``emccnn_paper``, ``stripes``, ``rare``, ``macnet``) whose
+one subpackage each (``emccnn``, ``emccnn_paper``, ``stripes``, ``rare``, ``macnet``, ``miles``) whose
 ``run`` module trains and scores and whose ``report`` module writes what was
 found; `run_benchmark` runs any of them and owns what they share.
 :mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
@@ -33,6 +33,15 @@ from .macnet import (
     paper_shape_parameters,
     prepare_optical_multimodal,
     prepare_spex_multimodal,
+)
+from .miles import (
+    MILES_GRID,
+    MILES_MODELS,
+    MILES_PROFILES,
+    MILES_TASKS,
+    MILESProfile,
+    prepare_miles,
+    split_miles,
 )
 from .rare import (
     AUGMENTATIONS,
@@ -69,6 +78,11 @@ __all__ = [
     "MACNET_MODELS",
     "MACNET_PROFILES",
     "MACNetProfile",
+    "MILES_GRID",
+    "MILES_MODELS",
+    "MILES_PROFILES",
+    "MILES_TASKS",
+    "MILESProfile",
     "MultimodalData",
     "Outcome",
     "PAPER_PARAMETERS",
@@ -82,11 +96,13 @@ __all__ = [
     "StripeProfile",
     "degrade",
     "prepare_emccnn_paper",
+    "prepare_miles",
     "paper_shape_parameters",
     "prepare_optical_multimodal",
     "prepare_rare",
     "prepare_spex_multimodal",
     "prepare_stripes",
     "run_benchmark",
+    "split_miles",
     "split_rare",
 ]

@@ -22,7 +22,8 @@ __all__ = ["Experiment", "Outcome", "Run", "execute"]
 
 #: The options ``astrospecml benchmark`` takes, by experiment, and its flag for each.
 _COMMAND_LINE_FLAGS = {"emccnn": {"targets": "--targets", "models": "--models", "n_splits": "--splits"},
-                       "emccnn_paper": {"models": "--models"}, "macnet": {"n_splits": "--splits"}}
+                       "emccnn_paper": {"models": "--models"}, "macnet": {"n_splits": "--splits"},
+                       "miles": {"models": "--models", "n_splits": "--splits"}}
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@ from ._experiment import execute
 from .emccnn import EXPERIMENT as _EMCCNN
 from .emccnn_paper import EXPERIMENT as _EMCCNN_PAPER
 from .macnet import EXPERIMENT as _MACNET
+from .miles import EXPERIMENT as _MILES
 from .rare import EXPERIMENT as _RARE
 from .stripes import EXPERIMENT as _STRIPES
 
 __all__ = ["EXPERIMENTS", "run_benchmark"]
 
 #: Every experiment by name, in the order ``astrospecml benchmark --experiment all`` runs them.
-EXPERIMENTS = {experiment.name: experiment for experiment in (_EMCCNN, _EMCCNN_PAPER, _STRIPES, _RARE, _MACNET)}
+EXPERIMENTS = {experiment.name: experiment for experiment in (_EMCCNN, _EMCCNN_PAPER, _STRIPES, _RARE, _MACNET, _MILES)}
 
 
 def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, device="cpu", verbose=True,
@@ -24,7 +25,7 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
 
     Parameters
     ----------
-    experiment : {'emccnn', 'emccnn_paper', 'stripes', 'rare', 'macnet'} or Experiment
+    experiment : {'emccnn', 'emccnn_paper', 'stripes', 'rare', 'macnet', 'miles'} or Experiment
         Which comparison (see `EXPERIMENTS`).
     output_dir : str or path-like
         The report's folder (created).
@@ -35,7 +36,7 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         Seeds the splits, the searches, the simulations and the networks.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where the networks train and predict in the experiments that say so
-        (``uses_device``: 'emccnn', 'emccnn_paper', 'macnet'); the others run on the CPU.  'auto' takes
+        (``uses_device``: 'emccnn', 'emccnn_paper', 'macnet', 'miles'); the others run on the CPU.  'auto' takes
         the GPU when torch finds one.
     verbose : bool, default=True
         Print progress.
@@ -43,7 +44,8 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         The experiment's own options, the keyword arguments of its ``run``
         (``Experiment.options()``): ``targets``, ``models``, ``test_size``
         and ``n_splits`` of 'emccnn'; ``models`` of 'emccnn_paper'; ``models``, ``test_size`` and ``max_spectra`` of
-        'stripes'; ``augmentations`` of 'rare'; ``tasks`` and ``n_splits`` of 'macnet'.
+        'stripes'; ``augmentations`` of 'rare'; ``tasks`` and ``n_splits`` of 'macnet'; ``tasks``, ``models``,
+        ``test_size`` and ``n_splits`` of 'miles'.
 
     Returns
     -------

@@ -9,60 +9,17 @@ from ...datasets import subtype_to_label
 from .._document import fmt as _fmt
 from .._document import setting as _setting
 from .._document import subplots
+from .._tuning import ENSEMBLE, classifier_step
+from .._verdicts import bin_cell, bin_mean_and_std, cell, n_splits_of, size, verdict
 from ..data import SPEX_GRID, TARGETS
-from ..metrics import (
-    SNR_BINS,
-    label_agreement,
-    paired_bootstrap_difference,
-    repeated_split_difference,
-)
-from .run import BASELINES, ENSEMBLE, FOLD_SHAPE, _classifier_step, standards_reproduction
+from ..metrics import SNR_BINS, label_agreement
+from .run import BASELINES, FOLD_SHAPE, standards_reproduction
 
 __all__ = ["report"]
 
 
 def _label(value):
     return subtype_to_label(value)
-
-
-def _size(metrics):
-    if metrics["n_parameters"] is not None:
-        return f"{metrics['n_parameters']:,}"
-    if metrics["n_support_vectors"] is not None:
-        return f"{metrics['n_support_vectors']:,} SV"
-    return "-"
-
-
-def _n_splits(target_results):
-    return len(next(iter(target_results.values()))["splits"])
-
-
-def _cell(metrics, key, digits=3):
-    """Mean ± std over the splits, or the one split's number."""
-    if len(metrics["splits"]) > 1:
-        return f"{metrics['mean'][key]:.{digits}f} ± {metrics['std'][key]:.{digits}f}"
-    return _fmt(metrics[key], digits)
-
-
-def _bin_accuracies(metrics, label):
-    """The model's accuracy in one S/N bin on each split (NaN where the bin is empty)."""
-    return np.array([split["accuracy_by_snr"][label][0] for split in metrics["splits"]], dtype=float)
-
-
-def _bin_mean_and_std(metrics, label):
-    """Mean and standard deviation of the model's accuracy in one S/N bin over the splits that have spectra there."""
-    values = _bin_accuracies(metrics, label)
-    values = values[np.isfinite(values)]
-    return (float(values.mean()), float(values.std())) if len(values) else (float("nan"), float("nan"))
-
-
-def _bin_cell(metrics, label, n_splits):
-    mean, spread = _bin_mean_and_std(metrics, label)
-    return f"{_fmt(mean)} ± {_fmt(spread)}" if n_splits > 1 and np.isfinite(mean) else _fmt(mean)
-
-
-def _mean_accuracy(metrics):
-    return metrics["mean"]["test_accuracy"]
 
 
 def _plot_confusions(path, target_results, title):
@@ -91,9 +48,9 @@ def _plot_confusions(path, target_results, title):
 def _plot_snr(path, target_results, title):
     fig, ax = subplots(figsize=(7, 4.5))
     bins = [label for label, _, _ in SNR_BINS]
-    several = _n_splits(target_results) > 1
+    several = n_splits_of(target_results) > 1
     for name, metrics in target_results.items():
-        values, spread = np.array([_bin_mean_and_std(metrics, b) for b in bins]).T
+        values, spread = np.array([bin_mean_and_std(metrics, b) for b in bins]).T
         style = "-o" if name.startswith("EMCCNN") else ("-s" if name == "SVC" else "--.")
         ax.errorbar(bins, values, yerr=spread if several else None, fmt=style, label=name,
                     linewidth=2 if name.startswith(("EMCCNN", "SVC")) else 1, capsize=2)
@@ -124,14 +81,14 @@ def _plot_train_test(path, target_results, title):
 
 
 def _plot_learning_curves(path, fitted, target, names, title):
-    nets = [n for n in names if isinstance(_classifier_step(fitted[(target, n)])[1], SpectrumClassifier)]
+    nets = [n for n in names if isinstance(classifier_step(fitted[(target, n)])[1], SpectrumClassifier)]
     if not nets:
         return False
     cols = min(5, len(nets))
     rows = int(np.ceil(len(nets) / cols))
     fig, axes = subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), nets):
-        history = _classifier_step(fitted[(target, name)])[1].history_  # a seed ensemble's first member
+        history = classifier_step(fitted[(target, name)])[1].history_  # a seed ensemble's first member
         epochs = history[:, "epoch"]
         ax.plot(epochs, history[:, "train_loss"], label="train")
         if "valid_loss" in history[-1]:
@@ -170,84 +127,6 @@ def _plot_examples(path, data, fold_shape):
     fig.savefig(path, dpi=110)
 
 
-def _comparison(target_results, net, base, y_test, snr_test):
-    """``(label, difference, low, high)`` of ``net`` minus ``base``, overall then per S/N bin.
-
-    Over two or more splits: the mean paired difference with its corrected
-    resampled t interval.  On one split: the paired bootstrap over the test
-    spectra of that split (``y_test``, ``snr_test``).
-    """
-    a, b = target_results[net], target_results[base]
-    if len(a["splits"]) > 1:
-        fraction = float(np.mean([split["test_fraction"] for split in a["splits"]]))
-        rows = [("all spectra", *repeated_split_difference([s["test_accuracy"] for s in a["splits"]],
-                                                           [s["test_accuracy"] for s in b["splits"]], fraction))]
-        for label, _, _ in SNR_BINS:
-            x, y = _bin_accuracies(a, label), _bin_accuracies(b, label)
-            filled = np.isfinite(x) & np.isfinite(y)
-            if filled.sum() >= 2:
-                rows.append((label, *repeated_split_difference(x[filled], y[filled], fraction)))
-        return rows
-    correct = {n: np.asarray(target_results[n]["y_pred"]) == np.asarray(y_test) for n in (net, base)}
-    rows = [("all spectra", *paired_bootstrap_difference(correct[net], correct[base]))]
-    for label, lo, hi in SNR_BINS:
-        inside = (np.asarray(snr_test) >= lo) & (np.asarray(snr_test) < hi)
-        if inside.sum() >= 2:
-            rows.append((label, *paired_bootstrap_difference(correct[net][inside], correct[base][inside])))
-    return rows
-
-
-def _verdict(target_results, y_test, snr_test, baselines):
-    """Sentences comparing the best network with the strongest of ``baselines`` and EMCCNN with the SVC,
-    and the table of the best network against every baseline (header, rows), or None."""
-    out, table = [], None
-    n_splits = _n_splits(target_results)
-    over = f" (mean over {n_splits} splits)" if n_splits > 1 else ""
-    ranked = sorted(target_results, key=lambda n: -_mean_accuracy(target_results[n]))
-    out.append(f"Best test accuracy{over}: **{ranked[0]}** ({_mean_accuracy(target_results[ranked[0]]):.3f}); "
-               f"ranking: {', '.join(ranked)}.")
-    networks = [n for n in ranked if n not in baselines]
-    classical = [n for n in ranked if n in baselines]
-    if classical and networks:
-        net, base = networks[0], classical[0]
-        rows = _comparison(target_results, net, base, y_test, snr_test)
-        _, difference, low, high = rows[0]
-        verdict = ("ahead of it" if low > 0 else "behind it" if high < 0
-                   else "not distinguishable from it")
-        interval = (f"95% corrected resampled t interval over {n_splits} splits (Nadeau & Bengio 2003)"
-                    if n_splits > 1 else "95% paired bootstrap interval over test spectra")
-        out.append(f"The best network, {net}, against the strongest baseline, {base}: {difference:+.3f} "
-                   f"({interval} [{low:+.3f}, {high:+.3f}]), {verdict}"
-                   + ("; both were picked by these test scores, so the margin between them is, if anything, "
-                      "flattered." if n_splits > 1 else
-                      "; one split and one training run per model, so the interval does not cover the spread "
-                      "between splits or trainings."))
-        against = {other: _comparison(target_results, net, other, y_test, snr_test) for other in classical}
-        ahead = [other for other, comparison in against.items() if comparison[0][2] > 0]
-        bins_ahead = [label for label, _, _ in SNR_BINS
-                      if all(any(row[0] == label and row[2] > 0 for row in comparison)
-                             for comparison in against.values())]
-        out.append(f"Against each classical baseline, {net} is ahead overall of {len(ahead)} of {len(classical)}"
-                   + (f" ({', '.join(ahead)})" if ahead else "") + f" and ahead of all of them in {len(bins_ahead)} "
-                   f"of {len(SNR_BINS)} S/N bins" + (f" ({', '.join(bins_ahead)})" if bins_ahead else "") + ".")
-        table = (["baseline", "spectra", f"{net} − baseline", "95% interval", "verdict"],
-                 [[other, label, f"{d:+.3f}", f"[{a:+.3f}, {b:+.3f}]",
-                   "network ahead" if a > 0 else "baseline ahead" if b < 0 else "level"]
-                  for other, comparison in against.items() for label, d, a, b in comparison])
-    if "SVC" in target_results:
-        svc = {label: _bin_mean_and_std(target_results["SVC"], label)[0] for label, _, _ in SNR_BINS}
-        for name in ("EMCCNN-1D", "EMCCNN-2D"):
-            if name not in target_results:
-                continue
-            mine = {label: _bin_mean_and_std(target_results[name], label)[0] for label, _, _ in SNR_BINS}
-            filled = [b for b in svc if np.isfinite(svc[b]) and np.isfinite(mine[b])]
-            wins = [b for b in filled if mine[b] > svc[b]]
-            losses = [b for b in filled if mine[b] <= svc[b]]
-            out.append(f"{name} beats the SVC{over} in {len(wins)} of {len(filled)} S/N bins"
-                       + (f" (not in: {', '.join(losses)})." if losses else "."))
-    return " ".join(out), table
-
-
 #: How far this experiment is from the EMCCNN paper's (Jiang et al. 2020), and why.
 FAITHFULNESS = (
     ("task", "M0-M4 subclasses of M dwarfs, SDSS DR14 optical spectra",
@@ -281,7 +160,7 @@ def report(context, outcome, doc):
     """Add the EMCCNN experiment's sections to ``doc``; write ``per_class.csv`` and the figures."""
     output, profile, results = context.output, context.profile, outcome.results
     fitted, splits = outcome.keep["fitted"], outcome.keep["splits"]
-    n_splits = _n_splits(next(iter(results.values()))) if results else 1
+    n_splits = n_splits_of(next(iter(results.values()))) if results else 1
     doc.text(
         "Data: the SpeX Prism Library shipped with astrospecml (real near-infrared spectra of M, L and T "
         "dwarfs), resampled to 512 pixels over 0.90-2.40 um. Split: 75/25 by source, stratified, so that no "
@@ -345,13 +224,13 @@ def report(context, outcome, doc):
                      "match about that many"
                      + (f"; two spectra of one star share a type in only {same:.1%} of {n_pairs} pairs because the "
                         "spectra differ (epoch, S/N, binarity), which limits nothing." if n_pairs else "."))
-        verdict, comparison = _verdict(target_results, data.y[test], data.snr[test], BASELINES)
-        doc.text(verdict)
+        sentences, comparison = verdict(target_results, data.y[test], data.snr[test], BASELINES)
+        doc.text(sentences)
         doc.table(
             ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
              "predict /s"],
-            [[n, _cell(m, "train_accuracy"), _cell(m, "test_accuracy"), _cell(m, "test_macro_f1"),
-              _cell(m, "test_within_one"), _cell(m, "test_rms_subtype", 2), _size(m),
+            [[n, cell(m, "train_accuracy"), cell(m, "test_accuracy"), cell(m, "test_macro_f1"),
+              cell(m, "test_within_one"), cell(m, "test_rms_subtype", 2), size(m),
               m["epochs"] if m["epochs"] is not None else "-", f"{m['mean']['fit_seconds']:.0f}",
               f"{m['predict_per_second']:,.0f}"] for n, m in target_results.items()])
         if comparison:
@@ -361,7 +240,7 @@ def report(context, outcome, doc):
         counts = [target_results[names[0]]["accuracy_by_snr"][b][1] for b in bins]
         doc.heading("Accuracy per S/N bin", 3)
         doc.table(["model"] + [f"{b} (n={n}{' in split 1' if n_splits > 1 else ''})" for b, n in zip(bins, counts)],
-                  [[n] + [_bin_cell(m, b, n_splits) for b in bins] for n, m in target_results.items()])
+                  [[n] + [bin_cell(m, b, n_splits) for b in bins] for n, m in target_results.items()])
         doc.heading("F1 per class" + (" (first split)" if n_splits > 1 else ""), 3)
         labels = target_results[names[0]]["labels"]
         doc.table(["class", "test n"] + names,

@@ -13,7 +13,6 @@ from functools import lru_cache
 
 import astropy.units as u
 import numpy as np
-from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -23,7 +22,6 @@ from ...classifiers import (
     CNNClassifier,
     EMCCNNClassifier,
     SeedEnsembleClassifier,
-    SpectrumClassifier,
     TemplateMatchClassifier,
 )
 from ...datasets import subtype_to_label
@@ -31,6 +29,7 @@ from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from .._networks import network_pipeline, paper_networks
+from .._tuning import ENSEMBLE, TuningProfile, classifier_step, fit_tuned, fitted_networks, over_splits, rows
 from ..data import SPEX_GRID, TARGETS, prepare_spex, standard_templates
 from ..metrics import accuracy_by_snr, evaluate, predict_throughput
 
@@ -54,7 +53,7 @@ BASELINE_GRIDS = {
 
 
 @dataclass(frozen=True)
-class EMCCNNProfile:
+class EMCCNNProfile(TuningProfile):
     """How much work a run of the EMCCNN experiment does.
 
     Parameters
@@ -106,19 +105,7 @@ class EMCCNNProfile:
     {}
     """
 
-    name: str
-    max_epochs: int
-    patience: int
-    svc_grid: dict
-    svc_folds: int
-    net_grids: dict = field(default_factory=dict)
-    net_folds: int = 3
     baseline_grids: dict = field(default_factory=lambda: dict(BASELINE_GRIDS))
-    ensemble_members: int = 5
-    models: tuple | None = None
-    lr_schedule: str | None = "plateau"
-    n_splits: int = 1
-    bands: tuple = ()
 
 
 @lru_cache(maxsize=1)
@@ -187,22 +174,13 @@ def standards_reproduction(data):
         ``by_snr`` (`~astrospecml.benchmarks.metrics.accuracy_by_snr`).
     """
     scored = np.flatnonzero(~np.isin(data.groups, _standards()[1]))
-    spectra = _rows(data.native, scored)
+    spectra = rows(data.native, scored)
     model = _standards_pipeline().fit(spectra, data.y[scored])
     predicted, truth = model.predict(spectra), data.y[scored]
     return {"n": len(scored), "exact": float(np.mean(predicted == truth)),
             "within_one": float(np.mean(np.abs(predicted - truth) <= 1)),
             "rms": float(np.sqrt(np.mean((predicted - truth) ** 2))),
             "by_snr": accuracy_by_snr(truth, predicted, data.snr[scored])}
-
-
-def _rows(X, index):
-    """Rows ``index`` of an array, or of a list of spectra."""
-    return [X[i] for i in index] if isinstance(X, list) else X[index]
-
-
-#: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
-ENSEMBLE = " ensemble"
 
 
 EMCCNN_PROFILES = {
@@ -234,78 +212,6 @@ EMCCNN_PROFILES = {
         # search decides whether it does better there than on the whole spectrum.
         bands=(None, (0.90 * u.um, 1.40 * u.um))),
 }
-
-
-def _classifier_step(model):
-    """(name, estimator) of the model's final step; a seed ensemble's is that of its first member, if fitted."""
-    if isinstance(model, SeedEnsembleClassifier):
-        return (model.estimators_[0] if hasattr(model, "estimators_") else model.estimator).steps[-1]
-    return model.steps[-1]
-
-
-def _networks(model):
-    """The fitted networks of a model: one, or one per member of a seed ensemble."""
-    members = model.estimators_ if isinstance(model, SeedEnsembleClassifier) else [model]
-    return [member.steps[-1][1] for member in members if isinstance(member.steps[-1][1], SpectrumClassifier)]
-
-
-def _grid_for(name, profile):
-    grid = profile.net_grids.get(name, profile.net_grids.get("*"))
-    return grid or {}
-
-
-def _fit_model(name, model, X, y, groups, profile, random_state, device="cpu", chosen_before=None):
-    """Fit one model with its hyperparameters chosen on the training sources only.
-
-    A seed ensemble is not searched (that would cost ``ensemble_members``
-    times its network's search): its members take what the search chose for
-    that network on the same training set (``chosen_before``), or its
-    defaults when the network did not run.
-    """
-    step, estimator = _classifier_step(model)
-    cv = StratifiedGroupKFold(n_splits=profile.svc_folds if name in BASELINES else profile.net_folds, shuffle=True,
-                              random_state=random_state)
-    if name in BASELINES:
-        grid = profile.svc_grid if name == "SVC" else profile.baseline_grids.get(name)
-        if not grid:  # nothing to choose
-            return model.fit(X, y), {}
-        search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
-        search.fit(X, y, groups=groups)
-        return search.best_estimator_, search.best_params_
-    ensemble = isinstance(model, SeedEnsembleClassifier)
-    prefix = f"estimator__{step}" if ensemble else step
-    model.set_params(**{f"{prefix}__max_epochs": profile.max_epochs, f"{prefix}__patience": profile.patience,
-                        f"{prefix}__lr_schedule": profile.lr_schedule, f"{prefix}__random_state": random_state,
-                        f"{prefix}__device": device})
-    fit_params = {f"{step}__groups": groups}
-    if ensemble:
-        chosen = dict((chosen_before or {}).get(name.removesuffix(ENSEMBLE), {}))
-        model.set_params(n_members=profile.ensemble_members, random_state=random_state,
-                         **{f"estimator__{key}": value for key, value in chosen.items()})
-        return model.fit(X, y, **fit_params), {f"estimator__{key}": value for key, value in chosen.items()}
-    grid = {f"{step}__{key}": values for key, values in _grid_for(name, profile).items()}
-    if profile.bands and "selectband" in model.named_steps:
-        grid["selectband__band"] = list(profile.bands)
-    if grid:
-        search = GridSearchCV(model, grid, cv=cv, n_jobs=1)
-        search.fit(X, y, groups=groups, **fit_params)
-        return search.best_estimator_, search.best_params_
-    return model.fit(X, y, **fit_params), {}
-
-
-#: The per-split numbers kept for every model (the first split keeps everything, for the figures).
-SPLIT_METRICS = ("train_accuracy", "test_accuracy", "test_macro_f1", "test_within_one", "test_rms_subtype",
-                 "fit_seconds")
-
-
-def _over_splits(per_split):
-    """One model's metrics: the first split's in full, each split's headline numbers, their mean and std."""
-    combined = dict(per_split[0])
-    combined["splits"] = [{**{key: m[key] for key in SPLIT_METRICS}, "accuracy_by_snr": m["accuracy_by_snr"],
-                           "chosen": m["chosen"], "test_fraction": m["test_fraction"]} for m in per_split]
-    for statistic, function in (("mean", np.mean), ("std", np.std)):
-        combined[statistic] = {key: float(function([m[key] for m in per_split])) for key in SPLIT_METRICS}
-    return combined
 
 
 def split_spex(data, *, test_size=0.25, random_state=0):
@@ -405,16 +311,16 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                 model = EMCCNN_MODELS[name]()
                 X = data.native if name in NATIVE_INPUT else data.X
                 start = time.perf_counter()
-                model, chosen = _fit_model(name, model, _rows(X, train), data.y[train], data.groups[train], settings,
-                                           seed, context.device, chosen_here)
+                model, chosen = fit_tuned(name, model, rows(X, train), data.y[train], data.groups[train], settings,
+                                          seed, context.device, chosen_here, baselines=BASELINES)
                 chosen_here[name] = chosen
                 fit_seconds = time.perf_counter() - start
-                metrics = evaluate(model, _rows(X, train), data.y[train], _rows(X, test), data.y[test],
+                metrics = evaluate(model, rows(X, train), data.y[train], rows(X, test), data.y[test],
                                    data.snr[test])
-                estimator, networks = _classifier_step(model)[1], _networks(model)
+                estimator, networks = classifier_step(model)[1], fitted_networks(model)
                 metrics.update(
                     fit_seconds=fit_seconds,
-                    predict_per_second=predict_throughput(model, _rows(X, test)),
+                    predict_per_second=predict_throughput(model, rows(X, test)),
                     n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
                     n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
                     epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
@@ -427,7 +333,7 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                 say(f"{position}/{len(here)} {name:12s} "
                     f"train {metrics['train_accuracy']:.3f}  test {metrics['test_accuracy']:.3f}  "
                     f"within-1 {metrics['test_within_one']:.3f}  fit {fit_seconds:.0f} s")
-        results[target] = {name: _over_splits(per_split[name]) for name in here}
+        results[target] = {name: over_splits(per_split[name]) for name in here}
     return Outcome(results, keep={"fitted": fitted, "splits": splits})
 
 
