@@ -1,4 +1,4 @@
-"""The shipped pretrained model: its card matches its file, it rebuilds, and it classifies SpeX files."""
+"""The shipped pretrained models: each card matches its file, they rebuild, and they classify survey files."""
 import json
 import shutil
 
@@ -10,6 +10,7 @@ from astrospecml.persistence import ModelFileError, model_info
 from astrospecml.pretrained import (
     MODELS_DIR,
     PRETRAINED,
+    build_mk_type,
     build_spex_subtype,
     held_out_spectra,
     load_pretrained,
@@ -28,6 +29,14 @@ def test_each_shipped_model_matches_its_card(name):
     assert sum(b["n"] for b in metrics["by_snr"].values()) <= card["split"]["test_spectra"]
     model = load_pretrained(name)
     assert in_spectral_order([str(c) for c in model.classes_]) == card["classes"]
+    if name == "mk-type":
+        assert card["classes"] == list("BAFGKM")  # O: three MILES stars, too few
+        assert set(card["metrics"]["per_class"]) == set(card["classes"])
+        # The strongest classical baseline of the MILES benchmark beside the model, on the same stars.
+        versus = card["baseline_comparison"]
+        assert versus["test_spectra"] == card["split"]["test_spectra"] and 0.5 < versus["baseline_accuracy"] <= 1
+        assert {"grid", "medium", "resolution"} <= set(card)
+        return
     assert card["classes"][:11] == [f"M{k}" for k in range(10)] + ["L0"]  # as a person reads them
     # The card sets the routine that assigned the labels beside the model, on the same held-out spectra.
     versus = card["standards_comparison"]
@@ -88,3 +97,56 @@ def test_the_command_line_takes_a_pretrained_model_by_name(tmp_path, capsys):
     assert list(rows["status"]) == ["ok"]
     probabilities = [name for name in rows.colnames if name.startswith("proba_")]
     assert probabilities == [f"proba_{c}" for c in card["classes"]] and probabilities[10] == "proba_L0"
+
+
+def test_a_tiny_mk_type_rebuild_scores_its_held_out_stars_as_its_card_says(tmp_path):
+    card = build_mk_type(tmp_path, max_epochs=2, subset=250, n_members=2)
+    assert json.loads((tmp_path / "mk-type.json").read_text()) == card
+    assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 250
+    model = load_pretrained("mk-type", folder=tmp_path)
+    test = held_out_spectra("mk-type", folder=tmp_path)
+    assert len(test.data) == card["split"]["test_spectra"]
+    assert all(s.meta["wavelength_medium"] == "vacuum" for s in test.data)  # as a survey gives them
+    assert np.mean(model.predict(test.data) == test.target) == pytest.approx(card["metrics"]["test_accuracy"])
+    assert sum(row["n"] for row in card["metrics"]["per_class"].values()) == card["split"]["test_spectra"]
+
+
+def test_mk_type_reads_lamost_files_of_both_layouts_and_sdss_files_alike(tmp_path):
+    import astropy.units as u
+    from astropy.io import fits
+    from astropy.nddata import StdDevUncertainty
+    from specutils import Spectrum
+
+    from astrospecml.cli import main
+    from astrospecml.io import write_lamost_lrs
+
+    test = held_out_spectra("mk-type")
+    lamost_wave = 10 ** (3.5682 + 1e-4 * np.arange(3909))
+    loglam = 3.5523 + 1e-4 * np.arange(3850)
+    for k in range(3):
+        star = test.data[k]
+        own = star.spectral_axis.to_value(u.AA)
+        flux = np.interp(lamost_wave, own, star.flux.value, left=0, right=0)
+        sigma = np.where((lamost_wave < own[0]) | (lamost_wave > own[-1]), np.inf, 0.01)
+        lamost = Spectrum(flux=flux * u.erg / u.s / u.cm**2 / u.AA, spectral_axis=lamost_wave * u.AA,
+                          uncertainty=StdDevUncertainty(sigma))
+        for layout in ("image", "table"):
+            write_lamost_lrs(lamost, tmp_path / f"spec-{k}-{layout}.fits", header={"OBSID": k}, layout=layout)
+        sdss_flux = np.interp(10**loglam, own, star.flux.value, left=0, right=0)
+        ivar = np.where((10**loglam < own[0]) | (10**loglam > own[-1]), 0.0, 1e4)
+        primary = fits.PrimaryHDU()
+        primary.header.update({"TELESCOP": "SDSS 2.5-M", "AIRORVAC": "vac", "VERS2D": "v5_13_0"})
+        coadd = fits.BinTableHDU.from_columns([
+            fits.Column(name="flux", format="E", array=sdss_flux), fits.Column(name="loglam", format="E", array=loglam),
+            fits.Column(name="ivar", format="E", array=ivar),
+            fits.Column(name="and_mask", format="J", array=np.zeros(loglam.size, int))], name="COADD")
+        fits.HDUList([primary, coadd]).writeto(tmp_path / f"spec-{k}-sdss.fits")
+    assert main(["predict", "mk-type", str(tmp_path / "spec-*.fits"), "--output", str(tmp_path / "out"),
+                 "--no-progress"]) == 0
+    rows = read_predictions(tmp_path / "out").to_pandas().set_index("file")
+    assert len(rows) == 9 and set(rows["status"]) == {"ok"}
+    in_memory = load_pretrained("mk-type").predict(test.data[:3])
+    for k in range(3):
+        image, table, sdss = (rows.loc[str(tmp_path / f"spec-{k}-{kind}.fits")] for kind in ("image", "table", "sdss"))
+        assert image["predicted_class"] == table["predicted_class"] == sdss["predicted_class"] == in_memory[k]
+        assert image["proba_G"] == pytest.approx(table["proba_G"])  # one spectrum, two layouts

@@ -16,7 +16,7 @@ from .impute import BadPixelImputer, impute_bad_pixels
 from .interpolate import QuadraticInterpolate, quadratic_interpolate
 from .medium import ConvertMedium
 from .normalize import FluxNorm, ZScore, flux_norm, zscore
-from .resample import Resample, resample, training_grid
+from .resample import Resample, log_linear_grid, resample, training_grid
 from .resolution import MatchResolution, kernel_sigma
 from .stripes import StripeSlicer, slice_stripes
 from .to_array import ToArray
@@ -47,6 +47,7 @@ __all__ = [
     "fold_2d",
     "impute_bad_pixels",
     "kernel_sigma",
+    "log_linear_grid",
     "quadratic_interpolate",
     "resample",
     "slice_stripes",

@@ -17,7 +17,7 @@ from ..io.convert import _collection_as_list, _stddev
 from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
-__all__ = ["Resample", "resample", "training_grid"]
+__all__ = ["Resample", "log_linear_grid", "resample", "training_grid"]
 
 RESAMPLERS = {
     "flux_conserving": FluxConservingResampler,
@@ -373,6 +373,38 @@ def resample(X, grid, method="flux_conserving"):
     <Quantity [1., 3., 5.] Jy>
     """
     return Resample(grid, method=method).fit_transform(X)
+
+
+def log_linear_grid(low, high, n_pixels):
+    """A wavelength grid of constant step in log-wavelength, as optical surveys sample their spectra.
+
+    LAMOST and SDSS pixels are 1e-4 in log10(λ) (69 km/s); a constant step
+    in log-wavelength is a constant velocity step, so a line is as many
+    pixels wide at every wavelength.
+
+    Parameters
+    ----------
+    low, high : `~astropy.units.Quantity`
+        First and last wavelength.
+    n_pixels : int
+        Number of pixels, ends included.
+
+    Returns
+    -------
+    `~astropy.units.Quantity`
+        In the unit of ``low``.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> grid = log_linear_grid(3700 * u.AA, 7380 * u.AA, 1500)
+    >>> grid[[0, -1]], round(float(np.log10(grid[1] / grid[0])), 6)
+    (<Quantity [3700., 7380.] Angstrom>, 0.0002)
+    """
+    low_value, high_value = low.to_value(low.unit), high.to_value(low.unit, equivalencies=u.spectral())
+    if not 0 < low_value < high_value or int(n_pixels) < 2:
+        raise ValueError(f"need 0 < low < high and at least 2 pixels, got {low}, {high}, {n_pixels}.")
+    return 10 ** np.linspace(np.log10(low_value), np.log10(high_value), int(n_pixels)) * low.unit
 
 
 def training_grid(model):

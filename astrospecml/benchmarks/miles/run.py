@@ -26,7 +26,7 @@ from ...classifiers import (
 )
 from ...datasets import load_miles
 from ...model_selection import source_disjoint_split
-from ...preprocessing import ConvertMedium, FluxNorm, MatchResolution, Resample
+from ...preprocessing import ConvertMedium, FluxNorm, MatchResolution, Resample, log_linear_grid
 from .._experiment import Outcome
 from .._networks import network_pipeline
 from .._tuning import TuningProfile, classifier_step, fit_tuned, fitted_networks, over_splits, rows
@@ -38,7 +38,7 @@ __all__ = ["MILES_GRID", "MILES_MODELS", "MILES_PROFILES", "MILES_TASKS", "MILES
 
 #: A LAMOST/SDSS-like grid: log-linear in vacuum, 3,700-7,380 Angstrom, every second pixel of the surveys'
 #: 1e-4 dex grid (2e-4 dex: 1,500 pixels, 1.2 a resolution element at R = 1,800).
-MILES_GRID = 10 ** np.linspace(np.log10(3700.0), np.log10(7380.0), 1500) * u.AA
+MILES_GRID = log_linear_grid(3700 * u.AA, 7380 * u.AA, 1500)
 #: The resolving power MILES spectra are degraded to: LAMOST's low-resolution survey.
 SURVEY_RESOLVING_POWER = 1800
 #: 1,500 pixels fold exactly into 30 x 50 images.
