@@ -11,8 +11,8 @@ __all__ = ["main", "data_summary"]
 #: importing the networks (a test keeps the two equal).
 _EXPERIMENT_NAMES = ("emccnn", "emccnn_paper", "stripes", "rare", "macnet", "miles")
 
-BENCHMARK_HELP = """Reproduce the source papers' comparisons on the shipped SpeX spectra, split by
-source, and write one report folder per experiment, OUTPUT/EXPERIMENT
+BENCHMARK_HELP = """Reproduce the source papers' comparisons on the shipped SpeX and MILES spectra,
+split by source, and write one report folder per experiment, OUTPUT/EXPERIMENT
 (Markdown and reStructuredText tables, CSV, JSON, PNG figures).  Experiment
 'emccnn': EMCCNN against its baselines (SVC, kNN, template matching, DNN,
 CNN, VGG16, ResNet18; 1D and folded 2D).  Experiment 'emccnn_paper': the
@@ -246,7 +246,7 @@ def main(argv=None):
     parser.add_argument("-V", "--version", action="version", version=f"astrospecml {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
-    bench = sub.add_parser("benchmark", help="run the papers' comparisons on the SpeX spectra",
+    bench = sub.add_parser("benchmark", help="run the papers' comparisons on the shipped spectra",
                            description=BENCHMARK_HELP)
     bench.add_argument("--experiment", choices=[*_EXPERIMENT_NAMES, "all"], default="emccnn",
                        help="which comparison; its report goes to OUTPUT/EXPERIMENT (default: %(default)s)")

@@ -135,7 +135,7 @@ def test_mk_type_reads_lamost_files_of_both_layouts_and_sdss_files_alike(tmp_pat
         sdss_flux = np.interp(10**loglam, own, star.flux.value, left=0, right=0)
         ivar = np.where((10**loglam < own[0]) | (10**loglam > own[-1]), 0.0, 1e4)
         primary = fits.PrimaryHDU()
-        primary.header.update({"TELESCOP": "SDSS 2.5-M", "AIRORVAC": "vac", "VERS2D": "v5_13_0"})
+        primary.header.update({"TELESCOP": "SDSS 2.5-M", "AIRORVAC": "vac", "VERS2D": "v5_13_0", "FIBERID": 1})
         coadd = fits.BinTableHDU.from_columns([
             fits.Column(name="flux", format="E", array=sdss_flux), fits.Column(name="loglam", format="E", array=loglam),
             fits.Column(name="ivar", format="E", array=ivar),
@@ -150,3 +150,16 @@ def test_mk_type_reads_lamost_files_of_both_layouts_and_sdss_files_alike(tmp_pat
         image, table, sdss = (rows.loc[str(tmp_path / f"spec-{k}-{kind}.fits")] for kind in ("image", "table", "sdss"))
         assert image["predicted_class"] == table["predicted_class"] == sdss["predicted_class"] == in_memory[k]
         assert image["proba_G"] == pytest.approx(table["proba_G"])  # one spectrum, two layouts
+
+
+def test_mk_type_sees_spectra_as_the_miles_benchmark_that_chose_it_does():
+    import astropy.units as u
+
+    from astrospecml.benchmarks.miles.run import FOLD_SHAPE, MILES_GRID, SURVEY_RESOLVING_POWER
+    from astrospecml.pretrained import MK_TYPE_FOLD_SHAPE, MK_TYPE_GRID_SPEC, MK_TYPE_RESOLVING_POWER
+    from astrospecml.preprocessing import log_linear_grid, training_grid
+
+    low, high, n_pixels = MK_TYPE_GRID_SPEC
+    assert u.allclose(log_linear_grid(low * u.AA, high * u.AA, n_pixels), MILES_GRID, rtol=0)
+    assert u.allclose(training_grid(load_pretrained("mk-type")), MILES_GRID, rtol=0)
+    assert MK_TYPE_RESOLVING_POWER == SURVEY_RESOLVING_POWER and MK_TYPE_FOLD_SHAPE == FOLD_SHAPE

@@ -65,7 +65,8 @@ def report(context, outcome, doc):
     for task, task_results in results.items():
         data, train, test = splits[task]
         names = list(task_results)
-        doc.heading(MILES_TASKS[task][1].capitalize(), 2)
+        title = MILES_TASKS[task][1]
+        doc.heading(title[0].upper() + title[1:], 2)
         doc.text(f"{len(train)} training stars, {len(test)} test stars, {len(np.unique(data.y))} classes"
                  + (f"; classes with fewer than 6 stars left out: "
                     f"{', '.join(f'{label_name(task, k)} ({v})' for k, v in data.dropped.items())}"
