@@ -100,9 +100,9 @@ def test_the_command_line_takes_a_pretrained_model_by_name(tmp_path, capsys):
 
 
 def test_a_tiny_mk_type_rebuild_scores_its_held_out_stars_as_its_card_says(tmp_path):
-    card = build_mk_type(tmp_path, max_epochs=2, subset=250, n_members=2)
+    card = build_mk_type(tmp_path, max_epochs=1, subset=150, n_members=1)
     assert json.loads((tmp_path / "mk-type.json").read_text()) == card
-    assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 250
+    assert card["split"]["train_spectra"] + card["split"]["test_spectra"] <= 150
     model = load_pretrained("mk-type", folder=tmp_path)
     test = held_out_spectra("mk-type", folder=tmp_path)
     assert len(test.data) == card["split"]["test_spectra"]

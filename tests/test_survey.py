@@ -286,7 +286,7 @@ def test_resumes_after_kill_9_with_no_input_lost_or_written_twice(tmp_path, mode
 
 def test_dask_local_cluster_gives_the_same_rows_and_survives_a_worker_killed_mid_job(tmp_path, model_file):
     distributed = pytest.importorskip("distributed")
-    pattern = _many_files(tmp_path / "in", 120)
+    pattern = _many_files(tmp_path / "in", 48)
     local = predict_files(model_file, pattern, tmp_path / "local", shard_size=4, progress=False)
     expected = read_predictions(tmp_path / "local")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -314,7 +314,7 @@ def test_dask_local_cluster_gives_the_same_rows_and_survives_a_worker_killed_mid
         assert shards_at_kill < local.n_shards  # the worker died mid-job
         assert result["summary"].status_counts == local.status_counts
     rows = read_predictions(out)
-    assert len(rows) == 120 and len(set(rows["file"])) == 120
+    assert len(rows) == 48 and len(set(rows["file"])) == 48
     for name in expected.colnames:
         np.testing.assert_array_equal(rows[name], expected[name])
 
