@@ -103,7 +103,7 @@ running nothing from the file); a file whose summary lies is refused."""
 
 
 def _model_path(name):
-    """A model file, or the file of a pretrained model named (``spex-subtype``)."""
+    """A model file, or the file of a pretrained model named (``spex-subtype``, ``mk-type``)."""
     from .pretrained import MODELS_DIR, PRETRAINED
 
     if name in PRETRAINED and not os.path.exists(name):
@@ -272,7 +272,7 @@ def main(argv=None):
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
     predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model, or the name "
-                                        "of a pretrained model (spex-subtype)")
+                                        "of a pretrained model (spex-subtype, mk-type)")
     predict.add_argument("inputs", nargs="+", help="spectrum files or quoted glob patterns ('dr9/**/*.fits.gz')")
     predict.add_argument("--output", required=True, help="directory of the prediction shards; run again to resume")
     predict.add_argument("--format", dest="output_format", choices=["parquet", "fits", "ecsv"], default="parquet",
@@ -307,7 +307,7 @@ def main(argv=None):
     merge.add_argument("catalogue", help="catalogue file: .fits, .vot, .parquet or .ecsv")
     merge.add_argument("--overwrite", action="store_true", help="replace an existing catalogue file")
     info = sub.add_parser("info", help="describe a model file", description=INFO_HELP)
-    info.add_argument("model", help="a model file, or the name of a pretrained model (spex-subtype)")
+    info.add_argument("model", help="a model file, or the name of a pretrained model (spex-subtype, mk-type)")
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "merge": _merge, "info": _info}
     if args.command in commands:
