@@ -74,7 +74,9 @@ def load_pretrained(name, *, folder=None, device=None):
     ----------
     name : str
         One of `PRETRAINED`: ``'spex-subtype'`` classifies SpeX prism
-        spectra (0.65-2.55 µm, R ~ 120) into subtypes M0-T8.
+        spectra (0.65-2.55 µm, R ~ 120) into subtypes M0-T8; ``'mk-type'``
+        gives the MK letter (B-M) of optical spectra at R ~ 1,800-2,000
+        covering 3,700-7,380 Å (LAMOST, SDSS).
     folder : path-like or None, default=None
         Where the model and card are; None: the ones shipped in the package.
     device : {'cpu', 'cuda', 'auto'} or None, default=None
@@ -228,7 +230,8 @@ def held_out_spectra(name, *, folder=None):
     `~sklearn.utils.Bunch`
         ``data`` (list of `~specutils.Spectrum`), ``target`` (their labels,
         as the model names its classes), ``groups`` (their sources) and
-        ``snr`` (their median S/N).
+        ``snr`` (their S/N: the library's median S/N for ``spex-subtype``,
+        DER_SNR of the original MILES spectrum for ``mk-type``).
 
     Raises
     ------
