@@ -11,7 +11,7 @@ SDSS ``spec`` files with it, then asks what such a model can promise.
 
 The files are written here from MILES stars the model never saw (its card's
 held-out stars), on each survey's own pixels, with noise: their true types
-are known, which survey files with literature types would not ship offline.
+are known, and no download is needed.
 """
 import os
 import tempfile
@@ -48,10 +48,10 @@ main(["info", "mk-type"])
 # ------------------------
 # Forty-eight held-out stars: a third written as LAMOST image files
 # (releases 1-7), a third as LAMOST table files (releases 8 on), a third as
-# SDSS ``spec`` files.  Each spectrum is put on the survey's pixels beyond
-# MILES's red end the survey would have flux the library lacks: those pixels
-# carry no inverse variance, so the readers mask them), scaled to survey
-# flux units and given noise at S/N 30.
+# SDSS ``spec`` files.  Each spectrum is put on the survey's pixels (beyond
+# MILES's ends, where a survey has flux the library lacks, the pixels carry
+# no inverse variance, so the readers mask them), scaled to survey flux
+# units and given noise at S/N 30.
 held_out = held_out_spectra("mk-type")
 chosen = rng.choice(len(held_out.data), size=48, replace=False)
 folder = tempfile.mkdtemp()
