@@ -397,13 +397,13 @@ def build_mk_type(folder=None, *, max_epochs=150, patience=15, test_size=0.25, r
 
     MILES stars (air, 2.5 Å) are converted to vacuum and degraded to
     R = 1,800 (LAMOST's low-resolution survey) before training; the model
-    itself converts its input to vacuum (`ConvertMedium`), resamples it onto
-    a LAMOST/SDSS-like log-linear grid (3,700-7,380 Å, 1,500 pixels), fills
+    itself converts its input to vacuum
+    (`~astrospecml.preprocessing.ConvertMedium`), resamples it onto a
+    LAMOST/SDSS-like log-linear grid (3,700-7,380 Å, 1,500 pixels), fills
     masked pixels, divides each spectrum by its fitted continuum
-    (`ContinuumNormalize`), normalises the flux and folds it into 30 x 50
-    images;
-    then a seed ensemble of EMCCNN-2D networks (``n_members``) gives the MK
-    letter, B to M.  EMCCNN-2D is the best network on MILES letters in the
+    (`~astrospecml.preprocessing.ContinuumNormalize`), normalises the flux
+    and folds it into 30 x 50 images; then a seed ensemble of EMCCNN-2D
+    networks (``n_members``) gives the MK letter, B to M.  EMCCNN-2D is the best network on MILES letters in the
     MILES benchmark (level with the tuned SVC there), and small: 98,000
     parameters a member against the plain CNN-1D's 1.5 million on 1,500
     pixels (a 2 MB file for five, against 31 MB).  The continuum is divided

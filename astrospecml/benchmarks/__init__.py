@@ -35,7 +35,6 @@ from .macnet import (
     prepare_spex_multimodal,
 )
 from .miles import (
-    MILES_GRID,
     MILES_MODELS,
     MILES_PROFILES,
     MILES_TASKS,
@@ -78,7 +77,6 @@ __all__ = [
     "MACNET_MODELS",
     "MACNET_PROFILES",
     "MACNetProfile",
-    "MILES_GRID",
     "MILES_MODELS",
     "MILES_PROFILES",
     "MILES_TASKS",

@@ -93,9 +93,10 @@ def _survey_like(library):
 def prepare_miles(task="letter", *, min_class_size=6):
     """The MILES spectra of one task as a survey would give them, with integer labels.
 
-    Air wavelengths are converted to vacuum (`ConvertMedium`), the 2.5 Å
-    resolution degraded to R = 1,800 (`MatchResolution`) and the flux
-    resampled, flux-conserving, onto `MILES_GRID`.  Subtypes are whole
+    Air wavelengths are converted to vacuum
+    (`~astrospecml.preprocessing.ConvertMedium`), the 2.5 Å resolution
+    degraded to R = 1,800 (`~astrospecml.preprocessing.MatchResolution`) and
+    the flux resampled, flux-conserving, onto ``MILES_GRID``.  Subtypes are whole
     subtypes (G2.5 counts as G2).  Classes with fewer than ``min_class_size``
     stars are left out and listed in ``dropped``; S/N is DER_SNR (Stoehr et
     al. 2008) of each original spectrum, since MILES gives no uncertainties.
