@@ -367,6 +367,17 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
                     "test_within_one": float(within_one_score(truth, predicted)),
                     "test_rms_subtype": float(subtype_rms_error(truth, predicted)), "by_snr": by_snr},
         "standards_comparison": standards_comparison,
+        **_provenance(model, started, checksum),
+    }
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    return card
+
+
+def _provenance(model, started, checksum):
+    """The card's last fields: epochs of each member, date, command, machine and build time, checksum, versions."""
+    from .persistence import _versions
+
+    return {
         "epochs": [int(member.n_iter_) for member in model[-1].estimators_],
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "command": BUILD_COMMAND,
@@ -375,8 +386,6 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
         "checksum": checksum,
         "versions": {k: v for k, v in _versions().items() if k in ("astrospecml", "torch", "scikit-learn", "numpy")},
     }
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
-    return card
 
 
 def _by_snr(truth, predicted, snr, within_one):
@@ -530,13 +539,7 @@ def build_mk_type(folder=None, *, max_epochs=150, patience=15, test_size=0.25, r
                                 "test_spectra": int(len(test)),
                                 "baseline_accuracy": float(np.mean(by_svc == truth)),
                                 "model_accuracy": float(np.mean(predicted == truth))},
-        "epochs": [int(member.n_iter_) for member in model[-1].estimators_],
-        "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "command": BUILD_COMMAND,
-        "machine": f"{platform.machine()}, {__import__('torch').get_num_threads()} CPU threads, "
-                   f"{time.perf_counter() - started:.0f} s",
-        "checksum": checksum,
-        "versions": {k: v for k, v in _versions().items() if k in ("astrospecml", "torch", "scikit-learn", "numpy")},
+        **_provenance(model, started, checksum),
     }
     card_path.write_text(json.dumps(card, indent=1) + "\n")
     return card

@@ -4,7 +4,11 @@ Not here, with the reason: `SelectArm` needs multi-arm input (a plain array
 has no arms to select from, so every check would test only its error), and
 `StripeCutter` turns one frame into many samples (not a sample-wise
 transformer); both have their own tests in ``test_multi_arm.py`` and
-``test_simulate.py``.
+``test_simulate.py``.  `MatchResolution` needs each pixel's wavelength and
+refuses plain arrays without ``input_grid``, while the checks draw arrays of
+every width, so every check would test only that error; its scikit-learn
+contract (clone, parameters, fit returns self, pipelines and searches) is
+tested in ``test_resolution.py``.
 """
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+from sklearn.svm import SVC
 
 from ..classifiers import SeedEnsembleClassifier, SpectrumClassifier
+from .metrics import evaluate, predict_throughput
 
 __all__ = ["ENSEMBLE", "SPLIT_METRICS", "TuningProfile", "classifier_step", "fit_tuned", "fitted_networks",
-           "over_splits", "rows"]
+           "over_splits", "rows", "score_fitted", "without_predictions"]
 
 #: Suffix of the seed ensembles' names: ``'<network> ensemble'`` averages copies of ``<network>``.
 ENSEMBLE = " ensemble"
@@ -28,44 +30,9 @@ class TuningProfile:
     defaults and profiles (`~astrospecml.benchmarks.EMCCNNProfile`,
     `~astrospecml.benchmarks.MILESProfile`).
 
-    Parameters
-    ----------
-    name : str
-        Shown in the report.
-    max_epochs, patience : int
-        Training budget of every network.
-    svc_grid : dict
-        Grid of the SVC's search (keys ``svc__C``, ``svc__gamma``).
-    svc_folds : int
-        Folds of the source-disjoint searches of the SVC and the other
-        classical baselines.
-    net_grids : dict
-        Grids of the networks' searches by model name (``'*'``: any other
-        network); empty trains each network once with its defaults.
-    net_folds : int
-        Folds of the networks' searches.
-    baseline_grids : dict
-        Grids of the other classical baselines by model name.
-    ensemble_members : int, default=5
-        Networks in each seed ensemble (the ``'... ensemble'`` models).
-    models : tuple of str or None, default=None
-        The models a run trains when it names none; None: all of the
-        experiment's.
-    lr_schedule : {'plateau'} or None, default='plateau'
-        Learning-rate schedule of every network (see
-        `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
-        kept because ``benchmarks/training_ablation.py`` measured it helping
-        CNN-1D and EMCCNN-1D on average over three splits (Benchmarks page).
-    n_splits : int, default=1
-        Repeated source-disjoint 75/25 splits, each drawn with its own seed;
-        every model is tuned, trained and scored on each.  With two or more
-        the report gives means, standard deviations and paired intervals over
-        the splits.
-    bands : tuple, default=()
-        Wavelength bands (``(low, high)`` Quantities, or None for the whole
-        spectrum) among which each 1D network's search chooses, through the
-        ``SelectBand`` step of its pipeline; empty: the whole spectrum, no
-        search of the band.
+    Its fields are documented once, on `~astrospecml.benchmarks.EMCCNNProfile`
+    (the public profile of the first such experiment); here
+    ``baseline_grids`` defaults to no search.
 
     Examples
     --------
@@ -171,3 +138,29 @@ def over_splits(per_split):
     for statistic, function in (("mean", np.mean), ("std", np.std)):
         combined[statistic] = {key: float(function([m[key] for m in per_split])) for key in SPLIT_METRICS}
     return combined
+
+
+def score_fitted(model, chosen, X, y, snr, train, test, fit_seconds):
+    """A fitted model's scores on one split (`~astrospecml.benchmarks.metrics.evaluate`) and what it cost.
+
+    Adds the fit time, ``predict`` throughput on the test rows, parameter
+    count (networks) or support vectors (SVC), epochs, the chosen settings
+    by their short names and the test fraction.
+    """
+    metrics = evaluate(model, rows(X, train), y[train], rows(X, test), y[test], snr[test])
+    estimator, networks = classifier_step(model)[1], fitted_networks(model)
+    metrics.update(
+        fit_seconds=fit_seconds,
+        predict_per_second=predict_throughput(model, rows(X, test)),
+        n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
+        n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
+        epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
+        chosen={key.rsplit("__", 1)[1]: value for key, value in chosen.items()},
+        test_fraction=len(test) / len(y),
+    )
+    return metrics
+
+
+def without_predictions(results):
+    """``{task: {model: metrics}}`` without the per-spectrum predictions (what ``results.json`` holds)."""
+    return {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}

@@ -11,7 +11,7 @@ from ._document import fmt
 from .metrics import SNR_BINS, paired_bootstrap_difference, repeated_split_difference
 
 __all__ = ["bin_accuracies", "bin_cell", "bin_mean_and_std", "cell", "comparison_rows", "mean_accuracy",
-           "n_splits_of", "size", "verdict"]
+           "model_table", "n_splits_of", "size", "verdict"]
 
 
 def size(metrics):
@@ -130,3 +130,13 @@ def verdict(target_results, y_test, snr_test, baselines):
             out.append(f"{name} beats the SVC{over} in {len(wins)} of {len(filled)} S/N bins"
                        + (f" (not in: {', '.join(losses)})." if losses else "."))
     return " ".join(out), table
+
+
+def model_table(task_results):
+    """Header and rows of the table of every model of one task: accuracies, within-one, RMS, size and speed."""
+    return (["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
+             "predict /s"],
+            [[n, cell(m, "train_accuracy"), cell(m, "test_accuracy"), cell(m, "test_macro_f1"),
+              cell(m, "test_within_one"), cell(m, "test_rms_subtype", 2), size(m),
+              m["epochs"] if m["epochs"] is not None else "-", f"{m['mean']['fit_seconds']:.0f}",
+              f"{m['predict_per_second']:,.0f}"] for n, m in task_results.items()])

@@ -10,7 +10,7 @@ from .._document import fmt as _fmt
 from .._document import setting as _setting
 from .._document import subplots
 from .._tuning import ENSEMBLE, classifier_step
-from .._verdicts import bin_cell, bin_mean_and_std, cell, n_splits_of, size, verdict
+from .._verdicts import bin_cell, bin_mean_and_std, model_table, n_splits_of, verdict
 from ..data import SPEX_GRID, TARGETS
 from ..metrics import SNR_BINS, label_agreement
 from .run import BASELINES, FOLD_SHAPE, standards_reproduction
@@ -226,13 +226,7 @@ def report(context, outcome, doc):
                         "spectra differ (epoch, S/N, binarity), which limits nothing." if n_pairs else "."))
         sentences, comparison = verdict(target_results, data.y[test], data.snr[test], BASELINES)
         doc.text(sentences)
-        doc.table(
-            ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
-             "predict /s"],
-            [[n, cell(m, "train_accuracy"), cell(m, "test_accuracy"), cell(m, "test_macro_f1"),
-              cell(m, "test_within_one"), cell(m, "test_rms_subtype", 2), size(m),
-              m["epochs"] if m["epochs"] is not None else "-", f"{m['mean']['fit_seconds']:.0f}",
-              f"{m['predict_per_second']:,.0f}"] for n, m in target_results.items()])
+        doc.table(*model_table(target_results))
         if comparison:
             doc.heading("Best network against each classical baseline", 3)
             doc.table(*comparison)

@@ -29,9 +29,9 @@ from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from .._networks import network_pipeline, paper_networks
-from .._tuning import ENSEMBLE, TuningProfile, classifier_step, fit_tuned, fitted_networks, over_splits, rows
+from .._tuning import ENSEMBLE, TuningProfile, fit_tuned, over_splits, rows, score_fitted, without_predictions
 from ..data import SPEX_GRID, TARGETS, prepare_spex, standard_templates
-from ..metrics import accuracy_by_snr, evaluate, predict_throughput
+from ..metrics import accuracy_by_snr
 
 __all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex",
            "standards_reproduction"]
@@ -292,7 +292,6 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
     for target in targets:
         say(f"{TARGETS[target]}: preparing spectra")
         data = prepare_spex(target, spectra=cache)
-        index = np.arange(len(data.y))
         here = [name for name in names if ONLY_FOR.get(name, target) == target]
         per_split = {name: [] for name in here}
         for split in range(n_splits):
@@ -315,18 +314,7 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
                                           seed, context.device, chosen_here, baselines=BASELINES)
                 chosen_here[name] = chosen
                 fit_seconds = time.perf_counter() - start
-                metrics = evaluate(model, rows(X, train), data.y[train], rows(X, test), data.y[test],
-                                   data.snr[test])
-                estimator, networks = classifier_step(model)[1], fitted_networks(model)
-                metrics.update(
-                    fit_seconds=fit_seconds,
-                    predict_per_second=predict_throughput(model, rows(X, test)),
-                    n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
-                    n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
-                    epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
-                    chosen={key.rsplit("__", 1)[1]: value for key, value in chosen.items()},
-                    test_fraction=len(test) / len(index),
-                )
+                metrics = score_fitted(model, chosen, X, data.y, data.snr, train, test, fit_seconds)
                 per_split[name].append(metrics)
                 if split == 0:
                     fitted[(target, name)] = model
@@ -337,6 +325,5 @@ def run(context, *, targets=("spex_type", "opt_type"), models=None, test_size=0.
     return Outcome(results, keep={"fitted": fitted, "splits": splits})
 
 
-def to_json(results):
-    """The results without the per-spectrum predictions."""
-    return {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}
+#: What ``results.json`` holds.
+to_json = without_predictions

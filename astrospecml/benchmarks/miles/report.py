@@ -5,7 +5,7 @@ import numpy as np
 
 from .._document import fmt as _fmt
 from .._document import setting as _setting
-from .._verdicts import bin_cell, cell, n_splits_of, size, verdict
+from .._verdicts import bin_cell, model_table, n_splits_of, verdict
 from ..metrics import SNR_BINS
 from .run import BASELINES, FOLD_SHAPE, MILES_GRID, MILES_TASKS, SURVEY_RESOLVING_POWER, label_name
 
@@ -81,13 +81,7 @@ def report(context, outcome, doc):
             doc.text(f"Target: the best network's {metric.removeprefix('test_').replace('_', '-')} at least "
                      f"{goal:.2f}" + (" (full profile)" if profile.name != "full" else "")
                      + f"; reached {reached:.3f} ({best}): " + ("met." if reached >= goal else "not met."))
-        doc.table(
-            ["model", "train acc", "test acc", "macro F1", "within-1", "RMS", "params", "epochs", "fit s",
-             "predict /s"],
-            [[n, cell(m, "train_accuracy"), cell(m, "test_accuracy"), cell(m, "test_macro_f1"),
-              cell(m, "test_within_one"), cell(m, "test_rms_subtype", 2), size(m),
-              m["epochs"] if m["epochs"] is not None else "-", f"{m['mean']['fit_seconds']:.0f}",
-              f"{m['predict_per_second']:,.0f}"] for n, m in task_results.items()])
+        doc.table(*model_table(task_results))
         if comparison:
             doc.heading("Best network against each classical baseline", 3)
             doc.table(*comparison)

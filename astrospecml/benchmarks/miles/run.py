@@ -29,9 +29,8 @@ from ...model_selection import source_disjoint_split
 from ...preprocessing import ConvertMedium, FluxNorm, MatchResolution, Resample, log_linear_grid
 from .._experiment import Outcome
 from .._networks import network_pipeline
-from .._tuning import TuningProfile, classifier_step, fit_tuned, fitted_networks, over_splits, rows
+from .._tuning import TuningProfile, fit_tuned, over_splits, score_fitted, without_predictions
 from ..data import PreparedData
-from ..metrics import evaluate, predict_throughput
 
 __all__ = ["MILES_GRID", "MILES_MODELS", "MILES_PROFILES", "MILES_TASKS", "MILESProfile", "SURVEY_RESOLVING_POWER",
            "prepare_miles", "run", "split_miles"]
@@ -166,9 +165,10 @@ BASELINE_GRIDS = {
 class MILESProfile(TuningProfile):
     """How much work a run of the MILES experiment does.
 
-    The fields of `~astrospecml.benchmarks._tuning.TuningProfile`, with the
-    MILES baselines' search grids (kNN: neighbours and weighting; template
-    matching: statistic and band) as ``baseline_grids``.
+    The fields of `~astrospecml.benchmarks.EMCCNNProfile` (what each one
+    means is documented there), with the MILES baselines' search grids (kNN:
+    neighbours and weighting; template matching: statistic and band) as
+    ``baseline_grids``.
 
     Examples
     --------
@@ -260,17 +260,7 @@ def run(context, *, tasks=tuple(MILES_TASKS), models=None, test_size=0.25, n_spl
                                           seed, context.device, chosen_here, baselines=BASELINES)
                 chosen_here[name] = chosen
                 fit_seconds = time.perf_counter() - start
-                metrics = evaluate(model, data.X[train], data.y[train], data.X[test], data.y[test], data.snr[test])
-                estimator, networks = classifier_step(model)[1], fitted_networks(model)
-                metrics.update(
-                    fit_seconds=fit_seconds,
-                    predict_per_second=predict_throughput(model, rows(data.X, test)),
-                    n_parameters=sum(net.n_parameters_ for net in networks) if networks else None,
-                    n_support_vectors=int(estimator.n_support_.sum()) if isinstance(estimator, SVC) else None,
-                    epochs=(int(round(np.mean([net.n_iter_ for net in networks]))) if networks else None),
-                    chosen={key.rsplit("__", 1)[1]: value for key, value in chosen.items()},
-                    test_fraction=len(test) / len(data.y),
-                )
+                metrics = score_fitted(model, chosen, data.X, data.y, data.snr, train, test, fit_seconds)
                 per_split[name].append(metrics)
                 if split == 0:
                     fitted[(task, name)] = model
@@ -281,7 +271,5 @@ def run(context, *, tasks=tuple(MILES_TASKS), models=None, test_size=0.25, n_spl
     return Outcome(results, keep={"fitted": fitted, "splits": splits})
 
 
-def to_json(results):
-    """The results without the per-spectrum predictions."""
-    return {t: {n: {k: v for k, v in m.items() if k != "y_pred"} for n, m in r.items()} for t, r in results.items()}
-
+#: What ``results.json`` holds.
+to_json = without_predictions
