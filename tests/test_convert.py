@@ -182,3 +182,65 @@ def test_spectra_rebuilt_on_one_grid_each_carry_that_grid_exactly_and_stay_indep
         part = out[1][5:10]  # slicing one spectrum leaves the others whole
         assert len(part.flux) == 5 and all(len(s.flux) == len(expected) for s in out)
         np.testing.assert_array_equal(part.spectral_axis.to_value(u.um), expected[5:10].to_value(u.um))
+
+
+def test_a_pipeline_turns_a_list_of_spectra_into_arrays_once_and_hands_arrays_on(monkeypatch):
+    from sklearn.pipeline import make_pipeline
+
+    from astrospecml.classifiers import DNNClassifier, SeedEnsembleClassifier
+    from astrospecml.io import SpectrumBatch, convert
+    from astrospecml.preprocessing import BadPixelImputer, FluxNorm, Resample, SelectBand
+
+    rng = np.random.default_rng(2)
+    y = np.arange(16) % 2
+    spectra = [Spectrum(flux=(1 + 0.5 * k * np.linspace(0, 1, 50) + 0.02 * rng.normal(size=50)) * u.Jy,
+                        spectral_axis=np.sort(rng.uniform(0.95, 2.05, 50)) * u.um) for k in y]  # a grid each
+    steps = [Resample(np.linspace(1.0, 2.0, 40) * u.um, method="linear"), BadPixelImputer(),
+             SelectBand((1.1 * u.um, 1.9 * u.um)), FluxNorm()]
+    ensemble = SeedEnsembleClassifier(DNNClassifier(hidden_units=(8,), max_epochs=2), n_members=3, random_state=0)
+    model = make_pipeline(*steps, ensemble).fit(spectra, y)
+
+    # The same steps, each handed a list of Spectrum objects, as a pipeline did before batches.
+    expected = spectra
+    for step in model[:-1]:
+        expected = list(step.transform(expected))
+    expected = model[-1].predict_proba(expected)
+
+    built = []
+    original = convert._spectra_arrays
+    monkeypatch.setattr(convert, "_spectra_arrays", lambda X: built.append(len(X)) or original(X))
+    proba = model.predict_proba(spectra)
+    np.testing.assert_array_equal(proba, expected)
+    # Resample reads the spectra themselves; nothing after it converts Spectrum objects again.
+    assert built == []
+    batch = model[:-1].transform(spectra)
+    assert isinstance(batch, SpectrumBatch) and len(batch) == 16 and batch.flux.unit == u.dimensionless_unscaled
+    assert isinstance(batch[-1], Spectrum) and batch[3] is batch[3] and len(batch[2:5]) == 3
+    assert list(batch)[0] is batch[0] and batch.spectral_axis.unit == u.um
+    with pytest.raises(IndexError):
+        batch[16]
+    # A list on one grid going straight to an ensemble is converted once, not once per member.
+    on_grid = list(batch)
+    model[-1].predict_proba(on_grid)
+    assert built == [16]
+
+
+def test_a_batch_read_back_holds_what_the_transformer_computed():
+    from astrospecml.io import SpectrumBatch
+    from astrospecml.preprocessing import Resample
+
+    grid = np.linspace(1.0, 2.0, 30) * u.um
+    mask = np.zeros(60, bool)
+    mask[10:14] = True
+    spectrum = make_spectrum(mask=mask)
+    spectrum.meta["OBJID"] = 7
+    batch = Resample(grid, method="linear").fit_transform([spectrum, make_spectrum()])
+    assert isinstance(batch, SpectrumBatch)
+    first = batch[0]
+    assert first.meta["OBJID"] == 7 and first.meta["n_uncovered_pixels"] == batch.arrays.meta[0]["n_uncovered_pixels"]
+    np.testing.assert_array_equal(first.flux.value, batch.arrays.flux[0])
+    np.testing.assert_array_equal(first.mask, ~np.isfinite(batch.arrays.flux[0]))
+    assert first.mask.any() and np.isnan(first.flux.value[first.mask]).all()
+    assert u.allclose(first.spectral_axis, grid)
+    with pytest.raises(ValueError, match="one grid"):
+        SpectrumBatch(as_spectral_arrays(np.ones((2, 3))))

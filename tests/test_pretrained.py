@@ -163,3 +163,13 @@ def test_mk_type_sees_spectra_as_the_miles_benchmark_that_chose_it_does():
     assert u.allclose(log_linear_grid(low * u.AA, high * u.AA, n_pixels), MILES_GRID, rtol=0)
     assert u.allclose(training_grid(load_pretrained("mk-type")), MILES_GRID, rtol=0)
     assert MK_TYPE_RESOLVING_POWER == SURVEY_RESOLVING_POWER and MK_TYPE_FOLD_SHAPE == FOLD_SHAPE
+
+
+def test_spex_subtype_gives_the_probabilities_it_gave_when_every_step_handed_on_spectrum_objects():
+    model = load_pretrained("spex-subtype")
+    spectra = list(held_out_spectra("spex-subtype").data[:48])
+    expected = spectra
+    for step in model[:-1]:
+        expected = list(step.transform(expected))
+    expected = np.mean([member.predict_proba(expected) for member in model[-1].estimators_], axis=0)
+    np.testing.assert_array_equal(model.predict_proba(spectra), expected)

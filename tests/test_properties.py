@@ -18,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from specutils import Spectrum
 
+from astrospecml.io import SpectrumBatch
 from astrospecml.preprocessing import (
     BadPixelImputer,
     ConcatenateArms,
@@ -66,7 +67,7 @@ def _finite_or_refused(transformer, X):
             out = clone(transformer).fit_transform(X)
     except (ValueError, TypeError):
         return
-    if isinstance(out, list):  # spectra: a masked pixel (a grid bin the input only partly covers) may be NaN
+    if isinstance(out, (list, SpectrumBatch)):  # spectra: a masked pixel (a grid bin the input only partly covers) may be NaN
         values = np.asarray([np.where(o.mask, 0.0, o.flux.value) if o.mask is not None else o.flux.value
                              for o in out], dtype=float)
     else:

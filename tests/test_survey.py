@@ -676,3 +676,29 @@ def test_a_full_or_read_only_disk_is_one_line_exit_1_and_the_job_resumes(tmp_pat
     assert cli.main(arguments) == 0
     assert "1 done by an earlier run" not in capsys.readouterr().out
     assert len(read_predictions(out)) == 6
+
+
+def test_a_shard_predicts_as_the_model_does_spectrum_by_spectrum_on_what_it_read(tmp_path, model_file):
+    """The shard's one batch of arrays gives each file the probabilities its own spectrum gets through the model."""
+    from astrospecml.survey.reading import _fill_edges
+
+    rng = np.random.default_rng(3)
+    log_wave = 10 ** (3.6 + 1e-4 * np.arange(3100))
+    paths = []
+    for i, kind in enumerate(CLASSES[np.arange(6) % 2]):
+        path = tmp_path / f"spec-{i}.fits"
+        flux = _flux(log_wave, kind, rng)
+        flux[:40 * i] = np.nan  # blue ends the reader masks and the shard fills
+        write_lamost_lrs(Spectrum(flux=flux * u.Jy, spectral_axis=log_wave * u.AA), path,
+                         layout="table" if i % 2 else "image")
+        paths.append(str(path))
+    model = load_model(model_file)
+    rows = predict_paths(model, paths)
+    assert set(rows["status"]) == {"ok"}
+    for i, path in enumerate(paths):
+        spectrum = _fill_edges(Resample(GRID).fit_transform([Spectrum.read(path, format="LAMOST-LRS")])[0])
+        expected = [spectrum]
+        for step in model[:-1]:  # each step handed Spectrum objects, as before shards were one batch
+            expected = list(step.transform(expected))
+        proba = model[-1].predict_proba(expected)[0]  # one spectrum, not six: float32 sums in another order
+        np.testing.assert_allclose([rows[f"proba_{c}"][i] for c in CLASSES], proba, rtol=0, atol=1e-6)

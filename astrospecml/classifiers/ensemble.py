@@ -1,7 +1,9 @@
 """A seed ensemble: copies of one classifier trained with different seeds, their probabilities averaged."""
+import contextlib
 import time
 from numbers import Integral
 
+import astropy.units as u
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import (
@@ -17,6 +19,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from .._repr import QuantityParamsDisplayMixin
+from ..io.convert import SpectrumBatch, _is_spectrum_list, as_spectral_arrays
 
 __all__ = ["SeedEnsembleClassifier"]
 
@@ -161,6 +164,11 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
             In the order of ``classes_``.
         """
         check_is_fitted(self)
+        if _is_spectrum_list(X) and not isinstance(X, SpectrumBatch):
+            # Arrays once for all members, not once per member (a member takes a batch's arrays as they are);
+            # spectra that cannot be one batch (different grids) go to the members, which say why.
+            with contextlib.suppress(ValueError, TypeError, u.UnitConversionError):
+                X = SpectrumBatch(as_spectral_arrays(X))
         return np.mean([member.predict_proba(X) for member in self.estimators_], axis=0)
 
     def predict(self, X):

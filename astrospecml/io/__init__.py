@@ -7,6 +7,7 @@ spectra and stripes to the arrays the estimators compute on.
 from .arms import arms_to_arrays, is_multi_arm, split_arms
 from .convert import (
     SpectralArrays,
+    SpectrumBatch,
     as_spectral_arrays,
     check_finite,
     from_spectral_arrays,
@@ -24,6 +25,7 @@ __all__ = [
     "MEDIA",
     "PREDICTIONS_FORMAT",
     "SpectralArrays",
+    "SpectrumBatch",
     "arms_to_arrays",
     "as_spectral_arrays",
     "check_file_size",

@@ -6,6 +6,7 @@ Every estimator and transformer in astrospecml calls :func:`as_spectral_arrays`
 of :class:`~astropy.nddata.CCDData` stripes and plain numpy arrays are all
 understood the same way and with the same error messages.
 """
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import astropy.units as u
@@ -14,7 +15,7 @@ from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
 from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
 
-__all__ = ["SpectralArrays", "as_spectral_arrays", "check_finite", "estimator_input", "from_spectral_arrays",
+__all__ = ["SpectralArrays", "SpectrumBatch", "as_spectral_arrays", "check_finite", "estimator_input", "from_spectral_arrays",
            "to_array"]
 
 #: Relative tolerance within which two wavelength grids count as the same grid.
@@ -69,29 +70,118 @@ def _stddev(uncertainty):
         return None
     if not isinstance(uncertainty, NDUncertainty):
         raise TypeError(f"unsupported uncertainty of type {type(uncertainty).__name__}")
+    if type(uncertainty) is StdDevUncertainty:  # represent_as would copy it through units: 50 us a spectrum
+        return np.asarray(uncertainty.array, dtype=np.float64)
     with np.errstate(divide="ignore"):  # zero inverse variance (LAMOST, SDSS: no data) is an infinite sigma
         return np.asarray(uncertainty.represent_as(StdDevUncertainty).array, dtype=np.float64)
 
 
+class SpectrumBatch(Sequence):
+    """Spectra on one wavelength grid, kept as arrays and built as `~specutils.Spectrum` objects only when read.
+
+    What a transformer returns for a list of spectra: a read-only sequence of
+    `~specutils.Spectrum` (indexing, slicing, ``len``, iteration, ``list()``)
+    whose flux, uncertainty and mask stay the arrays they were computed as.
+    The next step of a pipeline takes those arrays as they are, so a list of
+    spectra is converted to arrays once per pipeline call instead of once per
+    step: building a `~specutils.Spectrum` costs about a millisecond, more
+    than the networks take per spectrum.  A spectrum read from the batch is
+    built once and is the same object on every later read.
+
+    Parameters
+    ----------
+    arrays : SpectralArrays
+        Of kind ``'spectrum'``: flux ``(n, L)`` on ``spectral_axis`` ``(L,)``.
+
+    Examples
+    --------
+    >>> import numpy as np, astropy.units as u
+    >>> from specutils import Spectrum
+    >>> from astrospecml.preprocessing import FluxNorm
+    >>> spectra = [Spectrum(flux=np.arange(1.0, 5.0) * u.Jy, spectral_axis=np.arange(1, 5) * u.um)] * 3
+    >>> batch = FluxNorm().fit_transform(spectra)
+    >>> batch
+    <SpectrumBatch: 3 spectra of 4 pixels, 1-4 um>
+    >>> isinstance(batch[0], Spectrum), len(batch[1:]), batch.flux.shape
+    (True, 2, (3, 4))
+    """
+
+    def __init__(self, arrays):
+        if arrays.kind != "spectrum" or arrays.flux.ndim != 2 or arrays.spectral_axis is None:
+            raise ValueError("a SpectrumBatch holds 1D spectra on one grid: SpectralArrays of kind 'spectrum' with "
+                             "a 2D flux and its spectral_axis.")
+        self.arrays = arrays
+        self._built = [None] * len(arrays.flux)
+
+    @property
+    def flux(self):
+        """Flux of shape ``(n, L)`` as a `~astropy.units.Quantity`."""
+        return self.arrays.flux * self.arrays.unit
+
+    @property
+    def spectral_axis(self):
+        """The wavelength grid all spectra share."""
+        return self.arrays.spectral_axis
+
+    def __len__(self):
+        return len(self._built)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return SpectrumBatch(_take(self.arrays, index))
+        index = range(len(self))[index]  # negative indices; IndexError past the end
+        if self._built[index] is None:
+            self._built[index] = _spectrum(self.arrays, index)
+        return self._built[index]
+
+    def __repr__(self):
+        axis = self.arrays.spectral_axis
+        return (f"<SpectrumBatch: {len(self)} spectra of {axis.shape[0]} pixels, {axis.value[0]:.6g}-"
+                f"{axis.value[-1]:.6g} {axis.unit}>")
+
+
+def _take(arrays, index):
+    """The spectra ``index`` (a slice or integer array) of a batch's arrays."""
+    metas = arrays.meta
+    if metas is not None:
+        metas = metas[index] if isinstance(index, slice) else [metas[i] for i in index]
+    return arrays.replace(flux=arrays.flux[index],
+                          uncertainty=None if arrays.uncertainty is None else arrays.uncertainty[index],
+                          mask=None if arrays.mask is None else arrays.mask[index], meta=metas)
+
+
+def _spectrum(arrays, i):
+    """Spectrum ``i`` of a batch's arrays as a `~specutils.Spectrum` (a mask always, as the library's spectra have)."""
+    return Spectrum(flux=arrays.flux[i] * arrays.unit, spectral_axis=arrays.spectral_axis,
+                    uncertainty=None if arrays.uncertainty is None else StdDevUncertainty(arrays.uncertainty[i]),
+                    mask=np.zeros(arrays.flux.shape[1], bool) if arrays.mask is None else arrays.mask[i],
+                    meta=arrays.meta[i] if arrays.meta else {})
+
+
 def is_astropy_batch(X):
     """True when ``X`` holds astropy/specutils objects rather than numbers."""
-    if isinstance(X, (Spectrum, SpectrumCollection, CCDData)):
+    if isinstance(X, (Spectrum, SpectrumCollection, CCDData, SpectrumBatch)):
         return True
     return isinstance(X, (list, tuple)) and any(isinstance(x, (Spectrum, CCDData)) for x in X)
 
 
-def _collection_as_list(X):
+def _collection_as_list(X, keep_batch=False):
     """A `~specutils.SpectrumCollection` as the list of its spectra (each with its own row of the axis); else ``X``.
 
     Every estimator takes a collection wherever it takes a list of spectra: this is the one place
-    that turns it into one.
+    that turns it into one.  A `SpectrumBatch` becomes a list too, unless ``keep_batch`` (for code
+    that takes its arrays as they are).
     """
     if isinstance(X, SpectrumCollection):
         return [X[i] for i in range(len(X))]
+    if isinstance(X, SpectrumBatch) and not keep_batch:
+        return list(X)
     return X
 
 
 def _is_spectrum_list(X):
+    if isinstance(X, SpectrumBatch):
+        return True
     return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(s, Spectrum) for s in X)
 
 
@@ -196,6 +286,8 @@ def as_spectral_arrays(X):
     >>> arrays.flux.shape, arrays.unit, arrays.kind
     ((3, 4), Unit("Jy"), 'spectrum')
     """
+    if isinstance(X, SpectrumBatch):
+        return X.arrays
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise ValueError("received an empty list: at least one spectrum is needed.")
     if isinstance(X, SpectrumCollection):
@@ -409,9 +501,10 @@ def check_finite(flux, mask=None):
 def from_spectral_arrays(arrays):
     """Rebuild objects of the input's kind from a :class:`SpectralArrays`.
 
-    Plain arrays come back as a float32 array; spectra as a list of
-    `~specutils.Spectrum` and stripes as a list of `~astropy.nddata.CCDData`,
-    each with its uncertainty, mask and meta.
+    Plain arrays come back as a float32 array; spectra as a `SpectrumBatch`
+    (a sequence of `~specutils.Spectrum`, each built when read) and stripes
+    as a list of `~astropy.nddata.CCDData`, each with its uncertainty, mask
+    and meta.
 
     Examples
     --------
@@ -421,22 +514,9 @@ def from_spectral_arrays(arrays):
     """
     if arrays.kind == "array":
         return arrays.flux.astype(np.float32)
-    n = len(arrays.flux)
-    metas = arrays.meta or [{} for _ in range(n)]
-    out = []
-    for i in range(n):
-        sigma = None if arrays.uncertainty is None else StdDevUncertainty(arrays.uncertainty[i])
-        mask = None if arrays.mask is None else arrays.mask[i]
-        if arrays.kind == "spectrum":
-            out.append(
-                Spectrum(
-                    flux=arrays.flux[i] * arrays.unit,
-                    spectral_axis=arrays.spectral_axis,
-                    uncertainty=sigma,
-                    mask=mask if mask is not None else np.zeros(arrays.flux.shape[1], bool),
-                    meta=metas[i],
-                )
-            )
-        else:
-            out.append(CCDData(arrays.flux[i], unit=arrays.unit, uncertainty=sigma, mask=mask, meta=metas[i]))
-    return out
+    if arrays.kind == "spectrum":
+        return SpectrumBatch(arrays)
+    metas = arrays.meta or [{} for _ in range(len(arrays.flux))]
+    return [CCDData(flux, unit=arrays.unit, uncertainty=None if arrays.uncertainty is None else StdDevUncertainty(
+        arrays.uncertainty[i]), mask=None if arrays.mask is None else arrays.mask[i], meta=metas[i])
+            for i, flux in enumerate(arrays.flux)]

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._repr import QuantityParamsDisplayMixin
 from ..io.convert import (
     SpectralArrays,
+    SpectrumBatch,
     _collection_as_list,
     _is_spectrum_list,
     as_spectral_arrays,
@@ -28,7 +29,7 @@ __all__ = ["SpectralTransformer"]
 
 def _ragged(X):
     """True for a list of spectra that do not share one wavelength grid."""
-    if not _is_spectrum_list(X):
+    if isinstance(X, SpectrumBatch) or not _is_spectrum_list(X):
         return False
     first = X[0].spectral_axis
     return not all(same_grid(first, s.spectral_axis) for s in X[1:])
@@ -127,7 +128,7 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             The fitted transformer.
         """
         self._validate_params()
-        X = _collection_as_list(X)
+        X = _collection_as_list(X, keep_batch=True)
         if self._per_spectrum and _ragged(X):
             # Spectra of different lengths: there is no one number of features
             # to remember, and none from an earlier fit may linger.
@@ -152,7 +153,7 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             The same kind of object as ``X`` (float32 for arrays).
         """
         check_is_fitted(self)
-        X = _collection_as_list(X)
+        X = _collection_as_list(X, keep_batch=True)
         if self._per_spectrum and _ragged(X):
             return [self._transform_one([spectrum], reset=None)[0] for spectrum in X]
         return self._contained(self._transform_one(X, reset=False), X)

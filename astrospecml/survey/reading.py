@@ -11,6 +11,7 @@ import astropy.units as u
 import numpy as np
 from specutils import Spectrum
 
+from ..io.convert import SpectrumBatch
 from ..io.limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
 
 __all__ = ["DEFAULT_META_COLUMNS", "FULL_COVERAGE", "STATUSES"]
@@ -101,18 +102,40 @@ def _fill_edges(spectrum):
     drop M stars from a catalogue by type.  Only the ends are filled, and only
     down to ``min_coverage``: gaps inside stay for the model's own imputer.
     """
-    flux = np.array(spectrum.flux.value, dtype=float)
-    bad = ~np.isfinite(flux) if spectrum.mask is None else ~np.isfinite(flux) | np.asarray(spectrum.mask, bool)
+    filled = _filled_ends(spectrum.flux.value, spectrum.mask)
+    if filled is None:
+        return spectrum
+    flux, mask, count = filled
+    return Spectrum(flux=flux * spectrum.flux.unit, spectral_axis=spectrum.spectral_axis,
+                    uncertainty=spectrum.uncertainty, mask=mask, meta={**spectrum.meta, "n_edge_pixels_filled": count})
+
+
+def _fill_edges_of_batch(batch):
+    """`_fill_edges` of each spectrum of a `~astrospecml.io.SpectrumBatch`, as one batch (no spectrum built)."""
+    arrays = batch.arrays
+    flux = arrays.flux.copy()
+    mask = np.zeros(flux.shape, bool) if arrays.mask is None else arrays.mask.copy()
+    metas = list(arrays.meta or [{} for _ in flux])
+    for row in range(len(flux)):
+        filled = _filled_ends(flux[row], mask[row])
+        if filled is not None:
+            flux[row], mask[row], count = filled
+            metas[row] = {**metas[row], "n_edge_pixels_filled": count}
+    return SpectrumBatch(arrays.replace(flux=flux, mask=mask, meta=metas))
+
+
+def _filled_ends(values, mask):
+    """Flux with its bad ends set to the nearest good value, the mask without them and their count; None if none."""
+    flux = np.array(values, dtype=float)
+    bad = ~np.isfinite(flux) if mask is None else ~np.isfinite(flux) | np.asarray(mask, bool)
     good = np.flatnonzero(~bad)
     first, last = good[0], good[-1]
     if first == 0 and last == len(flux) - 1:
-        return spectrum
+        return None
     flux[:first], flux[last + 1:] = flux[first], flux[last]
     mask = bad.copy()
     mask[:first] = mask[last + 1:] = False
-    return Spectrum(flux=flux * spectrum.flux.unit, spectral_axis=spectrum.spectral_axis,
-                    uncertainty=spectrum.uncertainty, mask=mask,
-                    meta={**spectrum.meta, "n_edge_pixels_filled": int(first + len(flux) - 1 - last)})
+    return flux, mask, int(first + len(flux) - 1 - last)
 
 
 def _meta_value(spectrum, key):

@@ -23,6 +23,7 @@ from ..io.catalogue import (
     describe_columns,
     shard_path,
 )
+from ..io.convert import SpectrumBatch
 from ..io.limits import MAX_INPUT_BYTES
 from ..persistence import ModelFileError, load_model, model_info
 from ..preprocessing import Resample, training_grid
@@ -32,6 +33,7 @@ from .reading import (
     FULL_COVERAGE,
     INTEGER_KEYS,
     _fill_edges,
+    _fill_edges_of_batch,
     _identifier,
     _is_numeric_key,
     _meta_value,
@@ -155,12 +157,13 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
         else:
             usable[i] = spectrum
     # Every spectrum onto the training grid here, by the model's own resampling method, with its ends
-    # filled; a model that starts with Resample resamples it again onto the same grid, which changes
-    # nothing.  The shard goes in one call (its files share a few grids, each worked out once); when
-    # that fails, spectrum by spectrum, so that a bad one fails alone.
+    # filled; a model that starts with Resample finds the batch on its grid and leaves it there.  The
+    # shard goes in one call (its files share a few grids, each worked out once) and stays one batch of
+    # arrays to the model; when that fails, spectrum by spectrum, so that a bad one fails alone.
     training_resample = _training_resample(model)  # survey spectra go onto the grid as the training spectra did
     method = "flux_conserving" if training_resample is None else training_resample.method
     indices = list(usable)
+    batch = None
     try:
         resampled = Resample(grid, method=method).fit_transform([usable[i] for i in indices]) if indices else []
     except Exception:  # noqa: BLE001 - isolate the culprit below
@@ -171,16 +174,19 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
             except Exception as err:  # noqa: BLE001 - reported in the file's row
                 resampled.append(None)
                 status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
-    for i, spectrum in zip(indices, resampled):
-        if spectrum is None:
-            del usable[i]
-        else:
-            usable[i] = _fill_edges(spectrum)
+    if isinstance(resampled, SpectrumBatch):
+        batch = _fill_edges_of_batch(resampled)
+    else:  # spectra in different flux units, or resampled one by one
+        for i, spectrum in zip(indices, resampled):
+            if spectrum is None:
+                del usable[i]
+            else:
+                usable[i] = _fill_edges(spectrum)
     has_ood = hasattr(model, "ood_score")
     ood = np.full(len(paths), np.nan)
     if usable:
         indices = list(usable)
-        spectra = [usable[i] for i in indices]
+        spectra = batch if batch is not None else [usable[i] for i in indices]
         if has_ood:
             ood[indices] = _ood_scores(model, spectra)
         for i, (p, error) in zip(indices, _predict_batch(model, spectra)):
