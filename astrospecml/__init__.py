@@ -16,7 +16,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from ._config import config_context, get_config, set_config
+
+__all__ = ["__version__", "config_context", "get_config", "set_config"]
 
 _SUBPACKAGES = ("augmentation", "benchmarks", "candidates", "classifiers", "cli", "datasets", "inspection", "io",
                 "metrics", "model_selection", "nn", "novelty", "persistence", "preprocessing", "pretrained",

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "astrospecml"
 
 #: Bottom to top; a module may import from its own layer and the layers below.
 LAYERS = (
-    {"_registry", "_repr", "_torch", "metrics", "model_selection", "io", "nn", "simulate", "datasets"},
+    {"_config", "_registry", "_repr", "_torch", "metrics", "model_selection", "io", "nn", "simulate", "datasets"},
     {"preprocessing", "augmentation"},
     {"persistence"},
     {"classifiers"},

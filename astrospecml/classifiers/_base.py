@@ -9,10 +9,8 @@ label encoding, class weights, the seeded validation split with early
 stopping, the device, persistence — so that each published network is a thin
 subclass that names its module and its knobs.
 """
-import itertools
 import math
 import warnings
-import weakref
 from numbers import Integral, Real
 
 import numpy as np
@@ -43,8 +41,8 @@ from ..io.arms import arms_to_arrays, is_multi_arm, split_arms
 from ..io.convert import check_finite, estimator_input, is_astropy_batch, same_grid
 from ..metrics import subtype_number
 from ..model_selection import source_disjoint_split
-from ..nn.folding import fold_batch_norms
 from ..nn.uncertainty import UncertaintyChannel
+from ._inference import network_proba
 
 __all__ = ["SpectrumClassifier", "ordinal_targets"]
 
@@ -376,12 +374,14 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
             X, spectral_axis = arrays.flux, arrays.spectral_axis
         _check_flux_values(X)
         if reset:
-            X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32)
+            # C order whatever the input's: a network's sums follow the memory layout, and a spectrum's
+            # probabilities should not depend on how its batch was sliced before it came here.
+            X, y = validate_data(self, X, y, allow_nd=True, dtype=np.float32, order="C")
             self.spectral_axis_ = spectral_axis
             for name in ("pixel_mean_", "pixel_signal_variance_"):  # an earlier fit's, with uncertainty set
                 self.__dict__.pop(name, None)
         else:
-            X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32)
+            X = validate_data(self, X, reset=False, allow_nd=True, dtype=np.float32, order="C")
             _check_grid(self.spectral_axis_, spectral_axis)
         if X.ndim not in (2, 3):
             raise ValueError(f"expected spectra (n, n_pixels) or images (n, height, width), got shape {X.shape}.")
@@ -698,24 +698,7 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
         batches of 64; here each batch is one tensor view of ``X``, one
         forward pass and one copy back (``benchmarks/throughput.py``).
         """
-        network = _inference_network(self.net_.module_)
-        # Where the weights are (an unpickled GPU model may have been moved to the CPU).
-        device = next(network.parameters()).device
-        size = self.predict_batch_size or (4096 if device.type == "cuda" else CPU_PREDICT_BATCH)
-        arms = isinstance(X, SliceDict)
-        n = len(X)
-        parts = []
-        with torch.inference_mode():
-            for start in range(0, n, size):
-                if arms:
-                    batch = {name: torch.as_tensor(values[start:start + size]).to(device, non_blocking=True)
-                             for name, values in X.items()}
-                    output = network(**batch)
-                else:
-                    output = network(torch.as_tensor(X[start:start + size]).to(device, non_blocking=True))
-                logits = output[0] if isinstance(output, tuple) else output
-                parts.append(softmax(logits.float()).cpu().numpy())
-        return np.concatenate(parts).astype(np.float64)
+        return network_proba(self.net_.module_, X, self.predict_batch_size)
 
     def predict(self, X):
         """Most probable class of each input.
@@ -894,31 +877,6 @@ class _AugmentingNet(NeuralNetClassifier):
 
 SpectrumClassifier.__doc__ = SpectrumClassifier.__doc__.replace("{common}", COMMON_PARAMETERS).replace(
     "{attributes}", FITTED_ATTRIBUTES)
-
-
-#: Spectra per forward pass in prediction on the CPU: past about 256, CNN-1D's and RC-Net's activations leave
-#: the caches and their rate falls by 2-4 times (``predict_batch_size`` documents the measurement).
-CPU_PREDICT_BATCH = 256
-
-#: Each fitted network's inference copy (batch norms folded), with the state of the weights it was made from.
-_INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
-
-
-def _inference_network(network):
-    """The network as predictions use it: batch norms folded in, refreshed whenever its weights change.
-
-    A weight or buffer changed in place (further training) bumps its tensor's
-    version, and one moved to another device gets new storage; either makes a
-    new copy.  Held by a weak reference, so the copy goes with its network.
-    """
-    network.eval()
-    state = tuple((t.data_ptr(), t._version) for t in itertools.chain(network.parameters(), network.buffers()))
-    cached = _INFERENCE_NETWORKS.get(network)
-    if cached is None or cached[0] != state:
-        folded = fold_batch_norms(network)
-        # None for "nothing to fold": a value holding its own key would keep the network alive for ever.
-        cached = _INFERENCE_NETWORKS[network] = (state, None if folded is network else folded)
-    return network if cached[1] is None else cached[1]
 
 
 def _checked_sample_weight(sample_weight, n_samples):

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 from .blocks import (
+    WindowMaxPool2d,
     DenoisingEncoder,
     LoadsRenamedHead,
     add_channel_axis,
@@ -133,7 +134,7 @@ class EMCCNN(LoadsRenamedHead, nn.Module):
         kept = tuple(s // w for s, w in zip(code_shape, window))
         self.branches = nn.ModuleList(
             nn.Sequential(conv_block(self.ndim, self.encoder.out_channels, branch_channels, k),
-                          nn.MaxPool2d(window, stride=window), nn.Flatten())
+                          WindowMaxPool2d(window, stride=window), nn.Flatten())
             for k in kernel_sizes
         )
         features = len(kernel_sizes) * flat_features(branch_channels, kept)
