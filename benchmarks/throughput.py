@@ -1,9 +1,13 @@
 """Prediction throughput of the networks: ours against the network alone, ONNX Runtime and torch.compile.
 
 Run:  python benchmarks/throughput.py [--threads 2] [--pixels 512] [--networks CNN-1D EMCCNN-1D RC-Net]
-                                      [--no-compile] [--no-onnx]
+                                      [--no-compile] [--no-onnx] [--no-shipped]
 
-For each network (untrained weights do not change the arithmetic) and batch
+First, the shipped ``spex-subtype`` pipeline (Resample, BadPixelImputer,
+SelectBand, FluxNorm and a seed ensemble of five CNN-1D) on 1,024 of the
+library's own `~specutils.Spectrum` objects, each on its own wavelength grid,
+in spectra per second, best of five calls (``--no-shipped`` leaves it out).
+Then, for each network (untrained weights do not change the arithmetic) and batch
 sizes 256 and 1,024, spectra per second of
 
 ``network``
@@ -28,7 +32,7 @@ sizes 256 and 1,024, spectra per second of
 and the ratio of our faster ``predict_proba`` to the best of the last two
 (1 or more: our path is as fast as the best other runtime).  Each rate is the best of
 repeated runs over about two seconds, after a warm-up.  ONNX Runtime needs
-``pip install onnxruntime onnx``; the columns of what is missing say so.
+``pip install 'astrospecml[onnx]'``; the columns of what is missing say so.
 """
 import argparse
 import io
@@ -108,6 +112,12 @@ def best_rate(function, items, seconds=2.0):
     return items / best
 
 
+def matmul_rate(size=2048):
+    """Float32 FLOP/s of a ``size`` x ``size`` matrix product on this machine (survey_throughput.py's yardstick)."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return best_rate(lambda: a @ b, 2 * size**3)
+
+
 def onnx_rates(network, pixels, threads):
     """ONNX Runtime's rates at `BATCHES`, or the reason there are none."""
     try:
@@ -126,6 +136,22 @@ def onnx_rates(network, pixels, threads):
     return {int(batch): rate for batch, rate in json.loads(child.stdout).items()}
 
 
+def shipped_rate(threads, repeats=5):
+    """Spectra per second of the shipped spex-subtype pipeline on 1,024 of the library's Spectrum objects."""
+    from astrospecml.datasets import load_spex_prism
+    from astrospecml.pretrained import load_pretrained
+
+    model = load_pretrained("spex-subtype")
+    spectra = list(load_spex_prism().data[:1024])
+    model.predict_proba(spectra[:64])  # warm-up
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict_proba(spectra)
+        best = min(best, time.perf_counter() - start)
+    return len(spectra) / best
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
@@ -134,12 +160,17 @@ def main(argv=None):
     parser.add_argument("--networks", nargs="+", default=list(NETWORKS), choices=list(NETWORKS))
     parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile (slow to compile)")
     parser.add_argument("--no-onnx", action="store_true", help="leave out ONNX Runtime")
+    parser.add_argument("--no-shipped", action="store_true", help="leave out the shipped pipeline on Spectrum objects")
     parser.add_argument("--output", help="also write the rates as JSON here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     X = rng.normal(1.0, 0.1, size=(max(BATCHES), args.pixels)).astype(np.float32)
     y = np.arange(len(X)) % args.classes
+    shipped = None
+    if not args.no_shipped:
+        shipped = shipped_rate(args.threads)
+        print(f"shipped spex-subtype pipeline on 1,024 Spectrum objects: {shipped:,.0f} spectra/s", flush=True)
     print(f"{args.pixels} pixels, {args.classes} classes, torch {torch.__version__}, {torch.get_num_threads()} "
           "threads; spectra per second")
     print(f"{'network':>10} {'batch':>6} {'network':>9} {'predict_proba':>13} {'with ONNX RT':>12} {'ONNX RT':>9} "
@@ -178,7 +209,7 @@ def main(argv=None):
     if args.output:
         with open(args.output, "w") as handle:
             json.dump({"threads": args.threads, "pixels": args.pixels, "torch": torch.__version__,
-                       "results": results}, handle, indent=1)
+                       "shipped_spectra_per_second": shipped, "results": results}, handle, indent=1)
 
 
 if __name__ == "__main__":

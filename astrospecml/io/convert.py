@@ -15,8 +15,8 @@ from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
 from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
 
-__all__ = ["SpectralArrays", "SpectrumBatch", "as_spectral_arrays", "check_finite", "estimator_input", "from_spectral_arrays",
-           "to_array"]
+__all__ = ["SpectralArrays", "SpectrumBatch", "as_spectral_arrays", "check_finite", "estimator_input",
+           "from_spectral_arrays", "to_array"]
 
 #: Relative tolerance within which two wavelength grids count as the same grid.
 GRID_RTOL = 1e-6
@@ -102,8 +102,8 @@ class SpectrumBatch(Sequence):
     >>> batch = FluxNorm().fit_transform(spectra)
     >>> batch
     <SpectrumBatch: 3 spectra of 4 pixels, 1-4 um>
-    >>> isinstance(batch[0], Spectrum), len(batch[1:]), batch.flux.shape
-    (True, 2, (3, 4))
+    >>> isinstance(batch[0], Spectrum), len(batch[1:]), len(batch[[0, 2]]), batch.flux.shape
+    (True, 2, 2, (3, 4))
     """
 
     def __init__(self, arrays):
@@ -129,6 +129,8 @@ class SpectrumBatch(Sequence):
     def __getitem__(self, index):
         if isinstance(index, slice):
             return SpectrumBatch(_take(self.arrays, index))
+        if isinstance(index, (list, np.ndarray)):  # integer or boolean indices, as scikit-learn's splitters give
+            return SpectrumBatch(_take(self.arrays, np.arange(len(self))[index]))
         index = range(len(self))[index]  # negative indices; IndexError past the end
         if self._built[index] is None:
             self._built[index] = _spectrum(self.arrays, index)
