@@ -25,7 +25,7 @@ __all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "netwo
 #: the caches and their rate falls by 2-4 times (``predict_batch_size`` documents the measurement).
 CPU_PREDICT_BATCH = 256
 
-#: Spectra per ONNX Runtime call: 128 gave our three networks 1.0-1.3 times the rate of single calls of 256 or
+#: Spectra per ONNX Runtime call: 128 gave our three networks 0.98-1.34 times the rate of single calls of 256 or
 #: 1,024 on 2 threads (``benchmarks/throughput.py``).
 ORT_PREDICT_BATCH = 128
 
