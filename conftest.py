@@ -5,6 +5,7 @@ import torch
 
 
 def pytest_configure(config):
+    """Share the cores among pytest-xdist's workers."""
     # Under pytest-xdist each worker gets an equal share of the cores: PyTorch
     # would otherwise start one thread per core in every worker, and the
     # workers would spend their time preempting each other.

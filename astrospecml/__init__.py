@@ -1,5 +1,6 @@
-"""astrospecml: deep-learning spectral classifiers of LAMOST/SDSS papers as
-scikit-learn estimators, with astropy and specutils objects at the edges.
+"""astrospecml: deep-learning spectral classifiers of LAMOST/SDSS papers as scikit-learn estimators.
+
+Astropy and specutils objects are accepted at the edges and turned into arrays once.
 
 Importing the package loads nothing heavy, so that the ``astrospecml``
 command starts at once; each subpackage loads on first use

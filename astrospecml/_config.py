@@ -22,7 +22,7 @@ def get_config():
     ``inference_backend``
         ``'torch'`` (default) or ``'onnxruntime'``: what runs a fitted
         network's forward pass in ``predict_proba`` on the CPU.  ONNX Runtime
-        (``pip install astrospecml[onnx]``) ran our networks 1.3-2 times as
+        (``pip install astrospecml[onnx]``) ran our networks 1.2-2.0 times as
         fast as PyTorch on 2 CPU threads (``benchmarks/throughput.py``); the
         network is exported once per fitted network and its probabilities
         equal PyTorch's to float32 rounding.  Training, GPUs and multi-arm
@@ -76,7 +76,6 @@ def config_context(**settings):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from astrospecml import config_context
     >>> with config_context(inference_backend="torch"):
     ...     pass

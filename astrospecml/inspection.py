@@ -209,7 +209,8 @@ def grad_cam(estimator, X, target=None, *, layers=None, batch_size=64):
             raise ValueError(f"target has {len(labels)} labels for {n} samples.")
     unknown = set(np.unique(labels).tolist()) - set(classifier.classes_.tolist())
     if unknown:
-        raise ValueError(f"target classes {sorted(unknown)} are not among the classifier's {classifier.classes_.tolist()}.")
+        raise ValueError(f"target classes {sorted(unknown)} are not among the classifier's "
+                         f"{classifier.classes_.tolist()}.")
     index = torch.as_tensor(np.searchsorted(classifier.classes_, labels), dtype=torch.int64)
     network = classifier.net_.module_
     device = next(network.parameters()).device

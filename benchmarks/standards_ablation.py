@@ -154,7 +154,8 @@ def main(argv=None):
                               cv=StratifiedGroupKFold(3, shuffle=True, random_state=split))
         search.fit(features[train], data.y[train], groups=data.groups[train])
         record(split, "logistic", truth, search.predict(features[test]))
-        for name, X, steps in (("CNN-1D 512-grid band", data.X, [SelectBand(band=STANDARDS_BAND, input_grid=SPEX_GRID)]),
+        for name, X, steps in (("CNN-1D 512-grid band", data.X,
+                                 [SelectBand(band=STANDARDS_BAND, input_grid=SPEX_GRID)]),
                                ("CNN-1D native band", native_band, [])):
             model = make_pipeline(*steps, FluxNorm(), CNNClassifier(random_state=split, max_epochs=100, patience=10,
                                                                     lr_schedule="plateau"))

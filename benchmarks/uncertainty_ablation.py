@@ -76,7 +76,8 @@ def main(argv=None):
     # Exact accuracy per S/N bin as metrics of their own, paired like the others.
     flat = [{**run, **{f"exact S/N {label}": value for label, value in run["exact_by_snr"].items()}} for run in runs]
     summary = paired_summary(flat, args.models, list(WAYS), key="way", reference="flux",
-                             metrics=("exact", "within_one", "rms", *(f"exact S/N {label}" for label, _, _ in SNR_BINS)))
+                             metrics=("exact", "within_one", "rms",
+                                      *(f"exact S/N {label}" for label, _, _ in SNR_BINS)))
     with open(args.output, "w") as handle:
         json.dump({"splits": args.splits, "runs": runs, "summary": summary,
                    "seconds": time.perf_counter() - started}, handle, indent=1)

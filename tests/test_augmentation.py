@@ -161,8 +161,8 @@ def test_training_spreads_the_generator_like_the_class():
     """After training, generated spectra vary about as much as the real ones, and in the same place."""
     X, y = two_class_spectra(n_common=60, n_rare=60)
     rare = X[y == 1]
-    settings = dict(sampling_strategy={1: 120}, latent_dim=16, generator_channels=(8,), discriminator_channels=(8, 16), dropout=0.0,
-                    generator_lr=1e-3, discriminator_lr=1.5e-3, batch_size=32, random_state=0)
+    settings = dict(sampling_strategy={1: 120}, latent_dim=16, generator_channels=(8,), discriminator_channels=(8, 16),
+                    dropout=0.0, generator_lr=1e-3, discriminator_lr=1.5e-3, batch_size=32, random_state=0)
     untrained = LCGANOversampler(**settings, n_iterations=1)
     trained = LCGANOversampler(**settings, n_iterations=400)
     untrained.fit_resample(X, y)

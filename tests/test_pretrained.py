@@ -156,8 +156,8 @@ def test_mk_type_sees_spectra_as_the_miles_benchmark_that_chose_it_does():
     import astropy.units as u
 
     from astrospecml.benchmarks.miles.run import FOLD_SHAPE, MILES_GRID, SURVEY_RESOLVING_POWER
-    from astrospecml.pretrained import MK_TYPE_FOLD_SHAPE, MK_TYPE_GRID_SPEC, MK_TYPE_RESOLVING_POWER
     from astrospecml.preprocessing import log_linear_grid, training_grid
+    from astrospecml.pretrained import MK_TYPE_FOLD_SHAPE, MK_TYPE_GRID_SPEC, MK_TYPE_RESOLVING_POWER
 
     low, high, n_pixels = MK_TYPE_GRID_SPEC
     assert u.allclose(log_linear_grid(low * u.AA, high * u.AA, n_pixels), MILES_GRID, rtol=0)

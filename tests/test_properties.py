@@ -67,7 +67,8 @@ def _finite_or_refused(transformer, X):
             out = clone(transformer).fit_transform(X)
     except (ValueError, TypeError):
         return
-    if isinstance(out, (list, SpectrumBatch)):  # spectra: a masked pixel (a grid bin the input only partly covers) may be NaN
+    # Spectra: a masked pixel (a grid bin the input only partly covers) may be NaN.
+    if isinstance(out, (list, SpectrumBatch)):
         values = np.asarray([np.where(o.mask, 0.0, o.flux.value) if o.mask is not None else o.flux.value
                              for o in out], dtype=float)
     else:

@@ -1,5 +1,8 @@
-"""The pieces every benchmark report is made of: one document rendered as Markdown and
-reStructuredText, number formatting, figures that never touch pyplot's state, the machine."""
+"""The pieces every benchmark report is made of.
+
+One document rendered as Markdown and reStructuredText, number formatting,
+figures that never touch pyplot's state, the machine.
+"""
 import datetime
 import platform
 import re

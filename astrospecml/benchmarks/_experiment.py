@@ -126,14 +126,16 @@ class Run:
     >>> run.command()
     'astrospecml benchmark --experiment rare --quick --random-state 3 --output <folder>'
     >>> Run(rare, rare.profile("quick"), Path("out"), 0, "cpu", False, options={"augmentations": ["none"]}).command()
-    "astrospecml benchmark --experiment rare --quick --output <folder> (and augmentations=['none'] through run_benchmark)"
+    "astrospecml benchmark --experiment rare --quick --output <folder>
+    (and augmentations=['none'] through run_benchmark)"
 
     Options the command line takes appear as its flags, others as Python:
 
     >>> emccnn = EXPERIMENTS["emccnn"]
     >>> Run(emccnn, emccnn.profile("full"), Path("out"), 0, "cpu", False,
     ...     options={"models": ["SVC", "CNN-1D"], "n_splits": 3, "test_size": 0.2}).command()
-    'astrospecml benchmark --experiment emccnn --models SVC CNN-1D --splits 3 --output <folder> (and test_size=0.2 through run_benchmark)'
+    'astrospecml benchmark --experiment emccnn --models SVC CNN-1D --splits 3 --output <folder>
+    (and test_size=0.2 through run_benchmark)'
     """
 
     experiment: Experiment

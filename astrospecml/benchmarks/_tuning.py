@@ -1,5 +1,6 @@
-"""What the experiments that tune baselines and train networks share: the profile, one tuned fit, the
-summary over repeated splits.
+"""What the experiments that tune baselines and train networks share.
+
+The profile, one tuned fit, the summary over repeated splits.
 
 The EMCCNN and MILES experiments compare the same kinds of models (tuned
 classical baselines, networks with early stopping, seed ensembles) on

@@ -82,8 +82,11 @@ def comparison_rows(target_results, net, base, y_test, snr_test):
 
 
 def verdict(target_results, y_test, snr_test, baselines):
-    """Sentences comparing the best network with the strongest of ``baselines`` and EMCCNN with the SVC,
-    and the table of the best network against every baseline (header, rows), or None."""
+    """Sentences comparing the best network with the strongest baseline and EMCCNN with the SVC, and a table.
+
+    The table sets the best network against every one of ``baselines``
+    (header, rows), or is None.
+    """
     out, table = [], None
     n_splits = n_splits_of(target_results)
     over = f" (mean over {n_splits} splits)" if n_splits > 1 else ""

@@ -41,7 +41,8 @@ class RACNetClassifier(_PublishedNetClassifier):
     References
     ----------
     .. [racnet-clf] Yang, W.-Y., Wu, K.-F., Luo, A.-L. & Zou, Z.-Q. 2021, Front. Astron. Space Sci., 8,
-       634328, doi:10.3389/fspas.2021.634328 (the LCGAN paper); Zou, Z., Zhu, T., Xu, L. & Luo, A.-L. 2020, PASP, 132, 044503, doi:10.1088/1538-3873/ab7548 (RAC-Net).
+       634328, doi:10.3389/fspas.2021.634328 (the LCGAN paper); Zou, Z., Zhu, T., Xu, L. & Luo, A.-L. 2020,
+       PASP, 132, 044503, doi:10.1088/1538-3873/ab7548 (RAC-Net).
 
     Examples
     --------

@@ -5,6 +5,7 @@ a spectrum, ``Table.read`` of a prediction folder, and the conversion of
 spectra and stripes to the arrays the estimators compute on.
 """
 from .arms import arms_to_arrays, is_multi_arm, split_arms
+from .catalogue import PREDICTIONS_FORMAT
 from .convert import (
     SpectralArrays,
     SpectrumBatch,
@@ -16,7 +17,6 @@ from .convert import (
 from .lamost import read_lamost_lrs, write_lamost_lrs
 from .limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
 from .medium import MEDIA, wavelength_medium
-from .catalogue import PREDICTIONS_FORMAT
 from .spex import read_spex_prism, write_spex_prism
 
 __all__ = [

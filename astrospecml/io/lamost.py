@@ -1,5 +1,6 @@
-"""A specutils reader (and a writer, for tests and simulations) for LAMOST
-low-resolution 1D spectra, in both layouts LAMOST has published.
+"""A specutils reader for LAMOST low-resolution 1D spectra, in both layouts LAMOST has published.
+
+A writer too, for tests and simulations.
 
 specutils ships readers for SDSS, APOGEE and generic FITS layouts but none for
 LAMOST.  Importing :mod:`astrospecml` registers ``format="LAMOST-LRS"``, which

@@ -3,9 +3,9 @@ import torch
 from torch import nn
 
 from .blocks import (
-    WindowMaxPool2d,
     DenoisingEncoder,
     LoadsRenamedHead,
+    WindowMaxPool2d,
     add_channel_axis,
     channels_last,
     conv_block,

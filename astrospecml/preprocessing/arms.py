@@ -69,8 +69,18 @@ class PerArm(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
     def __init__(self, transformers):
         self.transformers = transformers
 
-    # Nested parameters of a dict of transformers, as a Pipeline exposes its steps.
     def get_params(self, deep=True):
+        """Parameters, with each transformer's own as ``<arm>__<parameter>`` when ``deep`` (as a Pipeline's steps).
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Include the transformers' parameters.
+
+        Returns
+        -------
+        dict
+        """
         if not isinstance(self.transformers, Mapping):
             return super().get_params(deep=deep)
         params = super().get_params(deep=False)
@@ -82,6 +92,17 @@ class PerArm(QuantityParamsDisplayMixin, TransformerMixin, BaseEstimator):
         return params
 
     def set_params(self, **params):
+        """Set parameters, ``<arm>__<parameter>`` reaching into the transformer of that arm.
+
+        Parameters
+        ----------
+        **params
+            Parameter names and values.
+
+        Returns
+        -------
+        self : object
+        """
         if "transformers" in params:
             self.transformers = params.pop("transformers")
         if isinstance(self.transformers, Mapping):

@@ -19,8 +19,9 @@ def _pixel_grid(axis, input_grid, n_pixels):
 
 
 def _band_intervals(band, unit):
-    """The ``(low, high)`` intervals of a band in ``unit``: one for a pair of Quantities, one per subregion of a
-    `~specutils.SpectralRegion`.
+    """The ``(low, high)`` intervals of a band in ``unit``.
+
+    One for a pair of Quantities, one per subregion of a `~specutils.SpectralRegion`.
 
     Shared by `SelectBand` and `~astrospecml.classifiers.TemplateMatchClassifier`, so that a band means
     the same pixels to both, with the same errors.

@@ -1,5 +1,4 @@
-"""Per-spectrum flux normalisation: the L2 norm of the LCGAN paper and the
-z-score of the DRC-Net and MAC-Net papers."""
+"""Per-spectrum flux normalisation: LCGAN's L2 norm and the z-score of DRC-Net and MAC-Net."""
 import astropy.units as u
 import numpy as np
 from sklearn.utils._param_validation import StrOptions

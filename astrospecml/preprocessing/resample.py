@@ -237,7 +237,8 @@ class Resample(SpectralTransformer):
                              uncertainty=None if e is None else StdDevUncertainty(_no_data_as_nan(e)))
                     for f, e, unit, meta in zip(fluxes, sigmas, units, metas)]
         return SpectrumBatch(SpectralArrays(
-            flux=flux, uncertainty=_stack([None if e is None else _no_data_as_nan(e) for e in sigmas], np.nan), mask=~np.isfinite(flux), spectral_axis=self.grid_,
+            flux=flux, uncertainty=_stack([None if e is None else _no_data_as_nan(e) for e in sigmas], np.nan),
+            mask=~np.isfinite(flux), spectral_axis=self.grid_,
             unit=units[0], kind="spectrum", meta=metas))
 
     def _check_medium(self, spectra):
@@ -342,7 +343,7 @@ class _ResamplingPlan:
 
 
 def _overlap_weights(axis, grid):
-    """specutils' flux-conserving map from bins centred on ``axis`` to bins centred on ``grid``.
+    """The flux-conserving map of specutils from bins centred on ``axis`` to bins centred on ``grid``.
 
     Returns the (len(grid), len(axis)) sparse matrix of each output bin's
     normalised overlaps with the input bins, and the output bins specutils

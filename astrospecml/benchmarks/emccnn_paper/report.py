@@ -129,7 +129,8 @@ def report(context, outcome, doc):
         f"their S/N): {results['n_rows']} rows, " + ", ".join(f"S/N {b}: {n}" for b, n in
                                                            results["rows_per_bin"].items())
         + (f"; left out: {len(results['left_out'])} spectrum whose uncertainties give S/N < 5 (library rows "
-           f"{results['left_out']})" if results["left_out"] else "") + f". Every row is stretched from 512 to {N_PIXELS} "
+           f"{results['left_out']})" if results["left_out"] else "")
+        + f". Every row is stretched from 512 to {N_PIXELS} "
         f"pixels by quadratic interpolation; the 2D networks see it folded {FOLD_SHAPE[0]} x {FOLD_SHAPE[1]}. "
         f"Split: 75/25 by source, stratified, {results['n_splits']} times (seeds {results['random_state']}-"
         f"{results['random_state'] + results['n_splits'] - 1}); a source's rows are all on one side. The "

@@ -236,7 +236,7 @@ def prepare_emccnn_paper(random_state=0):
 
 
 def _fit(name, model, X, y, groups, profile, seed, device):
-    """Fit one model: the tuned SVC by source-disjoint search, the paper's SVM as it is, networks with early stopping."""
+    """Fit one model: the tuned SVC by source-disjoint search, the paper's SVM as is, networks with early stopping."""
     if name == "SVC (tuned)":
         cv = StratifiedGroupKFold(n_splits=profile.svc_folds, shuffle=True, random_state=seed)
         search = GridSearchCV(model, profile.svc_grid, cv=cv, n_jobs=1).fit(X, y, groups=groups)

@@ -102,7 +102,7 @@ def _verdict(task):
     images = accuracy["MC-Net"] > accuracy["C-Net"] and accuracy["M-Net"] > accuracy["1D SSCNN"]
     lines.append(f"By mean accuracy over {len(task['runs'])} split(s), the paper's ordering MAC-Net > MC-Net > "
                  f"C-Net {'holds' if ordering else 'does not hold'}, and images "
-                 f"{'help both the 2D and the 1D networks' if images else 'do not help both the 2D and the 1D networks'}"
+                 f"{'' if images else 'do not '}help both the 2D and the 1D networks"
                  ". The intervals below say which differences the data can resolve: over repeated splits the "
                  "corrected resampled t interval (Nadeau & Bengio 2003), which covers the spread between splits and "
                  "trainings; per split the paired bootstrap, which covers the test sample only.")

@@ -104,10 +104,11 @@ class RareProfile:
     n_generated: int = 300
 
 
-#: The two profiles.  RAC-Net trains at the paper's 1e-4 in both.  Both train the GANs at ten times the paper's learning rates (same 2:3 ratio): at the
-#: paper's 1e-4 the LCGAN's generated spread per pixel was still 0.37 of the real one after 1,500 iterations,
-#: 0.59 at 1e-3 after 500 (40 subdwarfs, measured while building this experiment).  The noise is 128 long
-#: for 512-pixel spectra, the paper's ratio of noise to spectrum length (900 to ~3,700).
+#: The two profiles.  RAC-Net trains at the paper's 1e-4 in both.  Both train the GANs at ten times the
+#: paper's learning rates (same 2:3 ratio): at the paper's 1e-4 the LCGAN's generated spread per pixel was
+#: still 0.37 of the real one after 1,500 iterations, 0.59 at 1e-3 after 500 (40 subdwarfs, measured while
+#: building this experiment).  The noise is 128 long for 512-pixel spectra, the paper's ratio of noise to
+#: spectrum length (900 to ~3,700).
 RARE_PROFILES = {
     "quick": RareProfile(
         "quick", n_seeds=5, n_rare_train=40, max_per_class=300,

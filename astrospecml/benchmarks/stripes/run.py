@@ -112,7 +112,8 @@ STRIPE_PROFILES = {
         "full", max_epochs=100, patience=10, networks={},
         svc_grid={"svc__C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0], "svc__gamma": ["scale", 1e-3, 3e-3]},
         window_widths={"blue": 128, "red": 256},
-        window_starts={"blue": [0, 32, 64, 96, 128], "red": [0, 64, 128, 192, 256]}, window_epochs=25, folds=3, n_trainings=5),
+        window_starts={"blue": [0, 32, 64, 96, 128], "red": [0, 64, 128, 192, 256]}, window_epochs=25, folds=3,
+        n_trainings=5),
 }
 
 
