@@ -156,7 +156,7 @@ class WindowMaxPool2d(nn.MaxPool2d):
         window = tuple(kernel(2, self.kernel_size) if isinstance(self.kernel_size, int) else self.kernel_size)
         stride = tuple(kernel(2, self.stride) if isinstance(self.stride, int) else self.stride)
         if torch.is_grad_enabled() or stride != window or self.padding not in (0, (0, 0)) or self.ceil_mode or (
-                self.dilation not in (1, (1, 1))):
+                self.dilation not in (1, (1, 1))) or self.return_indices:
             return super().forward(x)
         rows, columns = window
         height, width = x.shape[-2] // rows * rows, x.shape[-1] // columns * columns

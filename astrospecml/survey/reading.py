@@ -125,10 +125,15 @@ def _fill_edges_of_batch(batch):
 
 
 def _filled_ends(values, mask):
-    """Flux with its bad ends set to the nearest good value, the mask without them and their count; None if none."""
+    """Flux with its bad ends set to the nearest good value, the mask without them, their count; or None.
+
+    None when no end needs filling, or no good pixel can fill one.
+    """
     flux = np.array(values, dtype=float)
     bad = ~np.isfinite(flux) if mask is None else ~np.isfinite(flux) | np.asarray(mask, bool)
     good = np.flatnonzero(~bad)
+    if not good.size:  # nothing to fill from: the model's imputer refuses it, and the row says so
+        return None
     first, last = good[0], good[-1]
     if first == 0 and last == len(flux) - 1:
         return None
