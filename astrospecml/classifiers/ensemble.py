@@ -3,7 +3,6 @@ import contextlib
 import time
 from numbers import Integral
 
-import astropy.units as u
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import (
@@ -167,7 +166,7 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
         if _is_spectrum_list(X) and not isinstance(X, SpectrumBatch):
             # Arrays once for all members, not once per member (a member takes a batch's arrays as they are);
             # spectra that cannot be one batch (different grids) go to the members, which say why.
-            with contextlib.suppress(ValueError, TypeError, u.UnitConversionError):
+            with contextlib.suppress(ValueError, TypeError):  # unit conversion errors are ValueErrors too
                 X = SpectrumBatch(as_spectral_arrays(X))
         return np.mean([member.predict_proba(X) for member in self.estimators_], axis=0)
 
