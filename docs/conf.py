@@ -9,6 +9,26 @@ from astrospecml.benchmarks.choosing import write_choosing_page
 _HERE = Path(__file__).parent
 write_choosing_page(_HERE / "benchmark_results", _HERE / "choosing_a_model.rst")
 
+
+def write_published_networks_table(path):
+    """The user guide's table of the published classifiers, written from their catalogue at every build."""
+    from astrospecml.classifiers import published_classifiers
+
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 22 14 34 12 18", "",
+             "   * - Classifier", "     - Network", "     - Architecture", "     - Input", "     - Paper"]
+    for cls in published_classifiers():
+        publication = cls.publication
+        inputs = ", ".join(publication.inputs)
+        if publication.arms:
+            inputs += f" ({', '.join(publication.arms)})"
+        lines += [f"   * - :class:`~astrospecml.classifiers.{cls.__name__}`", f"     - {publication.name}",
+                  f"     - {publication.summary}", f"     - {inputs}",
+                  f"     - {publication.citation}, `doi:{publication.doi} <https://doi.org/{publication.doi}>`__"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+write_published_networks_table(_HERE / "user_guide" / "published_networks.inc")
+
 project = "astrospecml"
 author = "The astrospecml developers"
 copyright = f"{datetime.date.today().year}, {author}"

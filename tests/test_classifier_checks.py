@@ -3,50 +3,30 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astrospecml.classifiers import (
     CNetClassifier,
-    CNNClassifier,
-    DNNClassifier,
-    DRCNetClassifier,
-    EMCCNNClassifier,
-    FFCNNClassifier,
     MACNetClassifier,
     MCNetClassifier,
     MNetClassifier,
     RACNetClassifier,
-    RCNetClassifier,
-    ResNet18Classifier,
     SpectrumClassifier,
     SSCNN1DClassifier,
     TemplateMatchClassifier,
-    VGG16Classifier,
+    published_classifiers,
 )
 from astrospecml.nn import DNN
 
 TRAINING = dict(max_epochs=15, lr=1e-2, batch_size=32, random_state=0)
 
-TINY_CLASSIFIERS = [
-    EMCCNNClassifier(kernel_sizes=(3, 5), branch_channels=4, encoder_channels=(4,), hidden_units=(16,), **TRAINING),
-    DNNClassifier(hidden_units=(16, 16, 16, 16), dropout=0.0, **TRAINING),
-    CNNClassifier(channels=(4, 8), hidden_units=(16,), **TRAINING),
-    VGG16Classifier(channels=(4, 4, 8, 8, 8), hidden_units=(16, 16), dropout=0.0, **{**TRAINING, "max_epochs": 30}),
-    ResNet18Classifier(channels=(4, 4, 8, 8), **TRAINING),
-    SpectrumClassifier(DNN, module_params={"hidden_units": (16,)}, **TRAINING),
-    RCNetClassifier(channels=(4, 8), hidden_units=(16,), dropout=0.0, **TRAINING),
-    DRCNetClassifier(reduction_channels=(4, 4, 1), channels=(4, 8), fusion_channels=(4,), hidden_units=(16, 16),
-                     dropout=0.0, **TRAINING),
-    FFCNNClassifier(channels=(4,), kernel_size=(3, 3), hidden_units=(16,), dropout=0.0, **TRAINING),
-    RACNetClassifier(channels=(4, 8), n_features=16, hidden_units=(16,), dropout=0.0,
-                     **{**TRAINING, "validation_fraction": 0.1, "patience": 10}),
-    # The MAC-Net family sees plain arrays here as one spectrum arm; the image
-    # branch's widths are still checked to be stored and cloned.
-    MACNetClassifier(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,),
-                     stem_channels=(2, 2, 4), inception_channels=(1, 1, 2, 1, 1, 1), **TRAINING),
-    MCNetClassifier(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,),
-                    stem_channels=(2, 2, 4), inception_channels=(1, 1, 2, 1, 1, 1), **TRAINING),
-    CNetClassifier(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,), **TRAINING),
-    MNetClassifier(channels=(4, 4, 4, 4), kernel_size=3, dropout=0.0, hidden_units=(16,), stem_channels=(2, 2, 4),
-                   inception_channels=(1, 1, 2, 1, 1, 1), **TRAINING),
-    SSCNN1DClassifier(channels=(4, 4, 4, 4), kernel_size=3, dropout=0.0, hidden_units=(16,), **TRAINING),
-]
+
+def tiny(cls, **training):
+    """``cls`` in the tiny configuration it declares, trained with ``training`` (else `TRAINING`)."""
+    return cls(**{**(training or TRAINING), **cls._test_params})
+
+
+# Every published network, from the catalogue (a new one is checked without an edit here), and the
+# generic classifier.  The MAC-Net family sees plain arrays here as one spectrum arm; the image
+# branch's widths are still checked to be stored and cloned.
+TINY_CLASSIFIERS = [tiny(cls) for cls in published_classifiers()] + [
+    SpectrumClassifier(DNN, module_params={"hidden_units": (16,)}, **TRAINING)]
 
 
 MAC_NET_FAMILY = (MACNetClassifier, MCNetClassifier, CNetClassifier, MNetClassifier, SSCNN1DClassifier)
@@ -94,6 +74,29 @@ BASELINES = [TemplateMatchClassifier(), TemplateMatchClassifier(statistic="media
 @parametrize_with_checks(BASELINES)
 def test_baselines_are_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_every_published_classifier_declares_its_paper_and_tiny_test_settings():
+    """The catalogue is complete: a published classifier without either fails here, not silently elsewhere."""
+    import astrospecml.classifiers as classifiers
+    from astrospecml.classifiers import PAPERS, Publication
+    from astrospecml.classifiers._published import _PublishedNetClassifier
+
+    exported = [getattr(classifiers, name) for name in classifiers.__all__]
+    published = [cls for cls in exported if isinstance(cls, type) and issubclass(cls, _PublishedNetClassifier)]
+    assert sorted(published_classifiers(), key=lambda c: c.__name__) == sorted(published, key=lambda c: c.__name__)
+    names = []
+    for cls in published:
+        publication = vars(cls).get("publication")  # its own, not a parent's
+        assert isinstance(publication, Publication), f"{cls.__name__} declares no Publication"
+        assert publication.name in PAPERS[publication.paper].networks, cls.__name__
+        assert set(publication.inputs) <= {"1D", "2D", "image"} and publication.inputs, cls.__name__
+        assert isinstance(vars(cls).get("_test_params"), dict), f"{cls.__name__} declares no _test_params"
+        assert type(tiny(cls)).__name__ == cls.__name__  # the settings are parameters it takes
+        names.append((publication.paper, publication.name))
+    assert len(set(names)) == len(names), "two classifiers claim the same network"
+    assert {(paper.key, name) for paper in PAPERS.values() for name in paper.networks} == set(names), \
+        "a paper lists a network no classifier declares"
 
 
 def test_every_parameter_given_to_a_classifier_is_the_one_get_params_returns():

@@ -518,21 +518,6 @@ def test_each_network_knob_is_declared_once_and_matches_the_network(cls):
     assert set(clf._module_kwargs()) >= set(knobs)
 
 
-@pytest.mark.parametrize("network, old", [("PlainCNN", "classifier"), ("VGG16", "classifier"),
-                                          ("EMCCNN", "classifier"), ("DNN", "layers")])
-def test_networks_call_their_output_layers_head_and_load_state_dicts_of_the_old_name(network, old):
-    import torch
-
-    from astrospecml import nn as networks
-
-    module = getattr(networks, network)(n_outputs=3, input_shape=(64,))
-    assert isinstance(module.head, torch.nn.Sequential) and module.head[-1].out_features == 3
-    state = {(old + key[4:] if key.startswith("head.") else key): value for key, value in module.state_dict().items()}
-    fresh = getattr(networks, network)(n_outputs=3, input_shape=(64,))
-    fresh.load_state_dict(state)  # strict: every key matched
-    assert torch.equal(fresh.head[-1].weight, module.head[-1].weight)
-
-
 def test_seed_ensemble_trains_differently_seeded_copies_and_averages_them():
     X, y = two_class_spectra(n=60)
     groups = np.arange(60) // 2  # two spectra per source
@@ -570,7 +555,7 @@ STATED_PARAMETERS = [
     (PlainCNN, dict(n_outputs=5, input_shape=(5000,))), (PlainCNN, dict(n_outputs=5, input_shape=(50, 100))),
     (VGG16, dict(n_outputs=5, input_shape=(5000,))), (VGG16, dict(n_outputs=5, input_shape=(50, 100))),
     (ResNet18, dict(n_outputs=5, input_shape=(5000,))), (ResNet18, dict(n_outputs=5, input_shape=(50, 100))),
-    (networks.RCNet, dict(n_outputs=3, input_shape=(6000,))),
+    (networks.RCNet, dict(n_outputs=3, input_shape=(6000,))), (networks.RACNet, dict(n_outputs=4, input_shape=(3700,))),
     (networks.DRCNet, dict(n_outputs=3, input_shape={"blue": (11, 3000), "red": (11, 3000)})),
     (networks.FFCNN, dict(n_outputs=3, input_shape={"blue": (11, 3000), "red": (11, 3000)})),
     (networks.LCGANGenerator, dict(n_pixels=3700)), (networks.LCGANDiscriminator, dict(n_pixels=3700)),

@@ -10,13 +10,13 @@ from sklearn.base import clone
 from skorch.helper import SliceDict
 
 from astrospecml.augmentation import LCGANOversampler, SGANOversampler
-from astrospecml.classifiers import MACNetClassifier
+from astrospecml.classifiers import EMCCNNClassifier, MACNetClassifier
 from astrospecml.inspection import grad_cam
 from astrospecml.persistence import load_model, save_model
 from astrospecml.survey import predict_files, read_predictions
 
 from .test_augmentation import TINY_LCGAN, TINY_SGAN, two_class_spectra
-from .test_classifier_checks import TINY_CLASSIFIERS
+from .test_classifier_checks import TINY_CLASSIFIERS, tiny
 from .test_macnet import TINY, multimodal
 from .test_persistence import X_SPECTRA, Y_LABELS
 from .test_survey import _many_files, model_file  # noqa: F401  (model_file is a fixture)
@@ -47,7 +47,7 @@ def test_every_classifier_trains_on_the_gpu_and_its_file_loads_on_the_cpu(tmp_pa
 
 
 def test_same_random_state_same_network_on_the_gpu():
-    make = clone(TINY_CLASSIFIERS[0]).set_params(max_epochs=3, device="cuda")
+    make = tiny(EMCCNNClassifier).set_params(max_epochs=3, device="cuda")
     first = clone(make).fit(X_SPECTRA, Y_LABELS)
     second = clone(make).fit(X_SPECTRA, Y_LABELS)
     for a, b in zip(first.net_.module_.parameters(), second.net_.module_.parameters(), strict=True):

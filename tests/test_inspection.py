@@ -9,16 +9,10 @@ from specutils import Spectrum
 
 from astrospecml.classifiers import (
     CNNClassifier,
-    DNNClassifier,
     DRCNetClassifier,
-    EMCCNNClassifier,
     FFCNNClassifier,
     MACNetClassifier,
-    RACNetClassifier,
-    RCNetClassifier,
-    ResNet18Classifier,
-    SSCNN1DClassifier,
-    VGG16Classifier,
+    published_classifiers,
 )
 from astrospecml.inspection import grad_cam, plot_grad_cam
 from astrospecml.preprocessing import Fold2D
@@ -42,18 +36,9 @@ def peak_of(importance):
     return int(np.argmax(importance.mean(axis=0)))
 
 
-ONE_D = {
-    "CNN": CNNClassifier(channels=(8, 8), hidden_units=(16,), **TRAIN),
-    "EMCCNN": EMCCNNClassifier(kernel_sizes=(3, 5), branch_channels=8, encoder_channels=(4,), encoder_pool=2,
-                               hidden_units=(16,), **TRAIN),
-    "VGG16": VGG16Classifier(channels=(4, 4, 8, 8, 8), hidden_units=(16, 16), dropout=0.0, **TRAIN),
-    "ResNet18": ResNet18Classifier(channels=(4, 4, 8, 8), **TRAIN),
-    "RC-Net": RCNetClassifier(channels=(4, 8), hidden_units=(16,), dropout=0.0, **TRAIN),
-    "RAC-Net": RACNetClassifier(channels=(4, 8), n_features=16, hidden_units=(16,), dropout=0.0,
-                                **{**TRAIN, "validation_fraction": 0.1, "patience": 10}),
-    "SSCNN": SSCNN1DClassifier(channels=(8, 8, 8, 8), kernel_size=5, dropout=0.0, hidden_units=(16,), **TRAIN),
-    "DNN": DNNClassifier(hidden_units=(32,), dropout=0.0, **TRAIN),
-}
+#: Every published network that reads one 1D spectrum, in the tiny settings it declares.
+ONE_D = {cls.publication.name: cls(**{**TRAIN, **cls._test_params}) for cls in published_classifiers()
+         if "1D" in cls.publication.inputs and cls.publication.arms in ((), ("spectrum",))}
 
 
 @pytest.mark.parametrize("name", list(ONE_D))

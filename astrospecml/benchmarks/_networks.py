@@ -7,13 +7,7 @@ from functools import partial
 
 from sklearn.pipeline import make_pipeline
 
-from ..classifiers import (
-    CNNClassifier,
-    DNNClassifier,
-    EMCCNNClassifier,
-    ResNet18Classifier,
-    VGG16Classifier,
-)
+from ..classifiers import published_classifiers
 from ..preprocessing import FluxNorm, Fold2D, SelectBand
 
 __all__ = ["network_pipeline", "paper_networks"]
@@ -54,11 +48,16 @@ def paper_networks(fold_shape, input_grid=None):
     >>> list(models)[:3], type(models["EMCCNN-2D"]()[-1]).__name__
     (['DNN', 'CNN-1D', 'CNN-2D'], 'EMCCNNClassifier')
     """
-    models = {"DNN": partial(_fresh, DNNClassifier, None, input_grid)}  # a new, untrained network at every call
-    for name, classifier in (("CNN", CNNClassifier), ("VGG16", VGG16Classifier), ("ResNet18", ResNet18Classifier),
-                             ("EMCCNN", EMCCNNClassifier)):
-        models[f"{name}-1D"] = partial(_fresh, classifier, None, input_grid)
-        models[f"{name}-2D"] = partial(_fresh, classifier, fold_shape)
+    models = {}
+    for classifier in published_classifiers():  # the paper's networks, in the order of its tables
+        publication = classifier.publication
+        if publication.paper != "EMCCNN":
+            continue
+        if "2D" not in publication.inputs:  # a new, untrained network at every call
+            models[publication.name] = partial(_fresh, classifier, None, input_grid)
+        else:
+            models[f"{publication.name}-1D"] = partial(_fresh, classifier, None, input_grid)
+            models[f"{publication.name}-2D"] = partial(_fresh, classifier, fold_shape)
     return models
 
 

@@ -1,20 +1,19 @@
 """scikit-learn classifiers wrapping the networks of :mod:`astrospecml.nn`.
 
 `SpectrumClassifier` trains any network; the others are the published
-networks with their knobs as parameters.  All of them accept arrays, lists
+networks with their knobs as parameters, one module per network as in
+:mod:`astrospecml.nn`, listed with their papers by `published_classifiers`.  All of them accept arrays, lists
 of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
 scikit-learn's estimator checks.
 """
 from ._base import SpectrumClassifier, ordinal_targets
-from .drcnet import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
-from .emccnn import (
-    CNNClassifier,
-    DNNClassifier,
-    EMCCNNClassifier,
-    ResNet18Classifier,
-    VGG16Classifier,
-)
+from ._published import PAPERS, Paper, Publication, published_classifiers
+from .cnn import CNNClassifier
+from .dnn import DNNClassifier
+from .drcnet import DRCNetClassifier
+from .emccnn import EMCCNNClassifier
 from .ensemble import SeedEnsembleClassifier
+from .ffcnn import FFCNNClassifier
 from .macnet import (
     CNetClassifier,
     MACNetClassifier,
@@ -23,7 +22,10 @@ from .macnet import (
     SSCNN1DClassifier,
 )
 from .racnet import RACNetClassifier
+from .rcnet import RCNetClassifier
+from .resnet import ResNet18Classifier
 from .template import TemplateMatchClassifier
+from .vgg import VGG16Classifier
 
 __all__ = [
     "CNNClassifier",
@@ -35,6 +37,9 @@ __all__ = [
     "MACNetClassifier",
     "MCNetClassifier",
     "MNetClassifier",
+    "PAPERS",
+    "Paper",
+    "Publication",
     "RACNetClassifier",
     "RCNetClassifier",
     "ResNet18Classifier",
@@ -44,4 +49,5 @@ __all__ = [
     "TemplateMatchClassifier",
     "VGG16Classifier",
     "ordinal_targets",
+    "published_classifiers",
 ]

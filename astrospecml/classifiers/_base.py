@@ -326,12 +326,18 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
                      "verbose", "callbacks", "objective", "augment", "uncertainty"):
             setattr(self, name, values[name])
 
+    #: Docstring fragments: ``{name}`` in a subclass's docstring becomes the text; subclasses add their own.
+    _doc_fragments = {"common": COMMON_PARAMETERS, "attributes": FITTED_ATTRIBUTES}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         register_estimator_class(cls)
-        if cls.__doc__ and "{common}" in cls.__doc__:
-            cls.__doc__ = cls.__doc__.replace("{common}", COMMON_PARAMETERS).replace("{attributes}",
-                                                                                   FITTED_ATTRIBUTES)
+        if cls.__doc__:
+            fragments = {}
+            for klass in reversed(cls.__mro__):  # a subclass's fragment replaces its parent's of the same name
+                fragments.update(vars(klass).get("_doc_fragments", {}))
+            for name, text in fragments.items():
+                cls.__doc__ = cls.__doc__.replace("{" + name + "}", text)
 
     # -- what a subclass changes ------------------------------------------------------------
 
@@ -820,9 +826,6 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, ClassifierMixin, BaseEstima
                 setattr(estimator, name, value)
             return estimator
         weights = state.pop("module_state_")
-        rename = getattr(estimator._network_spec()[0], "rename_old_head", None)
-        if isinstance(weights, dict) and rename is not None:  # files written before the output layer was 'head'
-            weights = rename(dict(weights))
         for name, value in state.items():
             setattr(estimator, name, value)
         estimator._check_stored_weights(weights, source)

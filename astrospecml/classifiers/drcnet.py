@@ -1,16 +1,8 @@
-"""The DRC-Net paper's networks as scikit-learn classifiers: DRC-Net, RC-Net and FFCNN."""
+"""DRC-Net, the network of the DRC-Net paper, as a scikit-learn classifier."""
 from .. import nn as networks
-from ._published import _PublishedNetClassifier
+from ._published import Publication, _PublishedNetClassifier
 
-__all__ = ["DRCNetClassifier", "FFCNNClassifier", "RCNetClassifier"]
-
-_MULTI_ARM_INPUT = """Two-arm stripes are given as a list of per-sample ``(blue, red)``
-    `~astropy.nddata.CCDData` tuples (what
-    :func:`~astrospecml.simulate.simulate_stripes` returns), a dict of per-arm
-    batches, or a `~skorch.helper.SliceDict` of arrays, which
-    `~sklearn.model_selection.GridSearchCV` and
-    `~sklearn.model_selection.cross_val_score` can split; one arm's stripes
-    (an ``(n, rows, pixels)`` array) train a one-branch network."""
+__all__ = ["DRCNetClassifier"]
 
 
 class DRCNetClassifier(_PublishedNetClassifier):
@@ -63,6 +55,11 @@ class DRCNetClassifier(_PublishedNetClassifier):
     True
     """
 
+    publication = Publication("DRC-Net", "DRC-Net", "learned extraction + RC-Net per arm, fused", ("2D",),
+                              ("blue", "red"))
+    _test_params = dict(reduction_channels=(4, 4, 1), channels=(4, 8), fusion_channels=(4,), hidden_units=(16, 16),
+                        dropout=0.0)
+
     _network = networks.DRCNet
     _multi_arm = True
 
@@ -79,108 +76,3 @@ class DRCNetClassifier(_PublishedNetClassifier):
         self.hidden_units = hidden_units
         self.dropout = dropout
         self._set_training_params(locals())
-
-
-class FFCNNClassifier(_PublishedNetClassifier):
-    """FFCNN (a 2D CNN with 3x20 kernels on fibre stripes) as a scikit-learn classifier.
-
-    The DRC-Net paper's 2D baseline (:class:`astrospecml.nn.FFCNN`): blocks of
-    3x20 convolution and 2x2 max pooling, one branch per arm.
-
-    {multi_arm}
-
-    Parameters
-    ----------
-    channels : tuple of int, default=(16, 32, 64)
-        Widths of the convolution blocks.
-    kernel_size : tuple of (int, int), default=(3, 20)
-        Convolution kernel (rows, pixels).
-    hidden_units : tuple of int, default=(128,)
-        Hidden fully connected layers.
-    dropout : float, default=0.5
-        Dropout after each hidden layer.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    DRCNetClassifier : The network FFCNN is compared with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 11, 64)); y = np.repeat([0, 1], 20); X[y == 1, 4:7, 10:30] += 2.0
-    >>> FFCNNClassifier(channels=(4,), max_epochs=10, random_state=0).fit(X, y).score(X, y) > 0.9
-    True
-    """
-
-    _network = networks.FFCNN
-    _multi_arm = True
-
-    def __init__(self, channels=(16, 32, 64), kernel_size=(3, 20), hidden_units=(128,), dropout=0.5, *, max_epochs=100,
-                 batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
-
-
-class RCNetClassifier(_PublishedNetClassifier):
-    """RC-Net (eight residual modules over a 1D spectrum) as a scikit-learn classifier.
-
-    The DRC-Net paper's 1D baseline (:class:`astrospecml.nn.RCNet`).  For the
-    fair comparison with DRC-Net, feed it spectra extracted from the same
-    stripes: ``make_pipeline(PerArm(StripeExtractor()), ConcatenateArms(),
-    ZScore(), RCNetClassifier())``.
-
-    Parameters
-    ----------
-    channels : tuple of int, default=(16, 16, 32, 32, 64, 64, 128, 128)
-        Widths of the residual modules.
-    hidden_units : tuple of int, default=(64,)
-        Hidden fully connected layers.
-    dropout : float, default=0.3
-        Dropout after each hidden layer.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    DRCNetClassifier : RC-Net's backbone on 2D stripes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 64)); y = np.repeat([0, 1], 20); X[y == 1, 10:20] += 2.0
-    >>> RCNetClassifier(channels=(4, 8), max_epochs=10, random_state=0).fit(X, y).score(X, y) > 0.9
-    True
-    """
-
-    _network = networks.RCNet
-    _takes_2d = False
-
-    def __init__(self, channels=(16, 16, 32, 32, 64, 64, 128, 128), hidden_units=(64,), dropout=0.3, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
-
-
-for _cls in (DRCNetClassifier, FFCNNClassifier):
-    _cls.__doc__ = _cls.__doc__.replace("{multi_arm}", _MULTI_ARM_INPUT)

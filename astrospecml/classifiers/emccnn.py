@@ -1,8 +1,8 @@
-"""EMCCNN and the baselines of its paper's tables, as scikit-learn classifiers."""
+"""EMCCNN, the network of Jiang et al. 2020, as a scikit-learn classifier."""
 from .. import nn as networks
-from ._published import _PublishedNetClassifier
+from ._published import Publication, _PublishedNetClassifier
 
-__all__ = ["CNNClassifier", "DNNClassifier", "EMCCNNClassifier", "ResNet18Classifier", "VGG16Classifier"]
+__all__ = ["EMCCNNClassifier"]
 
 
 class EMCCNNClassifier(_PublishedNetClassifier):
@@ -69,6 +69,9 @@ class EMCCNNClassifier(_PublishedNetClassifier):
     .. versionadded:: 0.1
     """
 
+    publication = Publication("EMCCNN", "EMCCNN", "denoising encoder + multi-scale convolution branches", ("1D", "2D"))
+    _test_params = dict(kernel_sizes=(3, 5), branch_channels=4, encoder_channels=(4,), hidden_units=(16,))
+
     _network = networks.EMCCNN
 
     def __init__(self, kernel_sizes=None, branch_channels=16, pooled_size=16, encoder_channels=(8,),
@@ -87,194 +90,4 @@ class EMCCNNClassifier(_PublishedNetClassifier):
         self.dropout = dropout
         self.reconstruction_weight = reconstruction_weight
         self.noise_std = noise_std
-        self._set_training_params(locals())
-
-
-class DNNClassifier(_PublishedNetClassifier):
-    """The fully connected baseline (4 hidden layers) of the EMCCNN paper, as a classifier.
-
-    See :class:`astrospecml.nn.DNN`.  The paper trains it with SGD at a
-    learning rate of 1e-4; Adam at 1e-3 is the default here, as for the other
-    networks, so that it converges within the same epoch budget.  Pass
-    ``optimizer='sgd', lr=1e-4`` for the paper's setting.
-
-    Parameters
-    ----------
-    hidden_units : tuple of int, default=(512, 256, 128, 64)
-        Width of each hidden layer.
-    dropout : float, default=0.2
-        Dropout after each hidden layer.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EMCCNNClassifier : The paper's network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(40, 8)); y = X[:, 0] > 0
-    >>> DNNClassifier(hidden_units=(8,), max_epochs=3, random_state=0).fit(X, y).classes_
-    array([False,  True])
-    """
-
-    _network = networks.DNN
-
-    def __init__(self, hidden_units=(512, 256, 128, 64), dropout=0.2, *, max_epochs=100, batch_size=64,
-                 predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
-
-
-class CNNClassifier(_PublishedNetClassifier):
-    """The plain CNN ("MyCNN") baseline of the EMCCNN paper, in 1D and 2D.
-
-    See :class:`astrospecml.nn.PlainCNN`.
-
-    Parameters
-    ----------
-    channels : tuple of int, default=(16, 32, 64)
-        Channels of each convolution.
-    kernel_size : int, default=3
-        Convolution kernel size.
-    hidden_units : tuple of int, default=(128,)
-        Fully connected layers before the output.
-    dropout : float, default=0.0
-        Dropout in the fully connected part.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EMCCNNClassifier : The paper's network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(40, 4, 8)); y = X[:, 0, 0] > 0
-    >>> CNNClassifier(channels=(4,), max_epochs=2, random_state=0).fit(X, y).input_shape_
-    (4, 8)
-    """
-
-    _network = networks.PlainCNN
-
-    def __init__(self, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
-
-
-class VGG16Classifier(_PublishedNetClassifier):
-    """VGG16 (narrow, with the denoising encoder in front) as in the EMCCNN paper, in 1D and 2D.
-
-    See :class:`astrospecml.nn.VGG16`.
-
-    Parameters
-    ----------
-    channels : tuple of int, default=(16, 32, 64, 128, 128)
-        Channels of each of the five stages.
-    convs_per_stage : tuple of int, default=(2, 2, 3, 3, 3)
-        Convolutions per stage.
-    hidden_units : tuple of int, default=(256, 256)
-        The fully connected layers before the output.
-    dropout : float, default=0.5
-        Dropout in the fully connected part.
-    denoising_encoder : bool, default=True
-        Put EMCCNN's denoising encoder in front, as the paper does.
-    encoder_channels : tuple of int, default=(8,)
-        Channels of the encoder.
-    encoder_pool : int, default=2
-        Down-sampling factor of the encoder.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EMCCNNClassifier : The paper's network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(40, 32)); y = X[:, 0] > 0
-    >>> clf = VGG16Classifier(channels=(4, 4, 4, 4, 4), hidden_units=(8, 8), max_epochs=2, random_state=0)
-    >>> clf.fit(X, y).predict(X[:3]).shape
-    (3,)
-    """
-
-    _network = networks.VGG16
-
-    def __init__(self, channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3), hidden_units=(256, 256),
-                 dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.convs_per_stage = convs_per_stage
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.denoising_encoder = denoising_encoder
-        self.encoder_channels = encoder_channels
-        self.encoder_pool = encoder_pool
-        self._set_training_params(locals())
-
-
-class ResNet18Classifier(_PublishedNetClassifier):
-    """ResNet18 (narrow by default) as in the EMCCNN paper, in 1D and 2D.
-
-    See :class:`astrospecml.nn.ResNet18`.
-
-    Parameters
-    ----------
-    channels : tuple of int, default=(16, 32, 64, 128)
-        Channels of each stage; ``(64, 128, 256, 512)`` is the original.
-    blocks_per_stage : tuple of int, default=(2, 2, 2, 2)
-        Residual blocks per stage.
-    {common}
-
-    Attributes
-    ----------
-    {attributes}
-
-    See Also
-    --------
-    EMCCNNClassifier : The paper's network.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.random.default_rng(0).normal(size=(40, 32)); y = X[:, 0] > 0
-    >>> ResNet18Classifier(channels=(4, 4, 4, 4), max_epochs=2, random_state=0).fit(X, y).n_iter_
-    2
-    """
-
-    _network = networks.ResNet18
-
-    def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
-                 predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.blocks_per_stage = blocks_per_stage
         self._set_training_params(locals())

@@ -8,7 +8,7 @@ image.
 from numbers import Integral
 
 from .. import nn as networks
-from ._published import _PublishedNetClassifier
+from ._published import Publication, _PublishedNetClassifier
 
 __all__ = ["CNetClassifier", "MACNetClassifier", "MCNetClassifier", "MNetClassifier", "SSCNN1DClassifier"]
 
@@ -40,25 +40,16 @@ _IMAGE_PARAMETERS = """stem_channels : tuple of 3 int, default=(64, 64, 192)
         Inception module widths (see :class:`astrospecml.nn.inception.InceptionModule`)."""
 
 
-def _fill(doc):
-    return (doc.replace("{multimodal}", _MULTIMODAL_INPUT).replace("{network}", _NETWORK_PARAMETERS)
-            .replace("{image}", _IMAGE_PARAMETERS))
-
-
 class _MACNetFamily(_PublishedNetClassifier):
     """Shared parameters and input checks of the MAC-Net family."""
 
     _network = networks.MACNet
     _multi_arm = True
+    _doc_fragments = {"multimodal": _MULTIMODAL_INPUT, "network": _NETWORK_PARAMETERS, "image": _IMAGE_PARAMETERS}
     _attention = False
     # Sample dimensions of the arms the network is defined on: 1 spectra, 2 stripes, 3 images.
     _allowed_kinds = frozenset({1, 2, 3})
     _required_kinds = frozenset()
-
-    def __init_subclass__(cls, **kwargs):
-        if cls.__doc__:
-            cls.__doc__ = _fill(cls.__doc__)
-        super().__init_subclass__(**kwargs)
 
     def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024),
                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
@@ -146,6 +137,11 @@ class MACNetClassifier(_MACNetFamily):
     True
     """
 
+    publication = Publication("MAC-Net", "MAC-Net", "stripe branches with CBAM attention + Inception image branch",
+                              ("2D", "image"), ("blue", "red", "image"))
+    _test_params = dict(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,),
+                        stem_channels=(2, 2, 4), inception_channels=(1, 1, 2, 1, 1, 1))
+
     _attention = True
     _allowed_kinds = frozenset({2, 3})
     _required_kinds = frozenset({2, 3})
@@ -181,6 +177,11 @@ class MCNetClassifier(_MACNetFamily):
     (30, 3)
     """
 
+    publication = Publication("MAC-Net", "MC-Net", "stripe branches + image branch, no attention", ("2D", "image"),
+                              ("blue", "red", "image"))
+    _test_params = dict(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,),
+                        stem_channels=(2, 2, 4), inception_channels=(1, 1, 2, 1, 1, 1))
+
     _allowed_kinds = frozenset({2, 3})
     _required_kinds = frozenset({2, 3})
 
@@ -212,6 +213,9 @@ class CNetClassifier(_MACNetFamily):
     >>> clf.fit(X, np.repeat([0, 1, 2], 10)).predict(X).shape
     (30,)
     """
+
+    publication = Publication("MAC-Net", "C-Net", "two 2D stripe branches", ("2D",), ("blue", "red"))
+    _test_params = dict(channels=(4, 4, 4, 4), kernel_size=(3, 3), dropout=0.0, hidden_units=(16,))
 
     _allowed_kinds = frozenset({2})
 
@@ -267,6 +271,11 @@ class MNetClassifier(_MACNetFamily):
     >>> clf.fit(X, np.repeat([0, 1, 2], 10)).predict(X).shape
     (30,)
     """
+
+    publication = Publication("MAC-Net", "M-Net", "1D spectrum branch + GoogLeNet image branch", ("1D", "image"),
+                              ("spectrum", "image"))
+    _test_params = dict(channels=(4, 4, 4, 4), kernel_size=3, dropout=0.0, hidden_units=(16,),
+                        stem_channels=(2, 2, 4), inception_channels=(1, 1, 2, 1, 1, 1))
 
     _allowed_kinds = frozenset({1, 3})
     _required_kinds = frozenset({1, 3})
@@ -326,6 +335,9 @@ class SSCNN1DClassifier(_MACNetFamily):
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
+
+    publication = Publication("MAC-Net", "1D SSCNN", "four blocks of 20-pixel convolutions", ("1D",), ("spectrum",))
+    _test_params = dict(channels=(4, 4, 4, 4), kernel_size=3, dropout=0.0, hidden_units=(16,))
 
     _multi_arm = False
     _takes_2d = False

@@ -1,6 +1,6 @@
 """RAC-Net, the LCGAN paper's recognition model, as a scikit-learn classifier."""
 from .. import nn as networks
-from ._published import _PublishedNetClassifier
+from ._published import Publication, _PublishedNetClassifier
 
 __all__ = ["RACNetClassifier"]
 
@@ -53,6 +53,11 @@ class RACNetClassifier(_PublishedNetClassifier):
     >>> clf.fit(X, y).score(X, y) > 0.9
     True
     """
+
+    publication = Publication("LCGAN", "RAC-Net", "residual blocks with channel attention", ("1D",))
+    # With a validation split and patience: its early stopping is part of what tests exercise.
+    _test_params = dict(channels=(4, 8), n_features=16, hidden_units=(16,), dropout=0.0, validation_fraction=0.1,
+                        patience=10)
 
     _network = networks.RACNet
     _takes_2d = False

@@ -21,7 +21,6 @@ from torch import nn
 
 __all__ = [
     "DenoisingEncoder",
-    "LoadsRenamedHead",
     "WindowMaxPool2d",
     "add_channel_axis",
     "batch_norm",
@@ -321,42 +320,3 @@ class DenoisingEncoder(nn.Module):
         return out
 
 
-class LoadsRenamedHead:
-    """Mixin for networks whose output layers were renamed ``head``: older state dicts still load.
-
-    Every network calls its output layers ``head``; a few called them
-    ``classifier`` or ``layers`` in astrospecml 0.1 development versions.
-    Model files written then name the old keys: `rename_old_head` renames
-    them (the classifiers' ``load`` calls it before checking the weights),
-    and so does ``_load_from_state_dict``, the hook
-    `torch.nn.Module.load_state_dict` calls on each module before its
-    children, for state dicts loaded directly.
-
-    Examples
-    --------
-    >>> import torch
-    >>> class Net(LoadsRenamedHead, torch.nn.Module):
-    ...     _old_head_name = "classifier"
-    ...     def __init__(self):
-    ...         super().__init__()
-    ...         self.head = torch.nn.Linear(2, 1)
-    >>> old = {"classifier.weight": torch.ones(1, 2), "classifier.bias": torch.zeros(1)}
-    >>> sorted(Net.rename_old_head(old))
-    ['head.bias', 'head.weight']
-    >>> Net().load_state_dict(old)
-    <All keys matched successfully>
-    """
-
-    _old_head_name = None
-
-    @classmethod
-    def rename_old_head(cls, state_dict, prefix=""):
-        """Rename, in place, the keys of ``state_dict`` under the old head's name; returns it."""
-        old = f"{prefix}{cls._old_head_name}."
-        for key in [k for k in state_dict if cls._old_head_name and k.startswith(old)]:
-            state_dict[f"{prefix}head.{key[len(old):]}"] = state_dict.pop(key)
-        return state_dict
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        self.rename_old_head(state_dict, prefix)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

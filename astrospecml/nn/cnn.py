@@ -2,7 +2,6 @@
 from torch import nn
 
 from .blocks import (
-    LoadsRenamedHead,
     add_channel_axis,
     channels_last,
     conv_block,
@@ -17,7 +16,7 @@ from .blocks import (
 __all__ = ["PlainCNN"]
 
 
-class PlainCNN(LoadsRenamedHead, nn.Module):
+class PlainCNN(nn.Module):
     """Plain CNN, the "MyCNN" baseline of Jiang et al. [emccnn-cnn]_, in 1D and 2D.
 
     Convolution, ReLU and max pooling by 2, ``len(channels)`` times, then a
@@ -66,8 +65,6 @@ class PlainCNN(LoadsRenamedHead, nn.Module):
     >>> PlainCNN(n_outputs=3, input_shape=(16, 32))(torch.zeros(4, 16, 32)).shape
     torch.Size([4, 3])
     """
-
-    _old_head_name = "classifier"  # before 0.1: model files written then still load
 
     def __init__(self, n_outputs, input_shape, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,),
                  dropout=0.0):

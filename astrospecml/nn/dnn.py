@@ -1,12 +1,12 @@
 """The fully connected baseline of the EMCCNN paper."""
 from torch import nn
 
-from .blocks import LoadsRenamedHead, mlp_head, spatial_ndim
+from .blocks import mlp_head, spatial_ndim
 
 __all__ = ["DNN"]
 
 
-class DNN(LoadsRenamedHead, nn.Module):
+class DNN(nn.Module):
     """Fully connected network, the "DNN" baseline of Jiang et al. [emccnn-dnn]_.
 
     The paper uses four hidden layers with ReLU; it does not give their
@@ -49,8 +49,6 @@ class DNN(LoadsRenamedHead, nn.Module):
     >>> DNN(n_outputs=3, input_shape=(100,))(torch.zeros(4, 100)).shape
     torch.Size([4, 3])
     """
-
-    _old_head_name = "layers"  # before 0.1: model files written then still load
 
     def __init__(self, n_outputs, input_shape, hidden_units=(512, 256, 128, 64), dropout=0.2):
         super().__init__()

@@ -4,7 +4,6 @@ from torch import nn
 
 from .blocks import (
     DenoisingEncoder,
-    LoadsRenamedHead,
     WindowMaxPool2d,
     add_channel_axis,
     channels_last,
@@ -17,7 +16,7 @@ from .blocks import (
 __all__ = ["EMCCNN"]
 
 
-class EMCCNN(LoadsRenamedHead, nn.Module):
+class EMCCNN(nn.Module):
     """Model from Jiang et al. [emccnn]_: denoising encoder + multi-scale branches.
 
     A supervised denoising encoder codes the spectrum (or the folded image);
@@ -110,8 +109,6 @@ class EMCCNN(LoadsRenamedHead, nn.Module):
     >>> EMCCNN(n_outputs=5, input_shape=(16, 32))(torch.zeros(2, 16, 32)).shape
     torch.Size([2, 5])
     """
-
-    _old_head_name = "classifier"  # before 0.1: model files written then still load
 
     def __init__(self, n_outputs, input_shape, kernel_sizes=None, branch_channels=16, pooled_size=16,
                  encoder_channels=(8,), encoder_kernel_size=7, encoder_pool=4, hidden_units=(64,),

@@ -3,7 +3,6 @@ from torch import nn
 
 from .blocks import (
     DenoisingEncoder,
-    LoadsRenamedHead,
     add_channel_axis,
     channels_last,
     conv_block,
@@ -18,7 +17,7 @@ from .blocks import (
 __all__ = ["VGG16"]
 
 
-class VGG16(LoadsRenamedHead, nn.Module):
+class VGG16(nn.Module):
     """VGG16 of Simonyan & Zisserman (2015) [vgg]_, as used by Jiang et al. [emccnn-vgg]_.
 
     Thirteen 3-pixel convolutions in five stages of 2, 2, 3, 3 and 3, each
@@ -80,8 +79,6 @@ class VGG16(LoadsRenamedHead, nn.Module):
     >>> VGG16(n_outputs=3, input_shape=(256,))(torch.zeros(2, 256)).shape
     torch.Size([2, 3])
     """
-
-    _old_head_name = "classifier"  # before 0.1: model files written then still load
 
     def __init__(self, n_outputs, input_shape, channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3),
                  hidden_units=(256, 256), dropout=0.5, denoising_encoder=True, encoder_channels=(8,),

@@ -36,11 +36,9 @@ from skorch.helper import SliceDict
 from specutils import Spectrum
 
 from ...classifiers import (
-    CNetClassifier,
-    MACNetClassifier,
-    MCNetClassifier,
     MNetClassifier,
     SSCNN1DClassifier,
+    published_classifiers,
 )
 from ...datasets import load_spex_prism
 from ...inspection import grad_cam
@@ -63,14 +61,9 @@ from ..metrics import (
 __all__ = ["MACNET_MODELS", "MACNET_PROFILES", "MACNetProfile", "MultimodalData", "PAPER_PARAMETERS",
            "paper_shape_parameters", "prepare_optical_multimodal", "prepare_spex_multimodal", "run"]
 
-#: Each model: its classifier and the arms it sees.
-MACNET_MODELS = {
-    "1D SSCNN": (SSCNN1DClassifier, ("spectrum",)),
-    "M-Net": (MNetClassifier, ("spectrum", "image")),
-    "C-Net": (CNetClassifier, ("blue", "red")),
-    "MC-Net": (MCNetClassifier, ("blue", "red", "image")),
-    "MAC-Net": (MACNetClassifier, ("blue", "red", "image")),
-}
+#: Each model: its classifier and the arms it sees, from the catalogue of published networks.
+MACNET_MODELS = {cls.publication.name: (cls, cls.publication.arms) for cls in published_classifiers()
+                 if cls.publication.paper == "MAC-Net"}
 #: The paper's pairs: what each comparison changes.
 COMPARISONS = (("MAC-Net", "MC-Net", "CBAM"), ("MC-Net", "C-Net", "image, 2D"), ("M-Net", "1D SSCNN", "image, 1D"),
                ("1D SSCNN", "C-Net", "1D over 2D"))

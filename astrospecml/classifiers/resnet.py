@@ -1,0 +1,49 @@
+"""The ResNet18 baseline of the EMCCNN paper as a scikit-learn classifier."""
+from .. import nn as networks
+from ._published import Publication, _PublishedNetClassifier
+
+__all__ = ["ResNet18Classifier"]
+
+
+class ResNet18Classifier(_PublishedNetClassifier):
+    """ResNet18 (narrow by default) as in the EMCCNN paper, in 1D and 2D.
+
+    See :class:`astrospecml.nn.ResNet18`.
+
+    Parameters
+    ----------
+    channels : tuple of int, default=(16, 32, 64, 128)
+        Channels of each stage; ``(64, 128, 256, 512)`` is the original.
+    blocks_per_stage : tuple of int, default=(2, 2, 2, 2)
+        Residual blocks per stage.
+    {common}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    EMCCNNClassifier : The paper's network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(40, 32)); y = X[:, 0] > 0
+    >>> ResNet18Classifier(channels=(4, 4, 4, 4), max_epochs=2, random_state=0).fit(X, y).n_iter_
+    2
+    """
+
+    publication = Publication("EMCCNN", "ResNet18", "ResNet18", ("1D", "2D"))
+    _test_params = dict(channels=(4, 4, 8, 8))
+
+    _network = networks.ResNet18
+
+    def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
+                 predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
+                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
+                 callbacks=None, objective="nominal", augment=None,
+                 uncertainty=None):
+        self.channels = channels
+        self.blocks_per_stage = blocks_per_stage
+        self._set_training_params(locals())
