@@ -5,9 +5,9 @@ Astropy and specutils objects are accepted at the edges and turned into arrays o
 Importing the package loads nothing heavy, so that the ``astrospecml``
 command starts at once; each subpackage loads on first use
 (``astrospecml.classifiers``, ``astrospecml.io``, ...).  The specutils
-readers of LAMOST and SpeX files and the astropy format of prediction
-folders are registered when :mod:`astrospecml.io` is imported, which
-every reading function of the package does.
+readers of LAMOST and SpeX files are registered when :mod:`astrospecml.io`
+is imported, which every reading function of the package does, and the
+astropy format of prediction folders when :mod:`astrospecml.survey` is.
 """
 import importlib
 from importlib.metadata import PackageNotFoundError, version

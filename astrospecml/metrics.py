@@ -17,7 +17,11 @@ import re
 import numpy as np
 from sklearn.metrics import make_scorer
 
-__all__ = ["subtype_number", "subtype_rms_error", "subtype_rms_scorer", "within_one_score", "within_one_scorer"]
+__all__ = ["SNR_BINS", "subtype_number", "subtype_rms_error", "subtype_rms_scorer", "within_one_score",
+           "within_one_scorer"]
+
+#: S/N bins of the reports and model cards: (label, low, high), low inclusive.
+SNR_BINS = (("S/N < 30", 0.0, 30.0), ("30-100", 30.0, 100.0), ("> 100", 100.0, np.inf))
 
 _SEQUENCE = "OBAFGKMLTY"
 _TYPE = re.compile(r"^\s*([OBAFGKMLTY])\s*(\d+(?:\.\d*)?)?")

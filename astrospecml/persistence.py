@@ -50,8 +50,8 @@ from sklearn.base import BaseEstimator
 from specutils import SpectralRegion
 
 from ._registry import library_classes
+from ._steps import training_grid
 from ._torch import resolve_device
-from .preprocessing import training_grid
 
 __all__ = ["ModelFileError", "allowed_classes", "allowed_function", "load_model", "model_info", "save_model"]
 

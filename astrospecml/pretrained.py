@@ -305,9 +305,8 @@ def build_spex_subtype(folder=None, *, max_epochs=150, patience=12, test_size=0.
     import astropy.units as u
     from sklearn.pipeline import make_pipeline
 
-    from .benchmarks.data import SPEX_GRID
     from .classifiers import CNNClassifier, SeedEnsembleClassifier, TemplateMatchClassifier
-    from .datasets import in_spectral_order, load_spex_standards, subtype_to_label
+    from .datasets import SPEX_GRID, in_spectral_order, load_spex_standards, subtype_to_label
     from .metrics import subtype_rms_error, within_one_score
     from .persistence import _versions
     from .preprocessing import BadPixelImputer, FluxNorm, Resample, SelectBand
@@ -389,7 +388,7 @@ def _provenance(model, started, checksum):
 
 
 def _by_snr(truth, predicted, snr, within_one):
-    from .benchmarks.metrics import SNR_BINS
+    from .metrics import SNR_BINS
 
     by_snr = {}
     for name, low, high in SNR_BINS:

@@ -13,14 +13,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "astrospecml"
 
 #: Bottom to top; a module may import from its own layer and the layers below.
 LAYERS = (
-    {"_config", "_registry", "_repr", "_torch", "metrics", "model_selection", "io", "nn", "simulate", "datasets"},
+    {"_config", "_registry", "_repr", "_steps", "_torch", "metrics", "model_selection", "io", "nn", "simulate",
+     "datasets", "persistence"},
     {"preprocessing", "augmentation"},
-    {"persistence"},
     {"classifiers"},
     {"inspection", "candidates", "novelty", "visualization"},
     {"survey"},
-    {"benchmarks"},
     {"pretrained"},
+    {"benchmarks"},
     {"cli"},
 )
 

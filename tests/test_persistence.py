@@ -17,7 +17,7 @@ from sklearn.svm import SVC
 from specutils import Spectrum
 
 from astrospecml import persistence
-from astrospecml.classifiers import DRCNetClassifier, EMCCNNClassifier
+from astrospecml.classifiers import DNNClassifier, DRCNetClassifier, EMCCNNClassifier
 from astrospecml.persistence import ModelFileError, load_model, model_info, save_model
 from astrospecml.preprocessing import (
     BadPixelImputer,
@@ -28,7 +28,7 @@ from astrospecml.preprocessing import (
     ZScore,
 )
 
-from .test_classifier_checks import TINY_CLASSIFIERS
+from .test_classifier_checks import TINY_CLASSIFIERS, tiny
 from .test_estimator_checks import TRANSFORMERS
 
 RNG = np.random.default_rng(0)
@@ -132,7 +132,7 @@ def test_the_scikit_learn_models_users_combine_with_ours_round_trip(tmp_path):
               RandomForestClassifier(n_estimators=3, random_state=0),
               HistGradientBoostingClassifier(max_iter=3, random_state=0),
               CalibratedClassifierCV(SVC(), cv=2),
-              CalibratedClassifierCV(clone(TINY_CLASSIFIERS[1]).set_params(max_epochs=1), cv=2)]
+              CalibratedClassifierCV(tiny(DNNClassifier).set_params(max_epochs=1), cv=2)]
     for k, model in enumerate(models):
         model.fit(X, Y_LABELS)
         save_model(model, tmp_path / f"m{k}")
@@ -193,7 +193,7 @@ def _craft(path, metadata, tensors):
 
 
 def _fitted_file(tmp_path):
-    clf = clone(TINY_CLASSIFIERS[1]).set_params(max_epochs=1).fit(X_SPECTRA, Y_LABELS)
+    clf = tiny(DNNClassifier).set_params(max_epochs=1).fit(X_SPECTRA, Y_LABELS)
     path = tmp_path / "good.safetensors"
     save_model(clf, path)
     return clf, path
@@ -428,7 +428,7 @@ def test_a_function_entry_never_imports_the_module_it_names(tmp_path):
 
 
 @pytest.mark.parametrize("function", ["astrospecml.survey.jobs.predict_files", "astrospecml.persistence.save_model",
-                                      "astrospecml.io.catalogue.merge_predictions", "astrospecml.cli.main",
+                                      "astrospecml.survey.folder.merge_predictions", "astrospecml.cli.main",
                                       "astrospecml.benchmarks.registry.run_benchmark",
                                       "astrospecml.io.spex.write_spex_prism", "numpy.save", "numpy.lib.npyio.save",
                                       "builtins.open"])

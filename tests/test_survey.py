@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 from astropy.io import fits
+from astropy.nddata import StdDevUncertainty
 from astropy.table import Table
 from sklearn.pipeline import make_pipeline
 from specutils import Spectrum
@@ -657,7 +658,7 @@ def test_a_full_or_read_only_disk_is_one_line_exit_1_and_the_job_resumes(tmp_pat
 
     pattern = _many_files(tmp_path / "in", 6)
     out = tmp_path / "out"
-    write = shards._write_table
+    write = shards.write_shard
     calls = []
 
     def failing_write(table, path, output_format):
@@ -666,20 +667,24 @@ def test_a_full_or_read_only_disk_is_one_line_exit_1_and_the_job_resumes(tmp_pat
             raise OSError(error[0], error[1], str(path))
         return write(table, path, output_format)
 
-    monkeypatch.setattr(shards, "_write_table", failing_write)
+    monkeypatch.setattr(shards, "write_shard", failing_write)
     arguments = ["predict", str(model_file), pattern, "--output", str(out), "--shard-size", "2", "--no-progress",
                  "--reader", "tabular-fits"]
     assert cli.main(arguments) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and error[1] in err[0] and "run the same command again to resume" in err[0]
-    monkeypatch.setattr(shards, "_write_table", write)
+    monkeypatch.setattr(shards, "write_shard", write)
     assert cli.main(arguments) == 0
     assert "1 done by an earlier run" not in capsys.readouterr().out
     assert len(read_predictions(out)) == 6
 
 
-def test_a_shard_predicts_as_the_model_does_spectrum_by_spectrum_on_what_it_read(tmp_path, model_file):
-    """The shard's one batch of arrays gives each file the probabilities its own spectrum gets through the model."""
+@pytest.mark.parametrize("reader_format", [None, "LAMOST-LRS"])
+def test_a_shard_predicts_as_the_model_does_spectrum_by_spectrum_on_what_it_read(tmp_path, model_file, reader_format):
+    """The shard's one batch of arrays gives each file the probabilities its own spectrum gets through the model.
+
+    Named LAMOST files are read as arrays, without a Spectrum built; the others through ``Spectrum.read``.
+    """
     from astrospecml.survey.reading import _fill_edges
 
     rng = np.random.default_rng(3)
@@ -693,7 +698,7 @@ def test_a_shard_predicts_as_the_model_does_spectrum_by_spectrum_on_what_it_read
                          layout="table" if i % 2 else "image")
         paths.append(str(path))
     model = load_model(model_file)
-    rows = predict_paths(model, paths)
+    rows = predict_paths(model, paths, reader_format=reader_format)
     assert set(rows["status"]) == {"ok"}
     for i, path in enumerate(paths):
         spectrum = _fill_edges(Resample(GRID).fit_transform([Spectrum.read(path, format="LAMOST-LRS")])[0])
@@ -702,3 +707,30 @@ def test_a_shard_predicts_as_the_model_does_spectrum_by_spectrum_on_what_it_read
             expected = list(step.transform(expected))
         proba = model[-1].predict_proba(expected)[0]  # one spectrum, not six: float32 sums in another order
         np.testing.assert_allclose([rows[f"proba_{c}"][i] for c in CLASSES], proba, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["image", "table"])
+def test_a_lamost_file_read_as_arrays_holds_what_its_spectrum_holds(tmp_path, layout):
+    """The survey's array reading of a LAMOST file gives the values, mask, uncertainty and header of Spectrum.read."""
+    from astrospecml.io.convert import _stddev
+    from astrospecml.survey.reading import _read_file
+
+    log_wave = 10 ** (3.6 + 1e-4 * np.arange(300))
+    flux = np.linspace(1, 2, 300)
+    flux[:5] = np.nan
+    sigma = np.full(300, 0.1)
+    sigma[10:20] = np.inf  # no data: zero inverse variance in the file
+    spectrum = Spectrum(flux=flux * u.Jy, spectral_axis=log_wave * u.AA, uncertainty=StdDevUncertainty(sigma),
+                        mask=np.arange(300) % 50 == 7)
+    path = tmp_path / "spec.fits"
+    write_lamost_lrs(spectrum, path, layout=layout, header={"OBSID": 12345, "RA": 10.5, "SUBCLASS": "K5"})
+    expected = Spectrum.read(path, format="LAMOST-LRS")
+    read = _read_file(str(path), "LAMOST-LRS")
+    np.testing.assert_array_equal(read.spectral_axis, expected.spectral_axis)
+    np.testing.assert_array_equal(read.flux, expected.data)
+    np.testing.assert_array_equal(read.mask, expected.mask)
+    np.testing.assert_array_equal(read.sigma, _stddev(expected.uncertainty))
+    assert read.unit == expected.unit
+    assert read.mask[:5].all() and read.mask[10:20].all() and read.mask[57]
+    for key in ("OBSID", "RA", "SUBCLASS", "wavelength_medium"):
+        assert read.meta[key] == expected.meta[key]

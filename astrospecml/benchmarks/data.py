@@ -14,7 +14,7 @@ from skorch.helper import SliceDict
 from specutils import Spectrum
 from specutils.analysis import snr_derived
 
-from ..datasets import load_spex_prism, load_spex_standards
+from ..datasets import SPEX_GRID, load_spex_prism, load_spex_standards
 from ..io import arms_to_arrays, split_arms
 from ..preprocessing import (
     BadPixelImputer,
@@ -30,8 +30,6 @@ from ..simulate import NIR_TWO_ARM, simulate_stripes
 __all__ = ["N_ROWS", "PreparedData", "SPEX_GRID", "TARGETS", "observe_stripes", "on_common_grid", "prepare_spex",
            "reduce_stripes", "standard_templates"]
 
-#: The common wavelength grid: 512 pixels over the range all SpeX prism spectra cover.
-SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
 #: The SpeX tasks: the SpeX subtype and the literature optical type.
 TARGETS = {"spex_type": "SpeX subtype (SPEX_TYPE)", "opt_type": "literature optical type (OPT_TYPE)"}
 #: Central rows of a 15-row stripe that the stripe networks see, as in the DRC-Net paper.

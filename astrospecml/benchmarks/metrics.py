@@ -11,13 +11,11 @@ from sklearn.metrics import (
 )
 from sklearn.utils import check_random_state
 
-from ..metrics import subtype_rms_error, within_one_score
+from ..metrics import SNR_BINS, subtype_rms_error, within_one_score
 
 __all__ = ["SNR_BINS", "accuracy_by_snr", "evaluate", "label_agreement", "paired_bootstrap_difference",
            "predict_throughput", "repeated_split_difference", "subtype_errors"]
 
-#: S/N bins of the report: (label, low, high), low inclusive.
-SNR_BINS = (("S/N < 30", 0.0, 30.0), ("30-100", 30.0, 100.0), ("> 100", 100.0, np.inf))
 
 
 def subtype_errors(y_true, y_pred):

@@ -12,8 +12,12 @@ from specutils import Spectrum
 
 from ..metrics import subtype_number
 
-__all__ = ["load_spex_prism", "load_spex_standards", "subtype_to_label", "in_spectral_order", "SPEX_STANDARDS",
-           "SPEX_TARGETS"]
+__all__ = ["load_spex_prism", "load_spex_standards", "subtype_to_label", "in_spectral_order", "SPEX_GRID",
+           "SPEX_STANDARDS", "SPEX_TARGETS"]
+
+#: A common wavelength grid for the SpeX prism spectra: 512 pixels over the range all of them cover
+#: (the native sampling is about twice as fine); the shipped model and the benchmarks use it.
+SPEX_GRID = np.linspace(0.90, 2.40, 512) * u.um
 
 DATA_FILE = "spex_prism.fits"
 

@@ -22,6 +22,7 @@ spectra carry ``meta['wavelength_medium'] = 'vacuum'``.
 import functools
 import re
 import warnings
+from typing import NamedTuple
 
 import astropy.units as u
 import numpy as np
@@ -133,27 +134,63 @@ def read_lamost_lrs(file_obj, **kwargs):
     True
     """
     with read_fileobj_or_hdulist(file_obj, **kwargs) as hdulist:
-        header = hdulist[0].header.copy()
-        unit_name = header.get("BUNIT")
-        if _layout(hdulist) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
-            (wavelength, flux, ivar, normalized, andmask, ormask), column_unit = _read_table_layout(hdulist)
-            unit_name = column_unit or unit_name  # the column's TUNIT, else the primary header's BUNIT
-        else:
-            wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
+        data = lamost_arrays(hdulist)
+    header = data.header.copy()
+    meta = lamost_meta(header)
+    meta.update(header=header, ormask=data.ormask.astype(np.int64))
+    if data.normalized is not None:
+        meta["normalized_flux"] = data.normalized
+    return Spectrum(
+        flux=data.flux * data.unit,
+        spectral_axis=data.wavelength * u.AA,
+        uncertainty=InverseVariance(data.ivar / data.unit**2),
+        mask=lamost_mask(data),
+        meta=meta,
+    )
+
+
+class LamostArrays(NamedTuple):
+    """The arrays of a LAMOST LRS file as read, before any `~specutils.Spectrum` is built."""
+
+    wavelength: np.ndarray
+    flux: np.ndarray
+    ivar: np.ndarray
+    normalized: np.ndarray | None
+    andmask: np.ndarray
+    ormask: np.ndarray
+    unit: u.UnitBase
+    header: fits.Header
+
+
+def lamost_arrays(hdulist):
+    """The `LamostArrays` of an open LAMOST LRS file of either layout.
+
+    What `read_lamost_lrs` builds its spectrum from; the survey path reads
+    files through it directly, because building the `~specutils.Spectrum`
+    (its lookup-table WCS above all) costs more than reading the file.
+    """
+    header = hdulist[0].header
+    unit_name = header.get("BUNIT")
+    if _layout(hdulist) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
+        (wavelength, flux, ivar, normalized, andmask, ormask), column_unit = _read_table_layout(hdulist)
+        unit_name = column_unit or unit_name  # the column's TUNIT, else the primary header's BUNIT
+    else:
+        wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
     unit = _flux_unit(str(unit_name)) if unit_name else LAMOST_FLUX_UNIT
+    return LamostArrays(wavelength, flux, ivar, normalized, andmask, ormask, unit, header)
+
+
+def lamost_mask(data):
+    """Bad pixels of `LamostArrays`: ``andmask`` set, inverse variance not positive, or flux not finite."""
+    return (data.andmask != 0) | ~(data.ivar > 0) | ~np.isfinite(data.flux)
+
+
+def lamost_meta(header):
+    """The identifiers, classes, redshift and S/N values of a header, and its wavelength medium."""
     meta = {key: header[key] for key in HEADER_KEYS if key in header}
     # LAMOST calibrates in vacuum; a header saying otherwise is believed.
     meta["wavelength_medium"] = "air" if header.get("VACUUM", True) is False else "vacuum"
-    meta.update(header=header, ormask=ormask.astype(np.int64))
-    if normalized is not None:
-        meta["normalized_flux"] = normalized
-    return Spectrum(
-        flux=flux * unit,
-        spectral_axis=wavelength * u.AA,
-        uncertainty=InverseVariance(ivar / unit**2),
-        mask=(andmask != 0) | ~(ivar > 0) | ~np.isfinite(flux),
-        meta=meta,
-    )
+    return meta
 
 
 @functools.lru_cache(maxsize=64)

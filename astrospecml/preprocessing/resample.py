@@ -14,11 +14,13 @@ from specutils.manipulation import (
     SplineInterpolatedResampler,
 )
 
+from .._steps import training_grid
 from ..io.convert import SpectralArrays, SpectrumBatch, _collection_as_list, _stack, _stddev, same_grid
 from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
 __all__ = ["Resample", "log_linear_grid", "resample", "training_grid"]
+
 
 RESAMPLERS = {
     "flux_conserving": FluxConservingResampler,
@@ -103,6 +105,7 @@ class Resample(SpectralTransformer):
     }
     _ndims = (2,)
     _min_features = 2  # a grid needs two pixels
+    _resamples_onto_grid = True  # what model introspection (training_grid) looks for
 
     def __init__(self, grid=None, *, n_pixels=None, method="flux_conserving", input_grid=None):
         self.grid = grid
@@ -190,6 +193,20 @@ class Resample(SpectralTransformer):
             is_array = not (isinstance(X, (list, tuple)) and isinstance(X[0], Spectrum))
             # ``data`` and ``unit``: ``flux`` builds a Quantity at each read
             records = ((s.spectral_axis, s.data, s.mask, _stddev(s.uncertainty), s.unit, s.meta) for s in spectra)
+        fluxes, sigmas, units, metas = self._resample_records(records, keep_meta=not is_array)
+        if is_array:
+            flux = np.stack(fluxes)
+            _check_float32_range(flux, type(self).__name__)
+            return self._contained(flux.astype(np.float32), X)
+        return self._spectra_on_grid(fluxes, sigmas, units, metas)
+
+    def _resample_records(self, records, keep_meta=True):
+        """Flux, 1-sigma, unit and meta lists of ``records`` on ``grid_``.
+
+        Each record is ``(spectral_axis, flux, mask, sigma, unit, meta)``, as
+        `transform` reads a spectrum; the survey path hands its files' arrays
+        in this form without building spectra.
+        """
         plans = {}  # one resampling plan per distinct input axis: a survey's files share a handful of grids
         fluxes, sigmas, units, metas = [], [], [], []
         grid_unit = self.grid_.unit
@@ -226,12 +243,13 @@ class Resample(SpectralTransformer):
             fluxes.append(new_flux)
             sigmas.append(sigma)
             units.append(unit)
-            if not is_array:
+            if keep_meta:
                 metas.append({**meta, "n_uncovered_pixels": plans[key].n_uncovered})
+        return fluxes, sigmas, units, metas
+
+    def _spectra_on_grid(self, fluxes, sigmas, units, metas):
+        """A `~astrospecml.io.SpectrumBatch` of resampled spectra (a list of spectra when their units differ)."""
         flux = np.stack(fluxes)
-        if is_array:
-            _check_float32_range(flux, type(self).__name__)
-            return self._contained(flux.astype(np.float32), X)
         if any(unit != units[0] for unit in units[1:]):  # one batch has one unit: each spectrum keeps its own
             return [Spectrum(flux=f * unit, spectral_axis=self.grid_, mask=~np.isfinite(f), meta=meta,
                              uncertainty=None if e is None else StdDevUncertainty(_no_data_as_nan(e)))
@@ -440,46 +458,15 @@ def log_linear_grid(low, high, n_pixels):
     return 10 ** np.linspace(np.log10(low_value), np.log10(high_value), int(n_pixels)) * low.unit
 
 
-def training_grid(model):
-    """The wavelength grid a fitted model expects, or None when it does not know one.
+def _resample_read_spectra(records, grid, method):
+    """Records ``(spectral_axis, flux, mask, sigma, unit, meta)`` resampled onto ``grid`` as `Resample` would.
 
-    That is the grid of the model's first `~astrospecml.preprocessing.Resample`
-    step, or else the ``spectral_axis_`` its classifier learned from training
-    spectra.
-
-    Parameters
-    ----------
-    model : estimator or `~sklearn.pipeline.Pipeline`
-        A fitted model.
-
-    Returns
-    -------
-    `~astropy.units.Quantity` or None
-
-    Examples
-    --------
-    >>> import numpy as np, astropy.units as u
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from astrospecml.preprocessing import Resample, FluxNorm
-    >>> grid = np.linspace(4000, 8000, 50) * u.AA
-    >>> training_grid(make_pipeline(Resample(grid, input_grid=grid), FluxNorm()).fit(np.ones((2, 50))))[[0, -1]]
-    <Quantity [4000., 8000.] Angstrom>
+    The survey path's entry: its files' arrays go onto the training grid
+    without a `~specutils.Spectrum` built for each.  Records mixing air and
+    vacuum wavelengths are refused, as ``Resample(grid).fit_transform`` does.
     """
-    resampler = _training_resample(model)
-    if resampler is not None:
-        return resampler.grid_
-    axis = getattr(_model_steps(model)[-1], "spectral_axis_", None)
-    return axis if isinstance(axis, u.Quantity) else None
-
-
-def _model_steps(model):
-    """The steps of a model, a pipeline's or a wrapper's (DistanceToTraining and such) pipeline's."""
-    while not hasattr(model, "steps") and hasattr(model, "estimator_"):
-        model = model.estimator_
-    return [step for _, step in model.steps] if hasattr(model, "steps") else [model]
-
-
-def _training_resample(model):
-    """The model's first fitted `Resample` step, which put its training spectra on their grid; or None."""
-    return next((step for step in _model_steps(model) if isinstance(step, Resample) and hasattr(step, "grid_")),
-                None)
+    records = list(records)
+    resampler = Resample(grid, method=method)
+    resampler.grid_ = _as_grid(grid, "grid")
+    _common_medium(records)
+    return resampler._spectra_on_grid(*resampler._resample_records(records))

@@ -17,16 +17,21 @@ same shard under the same name, so rows stay unique.
 Problems with single files never stop a job: each becomes a row whose
 ``status`` says what happened and whose ``error`` says why.
 
+Importing this package registers the astropy format
+``astrospecml-predictions`` (`PREDICTIONS_FORMAT`), with which
+``Table.read(folder)`` reads a whole job folder as one table.
+
 The package is cut by concern: ``reading`` (the input list and one spectrum
 per file), ``shards`` (predicting and writing one shard), ``engines`` (here
-or on Dask) and ``jobs`` (the resumable job folder); the table I/O is
-``astrospecml.io.catalogue``.
+or on Dask), ``jobs`` (running a job) and ``folder`` (the job folder's format:
+its bookkeeping, shards, columns and merging); tables are written by
+:mod:`astrospecml.io.tables`.
 """
-from ..io.catalogue import COLUMNS, describe_columns, merge_predictions, read_predictions
-from ..preprocessing import training_grid
+from .._steps import training_grid
+from .folder import COLUMNS, PREDICTIONS_FORMAT, describe_columns, merge_predictions, read_predictions
 from .jobs import PredictionSummary, predict_files
 from .reading import FULL_COVERAGE, STATUSES
 from .shards import predict_paths
 
-__all__ = ["COLUMNS", "FULL_COVERAGE", "PredictionSummary", "STATUSES", "describe_columns", "merge_predictions",
-           "predict_files", "predict_paths", "read_predictions", "training_grid"]
+__all__ = ["COLUMNS", "FULL_COVERAGE", "PREDICTIONS_FORMAT", "PredictionSummary", "STATUSES", "describe_columns",
+           "merge_predictions", "predict_files", "predict_paths", "read_predictions", "training_grid"]

@@ -1,13 +1,14 @@
-"""The catalogue that `~astrospecml.survey.predict_files` writes: its columns, shard files and merging.
+"""The job folder that `~astrospecml.survey.predict_files` writes: its layout, columns, shards and merging.
 
 A job's output folder holds numbered shards (``predictions-NNNNNN.parquet``,
-``.fits`` or ``.ecsv``) beside a ``_job`` subfolder of bookkeeping, which
-pyarrow, pandas and dask skip, so the folder reads as one table.  This module
-reads and writes those tables with their units, descriptions and metadata,
-merges them into one catalogue file, and registers the astropy format
-``astrospecml-predictions`` so that ``Table.read(folder)`` reads a whole job.
-It is plain table I/O: the prediction jobs themselves live in
-:mod:`astrospecml.survey`, above it.
+``.fits`` or ``.ecsv``) beside a ``_job`` subfolder of bookkeeping
+(``job.json``, the input list, the model copy), which pyarrow, pandas and
+dask skip, so the folder reads as one table.  This module owns that format:
+the job description and its checks, the shard files and their columns, the
+merge into one catalogue file, and the astropy format
+``astrospecml-predictions`` that lets ``Table.read(folder)`` read a whole
+job.  The tables themselves are written and read by
+:mod:`astrospecml.io.tables`.
 """
 import importlib
 import json
@@ -22,12 +23,14 @@ import numpy as np
 from astropy.io import registry
 from astropy.table import Table, vstack
 
-from .limits import check_file_size, fits_declared_rows
+from ..io.limits import check_file_size, fits_declared_rows
+from ..io.tables import TABLE_FORMATS, read_table, write_table
 
 __all__ = ["CATALOGUE_FORMATS", "COLUMNS", "PREDICTIONS_FORMAT", "describe_columns", "merge_predictions",
            "read_predictions"]
 
-OUTPUT_FORMATS = {"parquet": ("parquet", ".parquet"), "fits": ("fits", ".fits"), "ecsv": ("ascii.ecsv", ".ecsv")}
+#: The formats a job writes its shards in, and their file suffixes.
+OUTPUT_FORMATS = {name: TABLE_FORMATS[name] for name in ("parquet", "fits", "ecsv")}
 #: Subfolder of the job's bookkeeping (job.json, inputs.txt, the model copy, shards being written).
 #: pyarrow, pandas and dask skip names starting with "_", so the output folder reads as one dataset.
 JOB_DIR = "_job"
@@ -245,96 +248,17 @@ FITS_KEYWORDS = {"model_checksum": "MODELSUM", "date": "DATE", "software": "SOFT
                  "reader_format": "READER"}
 
 
-def _write_table(table, path, output_format):
-    if output_format == "parquet":  # pyarrow directly: astropy's Parquet support wants pandas too
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        fields = []
-        for name in table.colnames:
-            column = table[name]
-            info = {"description": column.description or ""}
-            if column.unit is not None:
-                info["unit"] = column.unit.to_string()
-            fields.append(pa.field(name, pa.array(np.asarray(column)).type, metadata=info))
-        from astropy.table.meta import get_yaml_from_table
-
-        # Astropy's own header too, so that Table.read(format="parquet") restores units and descriptions.
-        metadata = {"astrospecml": json.dumps(dict(table.meta)),
-                    "table_meta_yaml": "\n".join(get_yaml_from_table(table))}
-        for name in table.colnames:  # astropy's reader sizes fixed-width strings from these
-            if table[name].dtype.kind == "U":
-                metadata[f"table::len::{name}"] = str(max(table[name].dtype.itemsize // 4, 1))
-        schema = pa.schema(fields, metadata=metadata)
-        pq.write_table(pa.table({name: np.asarray(table[name]) for name in table.colnames}, schema=schema), path)
-    elif output_format == "fits":
-        from astropy.io import fits
-
-        # FITS strings are bytes: values are stored as UTF-8, so any file name or class label
-        # survives; column names must be ASCII, so a non-ASCII class in ``proba_<class>`` is
-        # written in Punycode with IDNA's "xn--" prefix and decoded on reading.
-        encoded = Table({_fits_column_name(name): np.char.encode(np.asarray(table[name]), "utf-8")
-                         if table[name].dtype.kind == "U" else table[name] for name in table.colnames})
-        for name in table.colnames:  # astropy's writer keeps them in header comments it reads back
-            encoded[_fits_column_name(name)].description = table[name].description
-        encoded.write(path, format="fits", overwrite=True)
-        cards = {FITS_KEYWORDS.get(key, key[:8].upper()): value for key, value in table.meta.items()}
-        if isinstance(cards.get("DATE"), str):  # FITS dates are UTC without a zone letter (FITS 4.0, 4.4.2.1)
-            cards["DATE"] = cards["DATE"].removesuffix("Z")
-        with fits.open(path, mode="update") as hdus:
-            header = hdus[1].header
-            header["EXTNAME"] = "PREDICTIONS"
-            for k, name in enumerate(table.colnames, start=1):  # TOPCAT shows TCOMM as the description
-                if table[name].description:  # header cards are ASCII: a class named in UTF-8 is escaped
-                    header[f"TCOMM{k}"] = table[name].description.encode("ascii", "backslashreplace").decode()
-            if any(isinstance(value, str) and len(value) > 68 for value in cards.values()):
-                header["LONGSTRN"] = ("OGIP 1.0", "long strings continue on CONTINUE cards")
-            for keyword, value in cards.items():
-                header[keyword] = value
-    elif output_format == "votable":  # TOPCAT's own format: units and descriptions are part of it
-        table.write(path, format="votable", overwrite=True)
-    else:
-        table.write(path, format=OUTPUT_FORMATS[output_format][0], overwrite=True)
+def write_shard(table, path, output_format):
+    """Write a shard (or a merged catalogue) with its units, descriptions and metadata."""
+    write_table(table, path, output_format, fits_keywords=FITS_KEYWORDS)
 
 
-def _fits_column_name(name):
-    return name if name.isascii() else "xn--" + name.encode("punycode").decode("ascii")
+def read_shard(path, output_format):
+    """A shard as `write_shard` wrote it, its columns described (`describe_columns`)."""
+    return describe_columns(read_table(path, output_format, fits_keywords=FITS_KEYWORDS))
 
 
-def _column_name_from_fits(name):
-    return name[4:].encode("ascii").decode("punycode") if name.startswith("xn--") else name
-
-
-def _read_table(path, output_format):
-    if output_format == "parquet":
-        import pyarrow.parquet as pq
-
-        data = pq.read_table(path)
-        columns = {name: data[name].to_numpy(zero_copy_only=False) for name in data.column_names}
-        table = Table({name: values.astype(str) if values.dtype == object else values  # strings: not objects
-                       for name, values in columns.items()})
-        for field in data.schema:
-            info = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
-            table[field.name].description = info.get("description") or None
-            if info.get("unit"):
-                table[field.name].unit = info["unit"]
-        table.meta.update(json.loads((data.schema.metadata or {}).get(b"astrospecml", b"{}")))
-        return describe_columns(table)
-    if output_format == "fits":
-        # mask_invalid=False: an empty error message is an empty string, a missing probability NaN.
-        table = Table.read(path, format="fits", mask_invalid=False, character_as_bytes=True)
-        decoded = Table({_column_name_from_fits(name): np.char.decode(np.asarray(table[name]), "utf-8")
-                         if table[name].dtype.kind == "S" else np.asarray(table[name]) for name in table.colnames})
-        decoded.meta.update({key: table.meta[word] for key, word in FITS_KEYWORDS.items() if word in table.meta})
-        return describe_columns(decoded)
-    table = Table.read(path, format=OUTPUT_FORMATS[output_format][0])
-    plain = Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
-                   and table[name].dtype.kind == "U" else table[name] for name in table.colnames}, meta=table.meta)
-    return describe_columns(plain)
-
-
-
-def _check_can_run(output_format, engine):
+def check_can_run(output_format, engine):
     """Refuse, before any work, a job whose output or engine needs a library that is missing."""
     needs = [("pyarrow", "output_format='parquet'")] if output_format == "parquet" else []
     if engine == "dask":
@@ -404,7 +328,7 @@ def read_predictions(output):
             declared = declared_rows(path, job["output_format"])  # before reading any row
             if declared != expected:
                 raise ValueError(f"it holds {declared:,} rows where the job's shard {shard} has {expected}")
-            table = _read_table(path, job["output_format"])
+            table = read_shard(path, job["output_format"])
             if not np.array_equal(np.asarray(table["index"]), np.arange(shard * job["shard_size"],
                                                                         shard * job["shard_size"] + expected)):
                 raise ValueError(f"its rows are not the job's inputs {shard * job['shard_size']}-"
@@ -486,9 +410,9 @@ def merge_predictions(output, catalogue, *, overwrite=False):
         raise ValueError(f"{path} exists; choose another name or pass overwrite=True (--overwrite).")
     table = read_predictions(output)
     output_format = CATALOGUE_FORMATS[suffix]
-    _check_can_run(output_format, "local")
+    check_can_run(output_format, "local")
     partial = path.with_name(path.name + PARTIAL)
-    _write_table(table, partial, output_format)
+    write_shard(table, partial, output_format)
     os.replace(partial, path)
     return table
 

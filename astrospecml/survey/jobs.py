@@ -15,23 +15,24 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .._steps import training_grid
 from .._torch import resolve_device
-from ..io.catalogue import (
+from ..io.limits import MAX_INPUT_BYTES
+from ..persistence import ModelFileError, load_model, model_info, save_model
+from .engines import run_local, run_on_dask
+from .folder import (
     INPUTS_FILE,
     JOB_DIR,
     JOB_FILE,
     MODEL_FILE,
     OUTPUT_FORMATS,
     PARTIAL,
-    _check_can_run,
+    PREDICTIONS_FORMAT,
+    check_can_run,
     read_job,
     shard_path,
     shard_rows,
 )
-from ..io.limits import MAX_INPUT_BYTES
-from ..persistence import ModelFileError, load_model, model_info, save_model
-from ..preprocessing import training_grid
-from .engines import run_local, run_on_dask
 from .reading import DEFAULT_META_COLUMNS, _expand
 from .shards import _shard_is_whole
 
@@ -172,7 +173,7 @@ def _prepare(model, paths, output, settings, overwrite):
                          "this function wrote. Use another directory.")
     checksum = _install_model(model, model_path)
     _write_atomically(jobdir / INPUTS_FILE, "\n".join(paths) + "\n")
-    job = {"format": "astrospecml-predictions", "n_inputs": len(paths), "inputs_sha256": inputs_hash,
+    job = {"format": PREDICTIONS_FORMAT, "n_inputs": len(paths), "inputs_sha256": inputs_hash,
            "model_checksum": checksum, **settings}
     _write_atomically(job_path, json.dumps(job, indent=1))  # last: its presence means the job is set up
     return job, True
@@ -336,7 +337,7 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}.")
     resolve_device(device)  # no GPU here for device='cuda': said before any file is read
     check_reader_format(reader_format)
-    _check_can_run(output_format, engine)
+    check_can_run(output_format, engine)
     if isinstance(model, (str, os.PathLike)) and not os.path.isfile(model):
         raise FileNotFoundError(f"no model file {os.fspath(model)!r}.")
     fitted = load_model(model, device="cpu") if isinstance(model, (str, os.PathLike)) else model

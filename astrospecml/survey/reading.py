@@ -6,12 +6,15 @@ never an exception that stops the job.
 import glob
 import os
 import warnings
+from typing import NamedTuple
 
 import astropy.units as u
 import numpy as np
+from astropy.io import fits
 from specutils import Spectrum
 
-from ..io.convert import SpectrumBatch
+from ..io.convert import SpectrumBatch, _stddev
+from ..io.lamost import LAMOST_FORMAT, lamost_arrays, lamost_mask, lamost_meta
 from ..io.limits import MAX_INPUT_BYTES, FileTooLargeError, check_file_size
 
 __all__ = ["DEFAULT_META_COLUMNS", "FULL_COVERAGE", "STATUSES"]
@@ -56,8 +59,47 @@ def _identifier(path):
     return name
 
 
+class _Read(NamedTuple):
+    """One file's spectrum as resampling reads it (see `~astrospecml.preprocessing.Resample`)."""
+
+    spectral_axis: u.Quantity
+    flux: np.ndarray  # values in ``unit``
+    mask: np.ndarray | None
+    sigma: np.ndarray | None  # 1-sigma in ``unit``; inf where there is no data
+    unit: u.UnitBase
+    meta: dict
+
+
+def _read_file(path, reader_format):
+    """The `_Read` of a file: LAMOST files as arrays, any other through ``Spectrum.read``.
+
+    A LAMOST file named as such (``reader_format='LAMOST-LRS'``) is read
+    without building a `~specutils.Spectrum`: its lookup-table WCS alone
+    costs as much as reading the file.  The values are those the
+    ``Spectrum`` would hold.
+    """
+    if reader_format == LAMOST_FORMAT:
+        with fits.open(path, memmap=False) as hdulist:
+            data = lamost_arrays(hdulist)
+        with np.errstate(divide="ignore"):  # zero inverse variance is an infinite sigma, as astropy gives it
+            sigma = np.sqrt(1 / data.ivar)
+        meta = {**lamost_meta(data.header), "header": data.header}
+        return _Read(data.wavelength * u.AA, data.flux, lamost_mask(data), sigma, data.unit, meta)
+    spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
+    if not isinstance(spectrum, Spectrum) or spectrum.flux.ndim != 1:
+        shape = getattr(spectrum, "flux", np.empty(0)).shape
+        raise _NotOneSpectrum(f"the file holds no single 1D spectrum (got {type(spectrum).__name__} with flux "
+                              f"shape {shape})")
+    return _Read(spectrum.spectral_axis, spectrum.data, spectrum.mask, _stddev(spectrum.uncertainty),
+                 spectrum.unit, spectrum.meta)
+
+
+class _NotOneSpectrum(ValueError):
+    """A file that a reader read, holding something other than one 1D spectrum."""
+
+
 def _read_spectrum(path, reader_format, grid, min_coverage, max_input_bytes=MAX_INPUT_BYTES):
-    """(spectrum, coverage, None) when usable, else (None, coverage, (status, reason))."""
+    """(`_Read`, coverage, None) when usable, else (None, coverage, (status, reason))."""
     try:
         check_file_size(path, max_input_bytes)  # before any reader decompresses or allocates
     except FileTooLargeError as err:
@@ -65,21 +107,20 @@ def _read_spectrum(path, reader_format, grid, min_coverage, max_input_bytes=MAX_
     except OSError as err:
         return None, 0.0, ("unreadable", f"{type(err).__name__}: {err}".strip())
     try:
-        spectrum = Spectrum.read(path, format=reader_format) if reader_format else Spectrum.read(path)
+        spectrum = _read_file(path, reader_format)
+    except _NotOneSpectrum as err:
+        return None, 0.0, ("unreadable", str(err))
     except Exception as err:  # noqa: BLE001 - any reader failure is this file's problem, reported in its row
         return None, 0.0, ("unreadable", f"{type(err).__name__}: {err}".strip())
-    if not isinstance(spectrum, Spectrum) or spectrum.flux.ndim != 1:
-        shape = getattr(spectrum, "flux", np.empty(0)).shape
-        return None, 0.0, ("unreadable", f"the file holds no single 1D spectrum (got {type(spectrum).__name__} "
-                                         f"with flux shape {shape})")
-    flux = np.asarray(spectrum.flux.value, dtype=float)
+    flux = np.asarray(spectrum.flux, dtype=float)
     good = np.isfinite(flux)
     if spectrum.mask is not None:
         good &= ~np.asarray(spectrum.mask, dtype=bool)
     if not good.any():
         return None, 0.0, ("all_nan", f"all {flux.size} flux values are NaN, infinite or masked")
-    try:
-        wave = spectrum.spectral_axis.to_value(grid.unit, equivalencies=u.spectral())
+    axis = spectrum.spectral_axis
+    try:  # the usual case (the grid's unit) skips a conversion as costly as the rest of these checks
+        wave = axis.value if axis.unit == grid.unit else axis.to_value(grid.unit, equivalencies=u.spectral())
     except u.UnitConversionError as err:
         return None, 0.0, ("no_overlap", f"spectral axis in {spectrum.spectral_axis.unit}, which cannot be "
                                          f"compared with the training grid's {grid.unit} ({err})")

@@ -11,23 +11,23 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
+from .._steps import training_grid, training_resample
 from ..datasets import in_spectral_order
-from ..io.catalogue import (
+from ..io.convert import SpectrumBatch
+from ..io.limits import MAX_INPUT_BYTES
+from ..persistence import ModelFileError, load_model, model_info
+from ..preprocessing.resample import _resample_read_spectra
+from .folder import (
     COLUMNS,
     JOB_DIR,
     MODEL_FILE,
     PARTIAL,
-    _read_table,
-    _write_table,
     declared_rows,
     describe_columns,
+    read_shard,
     shard_path,
+    write_shard,
 )
-from ..io.convert import SpectrumBatch
-from ..io.limits import MAX_INPUT_BYTES
-from ..persistence import ModelFileError, load_model, model_info
-from ..preprocessing import Resample, training_grid
-from ..preprocessing.resample import _training_resample
 from .reading import (
     DEFAULT_META_COLUMNS,
     FULL_COVERAGE,
@@ -160,17 +160,17 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     # filled; a model that starts with Resample finds the batch on its grid and leaves it there.  The
     # shard goes in one call (its files share a few grids, each worked out once) and stays one batch of
     # arrays to the model; when that fails, spectrum by spectrum, so that a bad one fails alone.
-    training_resample = _training_resample(model)  # survey spectra go onto the grid as the training spectra did
-    method = "flux_conserving" if training_resample is None else training_resample.method
+    resampler = training_resample(model)  # survey spectra go onto the grid as the training spectra did
+    method = "flux_conserving" if resampler is None else resampler.method
     indices = list(usable)
     batch = None
     try:
-        resampled = Resample(grid, method=method).fit_transform([usable[i] for i in indices]) if indices else []
+        resampled = _resample_read_spectra([usable[i] for i in indices], grid, method) if indices else []
     except Exception:  # noqa: BLE001 - isolate the culprit below
         resampled = []
         for i in indices:
             try:
-                resampled.append(Resample(grid, method=method).fit_transform([usable[i]])[0])
+                resampled.append(_resample_read_spectra([usable[i]], grid, method)[0])
             except Exception as err:  # noqa: BLE001 - reported in the file's row
                 resampled.append(None)
                 status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"
@@ -289,7 +289,7 @@ def run_shard(job, output, shard, paths, threads=None):
     table.meta.update(_table_meta(job))
     final = shard_path(output, shard, job["output_format"])
     partial = output / JOB_DIR / (final.name + PARTIAL)  # out of the dataset's sight until whole
-    _write_table(table, partial, job["output_format"])
+    write_shard(table, partial, job["output_format"])
     os.replace(partial, final)  # atomic: the shard is whole or absent
     values, counts = np.unique(np.asarray(table["status"]), return_counts=True)
     return dict(zip(values.tolist(), counts.tolist()))
@@ -318,7 +318,7 @@ def _shard_is_whole(path, output_format, first_index, n_rows):
 
                 index = pq.read_table(path, columns=["index"])["index"].to_numpy()
             else:
-                index = np.asarray(_read_table(path, output_format)["index"])
+                index = np.asarray(read_shard(path, output_format)["index"])
     except Exception:  # noqa: BLE001 - any failure to read it back means the shard must be redone
         return False
     return np.array_equal(index, np.arange(first_index, first_index + n_rows))
