@@ -109,3 +109,24 @@ def test_every_parameter_given_to_a_classifier_is_the_one_get_params_returns():
         given = {name: object() for name in names}
         kept = type(estimator)(**given).get_params(deep=False)
         assert [name for name in names if kept[name] is not given[name]] == [], type(estimator).__name__
+
+
+def test_every_classifier_takes_the_declared_training_parameters_keyword_only_and_documents_each_parameter():
+    """The training parameters are declared once; each classifier's signature and docstring follow from it."""
+    import inspect
+    import re
+
+    from astrospecml.classifiers._parameters import TRAINING_PARAMETERS
+
+    for cls in [SpectrumClassifier, *published_classifiers()]:
+        parameters = inspect.signature(cls).parameters
+        assert list(parameters)[-len(TRAINING_PARAMETERS):] == list(TRAINING_PARAMETERS), cls.__name__
+        assert all(p.kind is p.KEYWORD_ONLY for name, p in parameters.items() if name != "module"), cls.__name__
+        documented = re.findall(r"^    (\w+) : ", cls.__doc__.split("Attributes\n")[0], re.M)
+        assert documented == list(parameters), f"{cls.__name__} documents {documented}"
+        try:
+            cls(*[None] * (2 if cls is SpectrumClassifier else 1))
+        except TypeError as err:  # a knob given by position: the message shows the keyword-only signature
+            assert cls.__name__ in str(err) and "*" in str(err)
+        else:
+            raise AssertionError(f"{cls.__name__} took a knob by position")

@@ -382,7 +382,7 @@ def test_flux_beyond_float32_and_non_finite_outputs_get_clear_errors():
 
 
 def test_ordinal_objective_trains_against_neighbouring_subtypes():
-    from astrospecml.classifiers._base import ClassificationLoss, ordinal_targets
+    from astrospecml.classifiers._loss import ClassificationLoss, ordinal_targets
 
     rng = np.random.default_rng(0)
     y = rng.integers(10, 22, 400)  # M0-L1: a feature moves with the subtype
@@ -655,7 +655,7 @@ def test_a_fitted_network_goes_with_its_estimator_after_predictions(make):
 def test_sample_weight_reaches_the_loss_spectra_of_weight_zero_teach_nothing():
     from sklearn.base import clone
 
-    from astrospecml.classifiers._base import ClassificationLoss
+    from astrospecml.classifiers._loss import ClassificationLoss
 
     X, y = two_class_spectra(n=120)
     wrong = np.zeros(120, bool)

@@ -6,7 +6,8 @@ networks with their knobs as parameters, one module per network as in
 of `~specutils.Spectrum` and lists of `~astropy.nddata.CCDData`, and pass
 scikit-learn's estimator checks.
 """
-from ._base import SpectrumClassifier, ordinal_targets
+from ._base import SpectrumClassifier
+from ._loss import ordinal_targets
 from ._published import PAPERS, Paper, Publication, published_classifiers
 from .cnn import CNNClassifier
 from .dnn import DNNClassifier

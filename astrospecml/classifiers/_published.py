@@ -7,7 +7,6 @@ by introspection, in the order of the papers' tables, and tests, the
 documentation's table and the benchmarks' sets of networks are derived from
 it; a test fails when a published classifier lacks either declaration.
 """
-import inspect
 from dataclasses import dataclass
 
 from ._base import SpectrumClassifier
@@ -112,10 +111,11 @@ class _PublishedNetClassifier(SpectrumClassifier):
     """A `SpectrumClassifier` whose network is fixed and whose knobs are parameters.
 
     A subclass names its network in ``_network`` and declares the network's
-    knobs once, as the positional parameters of its ``__init__`` (before
-    ``*``); the training parameters follow ``*``.  The knobs handed to the
-    network are read from that signature, and ``tests/test_classifiers.py``
-    checks their names and defaults against the network's own signature.
+    knobs once, in ``_knobs`` (name: default); its ``__init__`` takes them,
+    then the training parameters, all keyword-only (see
+    :mod:`astrospecml.classifiers._parameters`).  The knobs are handed to
+    the network as set, and ``tests/test_classifiers.py`` checks their names
+    and defaults against the network's own signature.
     A public subclass also declares its ``publication`` and its
     ``_test_params`` (see the module's description).
     """
@@ -130,9 +130,8 @@ class _PublishedNetClassifier(SpectrumClassifier):
 
     @classmethod
     def _network_parameter_names(cls):
-        """The network's knobs: the positional parameters of ``__init__``."""
-        parameters = inspect.signature(cls.__init__).parameters.values()
-        return [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"]
+        """The network's knobs, in the order ``_knobs`` declares them."""
+        return list(cls._knobs)
 
     def _module_class(self):
         return self._network

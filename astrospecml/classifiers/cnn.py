@@ -43,13 +43,4 @@ class CNNClassifier(_PublishedNetClassifier):
 
     _network = networks.PlainCNN
 
-    def __init__(self, channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
+    _knobs = dict(channels=(16, 32, 64), kernel_size=3, hidden_units=(128,), dropout=0.0)

@@ -42,11 +42,4 @@ class DNNClassifier(_PublishedNetClassifier):
 
     _network = networks.DNN
 
-    def __init__(self, hidden_units=(512, 256, 128, 64), dropout=0.2, *, max_epochs=100, batch_size=64,
-                 predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
+    _knobs = dict(hidden_units=(512, 256, 128, 64), dropout=0.2)

@@ -63,16 +63,7 @@ class DRCNetClassifier(_PublishedNetClassifier):
     _network = networks.DRCNet
     _multi_arm = True
 
-    def __init__(self, reduction_channels=(8, 8, 1), reduction_kernels=(5, 5, 3),
-                 channels=(16, 16, 32, 32, 64, 64, 128, 128), fusion_channels=(16, 16), hidden_units=(256, 64),
-                 dropout=0.3, *, max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None,
-                 optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.reduction_channels = reduction_channels
-        self.reduction_kernels = reduction_kernels
-        self.channels = channels
-        self.fusion_channels = fusion_channels
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
+    _knobs = dict(reduction_channels=(8, 8, 1), reduction_kernels=(5, 5, 3),
+                  channels=(16, 16, 32, 32, 64, 64, 128, 128), fusion_channels=(16, 16), hidden_units=(256, 64),
+                  dropout=0.3)
+    _training_defaults = dict(batch_size=32)

@@ -74,20 +74,5 @@ class EMCCNNClassifier(_PublishedNetClassifier):
 
     _network = networks.EMCCNN
 
-    def __init__(self, kernel_sizes=None, branch_channels=16, pooled_size=16, encoder_channels=(8,),
-                 encoder_kernel_size=7, encoder_pool=4, hidden_units=(64,), dropout=0.3, reconstruction_weight=0.0,
-                 noise_std=0.0, *, max_epochs=100, batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None,
-                 optimizer="adam", weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10,
-                 random_state=None, device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.kernel_sizes = kernel_sizes
-        self.branch_channels = branch_channels
-        self.pooled_size = pooled_size
-        self.encoder_channels = encoder_channels
-        self.encoder_kernel_size = encoder_kernel_size
-        self.encoder_pool = encoder_pool
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.reconstruction_weight = reconstruction_weight
-        self.noise_std = noise_std
-        self._set_training_params(locals())
+    _knobs = dict(kernel_sizes=None, branch_channels=16, pooled_size=16, encoder_channels=(8,), encoder_kernel_size=7,
+                  encoder_pool=4, hidden_units=(64,), dropout=0.3, reconstruction_weight=0.0, noise_std=0.0)

@@ -51,19 +51,9 @@ class _MACNetFamily(_PublishedNetClassifier):
     _allowed_kinds = frozenset({1, 2, 3})
     _required_kinds = frozenset()
 
-    def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024),
-                 stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
-                 batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-        self.hidden_units = hidden_units
-        self.stem_channels = stem_channels
-        self.inception_channels = inception_channels
-        self._set_training_params(locals())
+    _knobs = dict(channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024),
+                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32))
+    _training_defaults = dict(batch_size=32)
 
     def _module_kwargs(self):
         kwargs = {**super()._module_kwargs(), "attention": self._attention}
@@ -219,16 +209,7 @@ class CNetClassifier(_MACNetFamily):
 
     _allowed_kinds = frozenset({2})
 
-    def __init__(self, channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024), *,
-                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
-                 weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
-                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-        self.hidden_units = hidden_units
-        self._set_training_params(locals())
+    _knobs = dict(channels=(128, 64, 64, 64), kernel_size=(3, 20), dropout=0.5, hidden_units=(4096, 1024))
 
 
 class MNetClassifier(_MACNetFamily):
@@ -280,19 +261,8 @@ class MNetClassifier(_MACNetFamily):
     _allowed_kinds = frozenset({1, 3})
     _required_kinds = frozenset({1, 3})
 
-    def __init__(self, channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024),
-                 stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32), *, max_epochs=100,
-                 batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-        self.hidden_units = hidden_units
-        self.stem_channels = stem_channels
-        self.inception_channels = inception_channels
-        self._set_training_params(locals())
+    _knobs = dict(channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024),
+                  stem_channels=(64, 64, 192), inception_channels=(64, 96, 128, 16, 32, 32))
 
 
 class SSCNN1DClassifier(_MACNetFamily):
@@ -342,13 +312,4 @@ class SSCNN1DClassifier(_MACNetFamily):
     _multi_arm = False
     _takes_2d = False
 
-    def __init__(self, channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024), *,
-                 max_epochs=100, batch_size=32, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam",
-                 weight_decay=0.0, class_weight=None, validation_fraction=0.1, patience=10, random_state=None,
-                 device="cpu", verbose=0, callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.kernel_size = kernel_size
-        self.dropout = dropout
-        self.hidden_units = hidden_units
-        self._set_training_params(locals())
+    _knobs = dict(channels=(128, 64, 64, 64), kernel_size=20, dropout=0.5, hidden_units=(4096, 1024))

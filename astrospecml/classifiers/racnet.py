@@ -62,13 +62,5 @@ class RACNetClassifier(_PublishedNetClassifier):
     _network = networks.RACNet
     _takes_2d = False
 
-    def __init__(self, channels=(16, 32, 64, 64), n_features=128, hidden_units=(64,), dropout=0.3, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-4, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.3, patience=5, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.n_features = n_features
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self._set_training_params(locals())
+    _knobs = dict(channels=(16, 32, 64, 64), n_features=128, hidden_units=(64,), dropout=0.3)
+    _training_defaults = dict(lr=1e-4, validation_fraction=0.3, patience=5)

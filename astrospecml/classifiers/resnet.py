@@ -39,11 +39,4 @@ class ResNet18Classifier(_PublishedNetClassifier):
 
     _network = networks.ResNet18
 
-    def __init__(self, channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2), *, max_epochs=100, batch_size=64,
-                 predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.blocks_per_stage = blocks_per_stage
-        self._set_training_params(locals())
+    _knobs = dict(channels=(16, 32, 64, 128), blocks_per_stage=(2, 2, 2, 2))

@@ -24,7 +24,7 @@ from ..io.convert import (
     is_astropy_batch,
 )
 from ..preprocessing.band import _band_intervals, _band_mask, _pixel_grid
-from ._base import _check_grid, _checked_sample_weight
+from ._input import _check_grid, _checked_sample_weight
 
 __all__ = ["TemplateMatchClassifier"]
 

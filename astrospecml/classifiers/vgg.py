@@ -51,17 +51,5 @@ class VGG16Classifier(_PublishedNetClassifier):
 
     _network = networks.VGG16
 
-    def __init__(self, channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3), hidden_units=(256, 256),
-                 dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2, *, max_epochs=100,
-                 batch_size=64, predict_batch_size=None, lr=1e-3, lr_schedule=None, optimizer="adam", weight_decay=0.0,
-                 class_weight=None, validation_fraction=0.1, patience=10, random_state=None, device="cpu", verbose=0,
-                 callbacks=None, objective="nominal", augment=None,
-                 uncertainty=None):
-        self.channels = channels
-        self.convs_per_stage = convs_per_stage
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.denoising_encoder = denoising_encoder
-        self.encoder_channels = encoder_channels
-        self.encoder_pool = encoder_pool
-        self._set_training_params(locals())
+    _knobs = dict(channels=(16, 32, 64, 128, 128), convs_per_stage=(2, 2, 3, 3, 3), hidden_units=(256, 256),
+                  dropout=0.5, denoising_encoder=True, encoder_channels=(8,), encoder_pool=2)
