@@ -7,28 +7,9 @@ import numpy as np
 
 __all__ = ["main", "data_summary"]
 
-#: The experiments of astrospecml.benchmarks.EXPERIMENTS, named here so that the help comes without
-#: importing the networks (a test keeps the two equal).
-_EXPERIMENT_NAMES = ("emccnn", "emccnn_paper", "stripes", "rare", "macnet", "miles")
-
 BENCHMARK_HELP = """Reproduce the source papers' comparisons on the shipped SpeX and MILES spectra,
 split by source, and write one report folder per experiment, OUTPUT/EXPERIMENT
-(Markdown and reStructuredText tables, CSV, JSON, PNG figures).  Experiment
-'emccnn': EMCCNN against its baselines (SVC, kNN, template matching, DNN,
-CNN, VGG16, ResNet18; 1D and folded 2D).  Experiment 'emccnn_paper': the
-EMCCNN paper's own test as far as the shipped spectra allow (M0-M4 dwarfs at
-their own S/N and degraded to S/N 5-15, 5000 pixels folded 50 x 100, the
-paper's untuned SVM and a tuned one).  Experiment 'stripes': DRC-Net on
-simulated two-arm stripes against FFCNN, and RC-Net and an SVC on extracted
-spectra, per S/N bin, with a search of each arm's wavelength window.
-Experiment 'rare': RAC-Net recognising rare subdwarfs with no augmentation,
-duplication, SGAN or LCGAN over several seeds, GAN-train/GAN-test and a
-candidate search.  Experiment 'macnet': 1D SSCNN, M-Net, C-Net, MC-Net and
-MAC-Net on simulated optical galaxies/quasars/stars and on SpeX M/L/T dwarfs
-with cut-outs from their real 2MASS magnitudes, with Grad-CAM figures.
-Experiment 'miles': MK letter, subtype and luminosity class of the shipped
-MILES optical library brought to survey form (vacuum, R = 1,800), the
-networks against a tuned SVC, kNN and template matching."""
+(Markdown and reStructuredText tables, CSV, JSON, PNG figures)."""
 
 
 def data_summary(file=None):
@@ -246,29 +227,8 @@ def main(argv=None):
     parser.add_argument("-V", "--version", action="version", version=f"astrospecml {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("summary", help="summarise the shipped SpeX Prism Library")
-    bench = sub.add_parser("benchmark", help="run the papers' comparisons on the shipped spectra",
-                           description=BENCHMARK_HELP)
-    bench.add_argument("--experiment", choices=[*_EXPERIMENT_NAMES, "all"], default="emccnn",
-                       help="which comparison; its report goes to OUTPUT/EXPERIMENT (default: %(default)s)")
-    bench.add_argument("--quick", action="store_true",
-                       help="the quick profile, under 10 minutes per experiment on 2 cores: networks trained once "
-                            "with their defaults instead of cross-validated (the full profile takes an hour or more)")
-    bench.add_argument("--output", default="astrospecml-benchmark",
-                       help="folder of the reports, one subfolder per experiment (default: %(default)s)")
-    bench.add_argument("--targets", nargs="+", default=["spex_type", "opt_type"],
-                       choices=["spex_type", "opt_type"], help="tasks (default: both)")
-    bench.add_argument("--models", nargs="+", default=None,
-                       help="model names of the 'emccnn', 'emccnn_paper' or 'miles' experiment (default: the "
-                            "profile's)")
-    bench.add_argument("--splits", type=int, default=None,
-                       help="repeated source-disjoint splits of the 'emccnn' experiment, or of 'macnet' or 'miles' "
-                            "when it is the one chosen (default: the profile's, 1 quick, 5 full)")
-    bench.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
-    bench.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
-                       help="where the 'emccnn', 'emccnn_paper', 'macnet' and 'miles' experiments' networks train "
-                            "('auto': the GPU when there is one; the other experiments run on the CPU; the full "
-                            "'macnet' profile trains networks of the paper's widths, a GPU's work) (default: "
-                            "%(default)s)")
+    # Its options are the experiments' own: built by _benchmark_parser when the command is given.
+    sub.add_parser("benchmark", help="run the papers' comparisons on the shipped spectra", add_help=False)
     predict = sub.add_parser("predict", help="classify spectrum files with a saved model, resumably",
                              description=PREDICT_HELP)
     predict.add_argument("model", help="a model file written by astrospecml.persistence.save_model, or the name "
@@ -308,19 +268,60 @@ def main(argv=None):
     merge.add_argument("--overwrite", action="store_true", help="replace an existing catalogue file")
     info = sub.add_parser("info", help="describe a model file", description=INFO_HELP)
     info.add_argument("model", help="a model file, or the name of a pretrained model (spex-subtype, mk-type)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["benchmark"]:
+        return _benchmark(_benchmark_parser().parse_args(argv[1:]))
     args = parser.parse_args(argv)
     commands = {"predict": _predict, "merge": _merge, "info": _info}
     if args.command in commands:
         return _run_reporting_user_errors(commands[args.command], args)
     if args.command == "summary":
         data_summary()
-    elif args.command == "benchmark":
-        _benchmark(args)
     return 0
 
 
+def _benchmark_parser():
+    """The ``astrospecml benchmark`` parser: each experiment's summary and options come from its declaration."""
+    from .benchmarks import EXPERIMENTS
+
+    description = BENCHMARK_HELP + "".join(f"  Experiment '{name}': {experiment.summary}"
+                                           for name, experiment in EXPERIMENTS.items())
+    parser = argparse.ArgumentParser(prog="astrospecml benchmark", description=description)
+    parser.add_argument("--experiment", choices=[*EXPERIMENTS, "all"], default=next(iter(EXPERIMENTS)),
+                        help="which comparison; its report goes to OUTPUT/EXPERIMENT (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="the quick profile, under 10 minutes per experiment on 2 cores: networks trained once "
+                             "with their defaults instead of cross-validated (the full profile takes an hour or "
+                             "more)")
+    parser.add_argument("--output", default="astrospecml-benchmark",
+                        help="folder of the reports, one subfolder per experiment (default: %(default)s)")
+    by_flag = {}
+    for name, experiment in EXPERIMENTS.items():
+        for option in experiment.command_line:
+            by_flag.setdefault(option.flag, []).append((name, option))
+    for flag, owners in by_flag.items():
+        form = owners[0][1]
+        parser.add_argument(flag, dest=_destination(flag), default=None,
+                            metavar=None if form.choices else flag.lstrip("-").upper(),
+                            nargs="+" if form.many else None, type=form.type, choices=form.choices,
+                            help="; ".join(f"'{name}': {option.help}" for name, option in owners)
+                            + (" (given with --experiment all, to each experiment that takes it)"
+                               if len(owners) > 1 else ""))
+    parser.add_argument("--random-state", type=int, default=0, help="seed of split, searches and networks")
+    on_device = [name for name, experiment in EXPERIMENTS.items() if experiment.uses_device]
+    parser.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
+                        help=f"where the networks of {', '.join(repr(n) for n in on_device)} train ('auto': the GPU "
+                             "when there is one; the other experiments run on the CPU) (default: %(default)s)")
+    return parser
+
+
+def _destination(flag):
+    """Where the parser puts an experiment option's value: apart from the command's own arguments."""
+    return "option_" + flag.lstrip("-").replace("-", "_")
+
+
 def _benchmark(args):
-    """Run the chosen experiments of the registry, each into its own subfolder of ``--output``."""
+    """Run the chosen experiments, each into its own subfolder of ``--output``, with the options it takes."""
     from pathlib import Path
 
     from . import benchmarks
@@ -328,17 +329,14 @@ def _benchmark(args):
     names = list(benchmarks.EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     for name in names:
         experiment = benchmarks.EXPERIMENTS[name]
-        # --targets, --models and --splits are the 'emccnn' experiment's options (the stripe experiment's
-        # models have other names), so only that experiment gets them; the paper-faithful one takes --models
-        # and the MAC-Net one --splits when it is the one chosen (their model names and split counts are
-        # their own).
-        chosen = {"emccnn_paper": ("models",), "macnet": ("n_splits",), "miles": ("models", "n_splits")}
-        options = {key: value for key, value in (("targets", tuple(args.targets)), ("models", args.models),
-                                                 ("n_splits", args.splits))
-                   if value is not None and (name == "emccnn" or (name == args.experiment
-                                                                   and key in chosen.get(name, ())))}
+        options = {}
+        for option in experiment.command_line:
+            value = getattr(args, _destination(option.flag))
+            if value is not None:
+                options[option.name] = value
         benchmarks.run_benchmark(experiment, Path(args.output) / name, profile="quick" if args.quick else "full",
                                  random_state=args.random_state, device=args.device, **options)
+    return 0
 
 
 def _run_reporting_user_errors(command, args):

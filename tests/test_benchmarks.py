@@ -197,12 +197,13 @@ def test_command_line_passes_its_options(monkeypatch):
                      "--models", "SVC", "EMCCNN-1D"]) == 0
     (experiment, folder), kwargs = calls[0]
     assert experiment.name == "emccnn" and str(folder) == "out/emccnn"
-    assert kwargs == {"profile": "quick", "targets": ("spex_type",), "models": ["SVC", "EMCCNN-1D"],
+    assert kwargs == {"profile": "quick", "targets": ["spex_type"], "models": ["SVC", "EMCCNN-1D"],
                       "random_state": 0, "device": "cpu"}
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full" and "n_splits" not in calls[1][1]  # the profile's
     cli.main(["benchmark", "--experiment", "all", "--splits", "3"])
-    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, None, None]  # 'emccnn' only
+    # Every experiment that takes --splits: 'emccnn', 'macnet' and 'miles'.
+    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, 3, 3]
     cli.main(["benchmark", "--experiment", "miles", "--splits", "2", "--models", "SVC", "CNN-1D"])
     (experiment, folder), kwargs = calls[-1]
     assert experiment.name == "miles" and kwargs["n_splits"] == 2 and kwargs["models"] == ["SVC", "CNN-1D"]
@@ -335,7 +336,14 @@ def test_the_registry_holds_every_experiment_package_and_the_command_line_offers
 
     packages = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.ispkg]
     assert sorted(packages) == sorted(benchmarks.EXPERIMENTS)
-    assert list(cli._EXPERIMENT_NAMES) == list(benchmarks.EXPERIMENTS)
+    forms = {}
+    for name, experiment in benchmarks.EXPERIMENTS.items():
+        assert experiment.summary, f"{name} declares no summary for the command line's help"
+        assert name in cli._benchmark_parser().format_help()
+        for option in experiment.command_line:  # each flag is an option of the experiment's run
+            assert option.name in experiment.options() and option.flag.startswith("--"), (name, option)
+            form = (option.many, option.type, option.choices)
+            assert forms.setdefault(option.flag, form) == form, f"{option.flag} takes other values in {name}"
     for name, experiment in benchmarks.EXPERIMENTS.items():
         package = importlib.import_module(f"astrospecml.benchmarks.{name}")
         assert package.EXPERIMENT is experiment and experiment.name == name

@@ -48,14 +48,14 @@ def test_benchmark_command_runs_the_chosen_experiments_with_the_chosen_profile(m
     assert [c[0] for c in calls] == list(benchmarks.EXPERIMENTS) == ["emccnn", "emccnn_paper", "stripes", "rare",
                                                                      "macnet", "miles"]
     assert [c[1] for c in calls] == [tmp_path / name for name in benchmarks.EXPERIMENTS]
-    assert calls[0][2] == {"profile": "full", "random_state": 0, "device": "cpu",
-                           "targets": ("spex_type", "opt_type")}
+    assert calls[0][2] == {"profile": "full", "random_state": 0, "device": "cpu"}  # each run's own defaults
     calls.clear()
     main(["benchmark", "--quick", "--device", "auto", "--models", "SVC", "kNN", "--output", str(tmp_path)])
     assert calls[0][2]["device"] == "auto" and calls[0][2]["models"] == ["SVC", "kNN"]
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "all", "--models", "SVC", "--output", str(tmp_path)])
-    assert [("models" in c[2]) for c in calls] == [True, False, False, False, False, False]  # EMCCNN's names only
+    # Every experiment that takes --models: 'emccnn', 'emccnn_paper' and 'miles'.
+    assert [c[2].get("models") for c in calls] == [["SVC"], ["SVC"], None, None, None, ["SVC"]]
     calls.clear()
     main(["benchmark", "--quick", "--experiment", "emccnn_paper", "--models", "DNN", "--output", str(tmp_path)])
     assert calls == [("emccnn_paper", tmp_path / "emccnn_paper",

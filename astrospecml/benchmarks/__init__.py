@@ -8,7 +8,7 @@ found; `run_benchmark` runs any of them and owns what they share.
 for all of them.  Importing this package changes nothing in matplotlib: the
 figures are drawn on figures of their own, never through pyplot's backend.
 """
-from ._experiment import Experiment, Outcome, Run
+from ._experiment import Experiment, Option, Outcome, Run
 from .emccnn import (
     BASELINE_GRIDS,
     EMCCNN_MODELS,
@@ -72,6 +72,7 @@ __all__ = [
     "EMCCNNPaperProfile",
     "EXPERIMENTS",
     "Experiment",
+    "Option",
     "GAN_ABLATION",
     "FOLD_SHAPE",
     "MACNET_MODELS",

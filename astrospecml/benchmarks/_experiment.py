@@ -18,12 +18,40 @@ import torch
 from .._torch import resolve_device
 from ._document import Document, machine, today
 
-__all__ = ["Experiment", "Outcome", "Run", "execute"]
+__all__ = ["Experiment", "Option", "Outcome", "Run", "execute"]
 
-#: The options ``astrospecml benchmark`` takes, by experiment, and its flag for each.
-_COMMAND_LINE_FLAGS = {"emccnn": {"targets": "--targets", "models": "--models", "n_splits": "--splits"},
-                       "emccnn_paper": {"models": "--models"}, "macnet": {"n_splits": "--splits"},
-                       "miles": {"models": "--models", "n_splits": "--splits"}}
+@dataclass(frozen=True)
+class Option:
+    """An option of an experiment's ``run`` that ``astrospecml benchmark`` takes as a flag.
+
+    Parameters
+    ----------
+    name : str
+        The keyword argument of ``run``.
+    flag : str
+        Its flag on the command line; experiments that share a flag share
+        its form (``many``, ``type``, ``choices``).
+    help : str
+        What it does in this experiment.
+    many : bool, default=False
+        Whether it takes several values (a list).
+    type : callable, default=str
+        Converts each value.
+    choices : tuple or None, default=None
+        The values allowed.
+
+    Examples
+    --------
+    >>> Option("n_splits", "--splits", "repeated splits", type=int).flag
+    '--splits'
+    """
+
+    name: str
+    flag: str
+    help: str
+    many: bool = False
+    type: Callable = str
+    choices: tuple = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,12 @@ class Experiment:
     uses_device : bool, default=False
         Whether its networks train on ``device``; the others always run on
         the CPU.
+    summary : str, default=''
+        What it compares, in a sentence or two of ``astrospecml benchmark
+        --help``.
+    command_line : tuple of Option, default=()
+        The options of ``run`` the command line takes, each with its flag
+        and help.
 
     Examples
     --------
@@ -96,6 +130,8 @@ class Experiment:
     report: Callable
     to_json: Callable = lambda results: results
     uses_device: bool = False
+    summary: str = ""
+    command_line: tuple = ()
 
     def profile(self, profile):
         """The profile of that name, or ``profile`` itself when it is one; a clear error otherwise."""
@@ -160,7 +196,7 @@ class Run:
         """The command line that regenerates this run's report."""
         profile = getattr(self.profile, "name", None)
         flags, python = [], []
-        known = _COMMAND_LINE_FLAGS.get(self.experiment.name, {})
+        known = {option.name: option.flag for option in self.experiment.command_line}
         for name, value in self.options.items():
             if name in known:
                 values = value if isinstance(value, (list, tuple)) else [value]

@@ -4,7 +4,7 @@
 ``report``); ``report`` sets the paper's table beside ours and states its
 claims' verdicts.
 """
-from .._experiment import Experiment
+from .._experiment import Experiment, Option
 from . import report as _report
 from . import run as _run
 from .run import (
@@ -28,4 +28,7 @@ EXPERIMENT = Experiment(
     run=_run.run,
     report=_report.report,
     uses_device=True,
+    summary=("the EMCCNN paper's own test as far as the shipped spectra allow (M0-M4 dwarfs at their own S/N and "
+             "degraded to S/N 5-15, 5000 pixels folded 50 x 100, the paper's untuned SVM and a tuned one)."),
+    command_line=(Option("models", "--models", "model names (default: the profile's)", many=True),),
 )

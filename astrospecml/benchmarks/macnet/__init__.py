@@ -3,7 +3,7 @@
 ``run`` prepares, trains and scores (imports nothing from ``report``);
 ``report`` turns what ``run`` returns into the report's sections and figures.
 """
-from .._experiment import Experiment
+from .._experiment import Experiment, Option
 from . import report as _report
 from . import run as _run
 from .run import (
@@ -29,4 +29,9 @@ EXPERIMENT = Experiment(
     report=_report.report,
     to_json=_run.to_json,
     uses_device=True,
+    summary=("1D SSCNN, M-Net, C-Net, MC-Net and MAC-Net on simulated optical galaxies/quasars/stars and on SpeX "
+             "M/L/T dwarfs with cut-outs from their real 2MASS magnitudes, with Grad-CAM figures (the full profile "
+             "trains networks of the paper's widths, a GPU's work)."),
+    command_line=(Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's, 1 quick, "
+                         "5 full)", type=int),),
 )

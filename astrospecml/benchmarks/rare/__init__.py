@@ -26,4 +26,6 @@ EXPERIMENT = Experiment(
     profile_type=RareProfile,
     run=_run.run,
     report=_report.report,
+    summary=("RAC-Net recognising rare subdwarfs with no augmentation, duplication, SGAN or LCGAN over several "
+             "seeds, GAN-train/GAN-test and a candidate search."),
 )

@@ -25,4 +25,6 @@ EXPERIMENT = Experiment(
     profile_type=StripeProfile,
     run=_run.run,
     report=_report.report,
+    summary=("DRC-Net on simulated two-arm stripes against FFCNN, and RC-Net and an SVC on extracted spectra, "
+             "per S/N bin, with a search of each arm's wavelength window."),
 )
