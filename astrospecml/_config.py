@@ -23,7 +23,7 @@ def get_config():
         ``'torch'`` (default) or ``'onnxruntime'``: what runs a fitted
         network's forward pass in ``predict_proba`` on the CPU.  ONNX Runtime
         (``pip install astrospecml[onnx]``) ran our networks 1.2-2.0 times as
-        fast as PyTorch on 2 CPU threads (``benchmarks/throughput.py``); the
+        fast as PyTorch on 2 CPU threads (``benchmarks/performance/throughput.py``); the
         network is exported once per fitted network and its probabilities
         equal PyTorch's to float32 rounding.  Training, GPUs and multi-arm
         networks always use PyTorch.  Default: the environment variable

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "node.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "performance" / "node.py"
 
 
 @pytest.mark.filterwarnings("ignore")

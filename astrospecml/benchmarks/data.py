@@ -27,7 +27,7 @@ from ..preprocessing import (
 )
 from ..simulate import NIR_TWO_ARM, simulate_stripes
 
-__all__ = ["N_ROWS", "PreparedData", "SPEX_GRID", "TARGETS", "observe_stripes", "on_common_grid", "prepare_spex",
+__all__ = ["N_ROWS", "PreparedData", "TARGETS", "observe_stripes", "on_common_grid", "prepare_spex",
            "reduce_stripes", "standard_templates"]
 
 #: The SpeX tasks: the SpeX subtype and the literature optical type.

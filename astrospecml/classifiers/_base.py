@@ -324,7 +324,7 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, SpectralInput, ModelFileMix
 
         skorch's loop cost half of EMCCNN-1D's rate on 2 CPU threads at its
         batches of 64; here each batch is one tensor view of ``X``, one
-        forward pass and one copy back (``benchmarks/throughput.py``).
+        forward pass and one copy back (``benchmarks/performance/throughput.py``).
         """
         return network_proba(self.net_.module_, X, self.predict_batch_size)
 

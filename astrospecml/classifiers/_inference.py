@@ -26,7 +26,7 @@ __all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "netwo
 CPU_PREDICT_BATCH = 256
 
 #: Spectra per ONNX Runtime call: 128 gave our three networks 0.98-1.34 times the rate of single calls of 256 or
-#: 1,024 on 2 threads (``benchmarks/throughput.py``).
+#: 1,024 on 2 threads (``benchmarks/performance/throughput.py``).
 ORT_PREDICT_BATCH = 128
 
 #: Each fitted network's inference copy (batch norms folded), with the state of the weights it was made from.

@@ -25,7 +25,7 @@ The package is cut by concern: ``reading`` (the input list and one spectrum
 per file), ``shards`` (predicting and writing one shard), ``engines`` (here
 or on Dask), ``jobs`` (running a job) and ``folder`` (the job folder's format:
 its bookkeeping, shards, columns and merging); tables are written by
-:mod:`astrospecml.io.tables`.
+`astrospecml.io.write_table`.
 """
 from .._steps import training_grid
 from .folder import COLUMNS, PREDICTIONS_FORMAT, describe_columns, merge_predictions, read_predictions

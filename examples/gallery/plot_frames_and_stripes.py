@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from specutils import Spectrum
 
-from astrospecml.benchmarks.data import SPEX_GRID, prepare_spex
+from astrospecml.benchmarks.data import prepare_spex
+from astrospecml.datasets import SPEX_GRID
 from astrospecml.preprocessing import BadPixelImputer, StripeExtractor
 from astrospecml.simulate import simulate_frame, simulate_stripes
 

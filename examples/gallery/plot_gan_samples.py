@@ -12,7 +12,7 @@ import numpy as np
 
 from astrospecml.augmentation import LCGANOversampler, SGANOversampler
 from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
-from astrospecml.benchmarks.data import SPEX_GRID
+from astrospecml.datasets import SPEX_GRID
 
 data = prepare_rare()  # L2-normalised spectra on one grid; the rare class is 'sd'
 profile = RARE_PROFILES["quick"]

@@ -19,7 +19,8 @@ ax.set_title("three spectra per class (normalised at 1.27 micron)")
 # %%
 # The subtype sequence: the median spectrum of each whole subtype on one grid
 # shows the water and methane bands deepen from M to T.
-from astrospecml.benchmarks.data import SPEX_GRID, prepare_spex  # noqa: E402
+from astrospecml.benchmarks.data import prepare_spex  # noqa: E402
+from astrospecml.datasets import SPEX_GRID  # noqa: E402
 
 data = prepare_spex("spex_type")  # numeric subtypes: M0 = 10, L0 = 20, T0 = 30
 wavelength = SPEX_GRID.value

@@ -33,9 +33,9 @@ from astrospecml.augmentation import (
     gan_train_score,
 )
 from astrospecml.benchmarks import RARE_PROFILES, prepare_rare, split_rare
-from astrospecml.benchmarks.data import SPEX_GRID
 from astrospecml.candidates import rank_candidates
 from astrospecml.classifiers import RACNetClassifier
+from astrospecml.datasets import SPEX_GRID
 
 started = time.perf_counter()
 

@@ -5,13 +5,13 @@ import numpy as np
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from ...classifiers import SpectrumClassifier
-from ...datasets import subtype_to_label
+from ...datasets import SPEX_GRID, subtype_to_label
 from .._document import fmt as _fmt
 from .._document import setting as _setting
 from .._document import subplots
 from .._tuning import ENSEMBLE, classifier_step
 from .._verdicts import bin_cell, bin_mean_and_std, model_table, n_splits_of, verdict
-from ..data import SPEX_GRID, TARGETS
+from ..data import TARGETS
 from ..metrics import SNR_BINS, label_agreement
 from .run import BASELINES, FOLD_SHAPE, standards_reproduction
 

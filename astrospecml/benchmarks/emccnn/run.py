@@ -24,13 +24,13 @@ from ...classifiers import (
     SeedEnsembleClassifier,
     TemplateMatchClassifier,
 )
-from ...datasets import subtype_to_label
+from ...datasets import SPEX_GRID, subtype_to_label
 from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
 from .._networks import network_pipeline, paper_networks
 from .._tuning import ENSEMBLE, TuningProfile, fit_tuned, over_splits, rows, score_fitted, without_predictions
-from ..data import SPEX_GRID, TARGETS, prepare_spex, standard_templates
+from ..data import TARGETS, prepare_spex, standard_templates
 from ..metrics import accuracy_by_snr
 
 __all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex",

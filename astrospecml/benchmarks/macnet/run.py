@@ -40,7 +40,7 @@ from ...classifiers import (
     SSCNN1DClassifier,
     published_classifiers,
 )
-from ...datasets import load_spex_prism
+from ...datasets import SPEX_GRID, load_spex_prism
 from ...inspection import grad_cam
 from ...model_selection import source_disjoint_split
 from ...preprocessing import PerArm, ZScore
@@ -51,7 +51,7 @@ from ...simulate import (
     simulate_optical_objects,
 )
 from .._experiment import Outcome
-from ..data import SPEX_GRID, observe_stripes, on_common_grid
+from ..data import observe_stripes, on_common_grid
 from ..metrics import (
     paired_bootstrap_difference,
     predict_throughput,

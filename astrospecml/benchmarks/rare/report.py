@@ -4,9 +4,9 @@ import csv
 import numpy as np
 
 from ...candidates import plot_candidates
+from ...datasets import SPEX_GRID
 from .._document import fmt as _fmt
 from .._document import subplots
-from ..data import SPEX_GRID
 from .run import NEAREST_CLASS
 
 __all__ = ["FAITHFULNESS", "report"]

@@ -40,11 +40,11 @@ from ...augmentation import (
 )
 from ...candidates import rank_candidates
 from ...classifiers import RACNetClassifier
-from ...datasets import load_spex_prism
+from ...datasets import SPEX_GRID, load_spex_prism
 from ...model_selection import source_disjoint_split
 from ...preprocessing import FluxNorm
 from .._experiment import Outcome
-from ..data import SPEX_GRID, on_common_grid
+from ..data import on_common_grid
 
 __all__ = ["AUGMENTATIONS", "GAN_ABLATION", "RARE_PROFILES", "RareData", "RareProfile", "prepare_rare", "run",
            "split_rare"]

@@ -27,11 +27,12 @@ from sklearn.svm import SVC
 from specutils import Spectrum
 
 from ...classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
+from ...datasets import SPEX_GRID
 from ...model_selection import source_disjoint_split
 from ...preprocessing import PerArm, StripeSlicer, ZScore
 from ...simulate import NIR_TWO_ARM, simulate_stripes
 from .._experiment import Outcome
-from ..data import SPEX_GRID, observe_stripes, prepare_spex
+from ..data import observe_stripes, prepare_spex
 
 __all__ = ["STRIPE_MODELS", "STRIPE_PROFILES", "STRIPE_SNR_BINS", "StripeData", "StripeProfile", "prepare_stripes",
            "run"]

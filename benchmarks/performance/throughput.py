@@ -1,6 +1,6 @@
 """Prediction throughput of the networks: ours against the network alone, ONNX Runtime and torch.compile.
 
-Run:  python benchmarks/throughput.py [--threads 2] [--pixels 512] [--networks CNN-1D EMCCNN-1D RC-Net]
+Run:  python benchmarks/performance/throughput.py [--threads 2] [--pixels 512] [--networks CNN-1D EMCCNN-1D RC-Net]
                                       [--no-compile] [--no-onnx] [--no-shipped]
 
 First, the shipped ``spex-subtype`` pipeline (Resample, BadPixelImputer,

@@ -1,6 +1,6 @@
 """How long the ``astrospecml`` command takes to answer ``--help`` and ``--version``.
 
-Run:  python benchmarks/cli_startup.py [--repeat 5]
+Run:  python benchmarks/performance/cli_startup.py [--repeat 5]
 
 Each command runs in a fresh process (the console script, or ``python -m
 astrospecml.cli`` where the script is not installed), ``--repeat`` times;

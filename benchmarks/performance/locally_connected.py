@@ -1,6 +1,6 @@
 """Time LocallyConnected1d (vectorised) against a loop over positions.
 
-Run: ``python benchmarks/locally_connected.py``.  Prints, for each input
+Run: ``python benchmarks/performance/locally_connected.py``.  Prints, for each input
 length, the largest difference between the two and their forward and
 forward+backward times on this machine's CPU threads.
 """

@@ -1,6 +1,6 @@
 """Everything a GPU node is asked for, in one run: predict_proba against the network, bf16, transfers, Dask scaling.
 
-Run:  python benchmarks/node.py [--workdir node-benchmark] [--output node.json]
+Run:  python benchmarks/performance/node.py [--workdir node-benchmark] [--output node.json]
                                 [--workers 1 2 4 8 14] [--files 8000] [--tiny]
 
 Made for a machine with a GPU and 16 cores, where it takes under 8 minutes;
@@ -55,7 +55,7 @@ def machine():
     return {"date": time.strftime("%Y-%m-%d %H:%M"), "hostname": platform.node(), "cpus": os.cpu_count(),
             "gpu": gpu, "python": platform.python_version(), "torch": torch.__version__,
             "astrospecml": astrospecml.__version__, "torch_threads": torch.get_num_threads(),
-            "command": "python benchmarks/node.py " + " ".join(sys.argv[1:])}
+            "command": "python benchmarks/performance/node.py " + " ".join(sys.argv[1:])}
 
 
 def _rate(function, items, device, seconds):

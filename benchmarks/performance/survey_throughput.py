@@ -1,6 +1,6 @@
 """End-to-end survey prediction throughput and peak memory at 1k / 10k / 100k FITS files.
 
-Run:  python benchmarks/survey_throughput.py [--sizes 1000 10000 100000] [--workdir DIR]
+Run:  python benchmarks/performance/survey_throughput.py [--sizes 1000 10000 100000] [--workdir DIR]
 
 1. Writes the largest number of synthetic LAMOST-LRS files asked for
    (3,909 log-linear pixels, 3,700-9,100 A, both layouts `read_lamost_lrs`
