@@ -734,3 +734,23 @@ def test_a_lamost_file_read_as_arrays_holds_what_its_spectrum_holds(tmp_path, la
     assert read.mask[:5].all() and read.mask[10:20].all() and read.mask[57]
     for key in ("OBSID", "RA", "SUBCLASS", "wavelength_medium"):
         assert read.meta[key] == expected.meta[key]
+
+
+@pytest.mark.parametrize("reader_format", [None, "LAMOST-LRS"])
+def test_a_lamost_file_with_unordered_or_mismatched_wavelengths_gets_an_unreadable_row(tmp_path, model_file,
+                                                                                       reader_format):
+    """Read as arrays or as a Spectrum, a damaged table is refused in its row, never resampled into nonsense."""
+    log_wave = 10 ** (3.6 + 1e-4 * np.arange(3100))
+    paths = []
+    for name, damage in (("shuffled", lambda w: w[np.random.default_rng(0).permutation(len(w))]),
+                         ("nan", lambda w: np.where(np.arange(len(w)) == 50, np.nan, w))):
+        path = tmp_path / f"{name}.fits"
+        write_lamost_lrs(Spectrum(flux=_flux(log_wave, CLASSES[0], np.random.default_rng(1)) * u.Jy,
+                                  spectral_axis=log_wave * u.AA), path, layout="table")
+        with fits.open(path, mode="update") as hdus:
+            hdus[1].data["WAVELENGTH"][0] = damage(np.array(hdus[1].data["WAVELENGTH"][0]))
+        paths.append(str(path))
+    rows = predict_paths(load_model(model_file), paths, reader_format=reader_format)
+    assert list(rows["status"]) == ["unreadable", "unreadable"]
+    if reader_format:
+        assert all("strictly increasing or decreasing" in error for error in rows["error"])

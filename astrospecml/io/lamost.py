@@ -177,6 +177,14 @@ def lamost_arrays(hdulist):
     else:
         wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
     unit = _flux_unit(str(unit_name)) if unit_name else LAMOST_FLUX_UNIT
+    # Checked here, not left to Spectrum: the survey path builds none, and resampling needs a monotonic axis.
+    lengths = {len(values) for values in (wavelength, flux, ivar, andmask, ormask)}
+    if len(lengths) > 1 or wavelength.ndim != 1:
+        raise ValueError(f"not a LAMOST LRS file: its wavelength, flux, ivar and mask arrays have different "
+                         f"lengths ({sorted(lengths)}).")
+    step = np.diff(wavelength)
+    if not (np.all(step > 0) or np.all(step < 0)):
+        raise ValueError("its wavelengths are not strictly increasing or decreasing (or not finite).")
     return LamostArrays(wavelength, flux, ivar, normalized, andmask, ormask, unit, header)
 
 
