@@ -247,3 +247,12 @@ def test_spectra_of_a_class_the_model_never_saw_are_flagged_out_of_distribution(
     assert rows["ood_flag"][5:].sum() >= 3 and rows["ood_flag"][:5].sum() <= 1
     np.testing.assert_array_equal(rows["ood_flag"], rows["ood_score"] > 1)
     assert "distance to the training spectra" in rows["ood_score"].description
+
+
+def test_table_io_names_the_formats_it_writes_when_given_another(tmp_path):
+    from astrospecml.io import read_table, write_table
+
+    with pytest.raises(ValueError, match=r"table_format must be one of \['ecsv', 'fits', 'parquet', 'votable'\]"):
+        write_table(Table({"a": [1]}), tmp_path / "t.csv", "csv")
+    with pytest.raises(ValueError, match="got 'csv'"):
+        read_table(tmp_path / "t.csv", "csv")

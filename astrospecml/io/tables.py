@@ -43,6 +43,7 @@ def write_table(table, path, table_format, *, fits_keywords=None):
     >>> read_table(path, "fits", fits_keywords={"model_checksum": "MODELSUM"}).meta["model_checksum"]
     'sha256:0'
     """
+    _check_format(table_format)
     fits_keywords = fits_keywords or {}
     if table_format == "parquet":  # pyarrow directly: astropy's Parquet support wants pandas too
         import pyarrow as pa
@@ -132,6 +133,7 @@ def read_table(path, table_format, *, fits_keywords=None):
     >>> back["ra"].unit, back["ra"].description, str(back["name"][0])
     (Unit("deg"), 'right ascension', 'Vega')
     """
+    _check_format(table_format)
     fits_keywords = fits_keywords or {}
     if table_format == "parquet":
         import pyarrow.parquet as pq
@@ -158,3 +160,8 @@ def read_table(path, table_format, *, fits_keywords=None):
     plain = Table({name: table[name].filled("") if getattr(table[name], "mask", None) is not None
                    and table[name].dtype.kind == "U" else table[name] for name in table.colnames}, meta=table.meta)
     return plain
+
+
+def _check_format(table_format):
+    if table_format not in TABLE_FORMATS:
+        raise ValueError(f"table_format must be one of {sorted(TABLE_FORMATS)}, got {table_format!r}.")

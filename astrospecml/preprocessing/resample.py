@@ -21,7 +21,6 @@ from ._base import SpectralTransformer, _check_float32_range
 
 __all__ = ["Resample", "log_linear_grid", "resample", "training_grid"]
 
-
 RESAMPLERS = {
     "flux_conserving": FluxConservingResampler,
     "linear": LinearInterpolatedResampler,
@@ -458,11 +457,12 @@ def log_linear_grid(low, high, n_pixels):
     return 10 ** np.linspace(np.log10(low_value), np.log10(high_value), int(n_pixels)) * low.unit
 
 
-def _resample_read_spectra(records, grid, method):
+def resample_records(records, grid, method):
     """Records ``(spectral_axis, flux, mask, sigma, unit, meta)`` resampled onto ``grid`` as `Resample` would.
 
-    The survey path's entry: its files' arrays go onto the training grid
-    without a `~specutils.Spectrum` built for each.  Records mixing air and
+    The survey path's entry (not part of the public API): its files'
+    arrays go onto the training grid without a `~specutils.Spectrum` built
+    for each.  Records mixing air and
     vacuum wavelengths are refused, as ``Resample(grid).fit_transform`` does.
     """
     records = list(records)

@@ -16,7 +16,7 @@ from ..datasets import in_spectral_order
 from ..io.convert import SpectrumBatch
 from ..io.limits import MAX_INPUT_BYTES
 from ..persistence import ModelFileError, load_model, model_info
-from ..preprocessing.resample import _resample_read_spectra
+from ..preprocessing.resample import resample_records
 from .folder import (
     COLUMNS,
     JOB_DIR,
@@ -165,12 +165,12 @@ def predict_paths(model, paths, *, grid=None, reader_format=None, min_coverage=0
     indices = list(usable)
     batch = None
     try:
-        resampled = _resample_read_spectra([usable[i] for i in indices], grid, method) if indices else []
+        resampled = resample_records([usable[i] for i in indices], grid, method) if indices else []
     except Exception:  # noqa: BLE001 - isolate the culprit below
         resampled = []
         for i in indices:
             try:
-                resampled.append(_resample_read_spectra([usable[i]], grid, method)[0])
+                resampled.append(resample_records([usable[i]], grid, method)[0])
             except Exception as err:  # noqa: BLE001 - reported in the file's row
                 resampled.append(None)
                 status[i], errors[i] = "failed", f"resampling: {type(err).__name__}: {err}"

@@ -35,11 +35,7 @@ from sklearn.pipeline import make_pipeline
 from skorch.helper import SliceDict
 from specutils import Spectrum
 
-from ...classifiers import (
-    MNetClassifier,
-    SSCNN1DClassifier,
-    published_classifiers,
-)
+from ...classifiers import published_classifiers
 from ...datasets import SPEX_GRID, load_spex_prism
 from ...inspection import grad_cam
 from ...model_selection import source_disjoint_split
@@ -287,7 +283,7 @@ def prepare_spex_multimodal(profile="quick", *, random_state=0):
 
 def _kernel_size(classifier):
     """The paper's 3 x 20 kernel; 20 pixels for the networks that read 1D spectra."""
-    return 20 if classifier in (SSCNN1DClassifier, MNetClassifier) else (3, 20)
+    return 20 if "1D" in classifier.publication.inputs else (3, 20)
 
 
 def paper_shape_parameters(profile=None):
