@@ -419,7 +419,7 @@ def build_mk_type(folder=None, *, max_epochs=150, patience=15, test_size=0.25, r
     than library stars: measured on the held-out stars reddened by
     E(B-V) = 0.6, the same ensemble on flux-normalised spectra keeps 0.44 of
     the letters, on continuum-normalised ones 0.80, at no cost unreddened
-    (``benchmarks/miles_ablation.py`` found continuum normalisation level
+    (the ``miles_ablation`` experiment found continuum normalisation level
     with flux normalisation for the networks on the five splits).  It trains on a
     star-disjoint 75 % of the stars with early stopping on held-out training
     stars and is scored once on the other 25 %, beside an RBF SVC tuned by

@@ -11,6 +11,7 @@ from specutils import Spectrum
 from astrospecml import cli
 from astrospecml.benchmarks import (
     EMCCNN_MODELS,
+    EXPERIMENTS,
     STRIPE_SNR_BINS,
     EMCCNNProfile,
     StripeProfile,
@@ -202,8 +203,10 @@ def test_command_line_passes_its_options(monkeypatch):
     cli.main(["benchmark"])
     assert calls[1][1]["profile"] == "full" and "n_splits" not in calls[1][1]  # the profile's
     cli.main(["benchmark", "--experiment", "all", "--splits", "3"])
-    # Every experiment that takes --splits: 'emccnn', 'macnet' and 'miles'.
-    assert [kwargs.get("n_splits") for _, kwargs in calls[2:]] == [3, None, None, None, 3, 3]
+    # Every experiment that takes --splits: of the papers', 'emccnn', 'macnet' and 'miles'.
+    given = [kwargs.get("n_splits") for _, kwargs in calls[2:]]
+    assert given[:6] == [3, None, None, None, 3, 3]
+    assert given == [3 if any(o.flag == "--splits" for o in e.command_line) else None for e in EXPERIMENTS.values()]
     cli.main(["benchmark", "--experiment", "miles", "--splits", "2", "--models", "SVC", "CNN-1D"])
     (experiment, folder), kwargs = calls[-1]
     assert experiment.name == "miles" and kwargs["n_splits"] == 2 and kwargs["models"] == ["SVC", "CNN-1D"]
@@ -333,9 +336,11 @@ def test_the_registry_holds_every_experiment_package_and_the_command_line_offers
     import pkgutil
 
     import astrospecml.benchmarks as benchmarks
+    from astrospecml.benchmarks import ablations
 
-    packages = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.ispkg]
-    assert sorted(packages) == sorted(benchmarks.EXPERIMENTS)
+    packages = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.ispkg and m.name != "ablations"]
+    modules = [m.name for m in pkgutil.iter_modules(ablations.__path__) if not m.name.startswith("_")]
+    assert sorted(packages + [f"{m}_ablation" for m in modules]) == sorted(benchmarks.EXPERIMENTS)
     forms = {}
     for name, experiment in benchmarks.EXPERIMENTS.items():
         assert experiment.summary, f"{name} declares no summary for the command line's help"
@@ -345,12 +350,16 @@ def test_the_registry_holds_every_experiment_package_and_the_command_line_offers
             form = (option.many, option.type, option.choices)
             assert forms.setdefault(option.flag, form) == form, f"{option.flag} takes other values in {name}"
     for name, experiment in benchmarks.EXPERIMENTS.items():
-        package = importlib.import_module(f"astrospecml.benchmarks.{name}")
-        assert package.EXPERIMENT is experiment and experiment.name == name
+        if name.endswith("_ablation"):  # one module: its run, its report and its declaration
+            module = f"astrospecml.benchmarks.ablations.{name.removesuffix('_ablation')}"
+            runs, reports = module, module
+        else:  # one package: run and report modules apart
+            module = f"astrospecml.benchmarks.{name}"
+            runs, reports = f"{module}.run", f"{module}.report"
+        assert importlib.import_module(module).EXPERIMENT is experiment and experiment.name == name
         assert {"quick", "full"} <= set(experiment.profiles)
         assert all(isinstance(p, experiment.profile_type) and p.name == key for key, p in experiment.profiles.items())
-        assert experiment.run.__module__ == f"astrospecml.benchmarks.{name}.run"
-        assert experiment.report.__module__ == f"astrospecml.benchmarks.{name}.report"
+        assert experiment.run.__module__ == runs and experiment.report.__module__ == reports
         assert experiment.profile_type.__name__ in benchmarks.__all__
     for public in benchmarks.__all__:
         assert hasattr(benchmarks, public), public

@@ -3,12 +3,15 @@
 Each of the source papers' comparisons is an `Experiment` in `EXPERIMENTS`,
 one subpackage each (``emccnn``, ``emccnn_paper``, ``stripes``, ``rare``, ``macnet``, ``miles``) whose
 ``run`` module trains and scores and whose ``report`` module writes what was
-found; `run_benchmark` runs any of them and owns what they share.
+found; the ablations (``ablations``, one module each, named ``..._ablation``)
+change one thing in how those experiments' networks train or see their
+input.  `run_benchmark` runs any of them and owns what they share.
 :mod:`astrospecml.benchmarks.data` prepares the shipped spectra the same way
 for all of them.  Importing this package changes nothing in matplotlib: the
 figures are drawn on figures of their own, never through pyplot's backend.
 """
 from ._experiment import Experiment, Option, Outcome, Run
+from .ablations import AblationProfile
 from .emccnn import (
     BASELINE_GRIDS,
     EMCCNN_MODELS,
@@ -62,6 +65,7 @@ from .stripes import (
 
 __all__ = [
     "AUGMENTATIONS",
+    "AblationProfile",
     "BASELINE_GRIDS",
     "EMCCNNProfile",
     "EMCCNN_MODELS",

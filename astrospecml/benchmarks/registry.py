@@ -1,5 +1,6 @@
 """The registry of experiments and the one function that runs any of them."""
 from ._experiment import execute
+from .ablations import ABLATIONS as _ABLATIONS
 from .emccnn import EXPERIMENT as _EMCCNN
 from .emccnn_paper import EXPERIMENT as _EMCCNN_PAPER
 from .macnet import EXPERIMENT as _MACNET
@@ -9,8 +10,10 @@ from .stripes import EXPERIMENT as _STRIPES
 
 __all__ = ["EXPERIMENTS", "run_benchmark"]
 
-#: Every experiment by name, in the order ``astrospecml benchmark --experiment all`` runs them.
-EXPERIMENTS = {experiment.name: experiment for experiment in (_EMCCNN, _EMCCNN_PAPER, _STRIPES, _RARE, _MACNET, _MILES)}
+#: Every experiment by name, in the order ``astrospecml benchmark --experiment all`` runs them: the papers'
+#: comparisons, then the ablations.
+EXPERIMENTS = {experiment.name: experiment
+               for experiment in (_EMCCNN, _EMCCNN_PAPER, _STRIPES, _RARE, _MACNET, _MILES, *_ABLATIONS)}
 
 
 def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, device="cpu", verbose=True,
@@ -25,8 +28,10 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
 
     Parameters
     ----------
-    experiment : {'emccnn', 'emccnn_paper', 'stripes', 'rare', 'macnet', 'miles'} or Experiment
-        Which comparison (see `EXPERIMENTS`).
+    experiment : str or Experiment
+        Which comparison: a name in `EXPERIMENTS` (the papers' comparisons
+        'emccnn', 'emccnn_paper', 'stripes', 'rare', 'macnet', 'miles', and
+        the ablations, named '..._ablation').
     output_dir : str or path-like
         The report's folder (created).
     profile : str or profile, default='quick'
@@ -42,10 +47,8 @@ def run_benchmark(experiment, output_dir, *, profile="quick", random_state=0, de
         Print progress.
     **options
         The experiment's own options, the keyword arguments of its ``run``
-        (``Experiment.options()``): ``targets``, ``models``, ``test_size``
-        and ``n_splits`` of 'emccnn'; ``models`` of 'emccnn_paper'; ``models``, ``test_size`` and ``max_spectra`` of
-        'stripes'; ``augmentations`` of 'rare'; ``tasks`` and ``n_splits`` of 'macnet'; ``tasks``, ``models``,
-        ``test_size`` and ``n_splits`` of 'miles'.
+        (``EXPERIMENTS[name].options()``; those the command line takes are
+        listed by ``astrospecml benchmark --help``).
 
     Returns
     -------

@@ -42,7 +42,7 @@ class SeedEnsembleClassifier(QuantityParamsDisplayMixin, MetaEstimatorMixin, Cla
     split); averaging the ``predict_proba`` of several such networks removes
     much of that seed-to-seed spread, which a single network's accuracy
     carries as noise.  Measured on the SpeX subtypes:
-    ``benchmarks/training_ablation.py`` (Benchmarks page).
+    the ``training_ablation`` experiment (Benchmarks page).
 
     Each member is a clone of ``estimator`` with every ``random_state``
     parameter it has (those of a pipeline's steps included) set to a seed

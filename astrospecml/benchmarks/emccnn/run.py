@@ -34,7 +34,7 @@ from ..data import TARGETS, prepare_spex, standard_templates
 from ..metrics import accuracy_by_snr
 
 __all__ = ["BASELINE_GRIDS", "EMCCNN_MODELS", "EMCCNN_PROFILES", "EMCCNNProfile", "FOLD_SHAPE", "run", "split_spex",
-           "standards_reproduction"]
+           "standards_pipeline", "standards_reproduction"]
 
 #: 512 pixels fold exactly into 16 x 32 images.
 FOLD_SHAPE = (16, 32)
@@ -83,7 +83,7 @@ class EMCCNNProfile(TuningProfile):
     lr_schedule : {'plateau'} or None, default='plateau'
         Learning-rate schedule of every network (see
         `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
-        kept because ``benchmarks/training_ablation.py`` measured it helping
+        kept because the ``training_ablation`` experiment measured it helping
         CNN-1D and EMCCNN-1D on average over three splits (Benchmarks page).
     n_splits : int, default=1
         Repeated source-disjoint 75/25 splits, each drawn with its own seed;
@@ -117,7 +117,7 @@ def _standards():
 STANDARDS_BAND = (0.90 * u.um, 1.40 * u.um)
 
 
-def _standards_pipeline():
+def standards_pipeline():
     """The routine that assigned the SpeX types: chi-square against the 30 standards, spectrum by spectrum.
 
     Each spectrum on its own pixels over 0.9-1.4 um, weighted by its own
@@ -138,7 +138,7 @@ EMCCNN_MODELS = {
     "SVC": lambda: make_pipeline(FluxNorm(), StandardScaler(), SVC(kernel="rbf")),
     "kNN": lambda: make_pipeline(FluxNorm(), KNeighborsClassifier()),
     "Template": lambda: make_pipeline(FluxNorm(), TemplateMatchClassifier(input_grid=SPEX_GRID)),
-    "Standards": _standards_pipeline,
+    "Standards": standards_pipeline,
     **paper_networks(FOLD_SHAPE, SPEX_GRID),
     "CNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(CNNClassifier(), False)),
     "EMCCNN-1D ensemble": lambda: SeedEnsembleClassifier(_net(EMCCNNClassifier(), False)),
@@ -175,7 +175,7 @@ def standards_reproduction(data):
     """
     scored = np.flatnonzero(~np.isin(data.groups, _standards()[1]))
     spectra = rows(data.native, scored)
-    model = _standards_pipeline().fit(spectra, data.y[scored])
+    model = standards_pipeline().fit(spectra, data.y[scored])
     predicted, truth = model.predict(spectra), data.y[scored]
     return {"n": len(scored), "exact": float(np.mean(predicted == truth)),
             "within_one": float(np.mean(np.abs(predicted - truth) <= 1)),
