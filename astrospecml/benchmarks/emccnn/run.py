@@ -84,7 +84,8 @@ class EMCCNNProfile(TuningProfile):
         Learning-rate schedule of every network (see
         `~astrospecml.classifiers.SpectrumClassifier`); ``'plateau'`` was
         kept because the ``training_ablation`` experiment measured it helping
-        CNN-1D and EMCCNN-1D on average over three splits (Benchmarks page).
+        CNN-1D, the benchmark's best network, on each of three splits
+        (EMCCNN-1D level; Benchmarks page).
     n_splits : int, default=1
         Repeated source-disjoint 75/25 splits, each drawn with its own seed;
         every model is tuned, trained and scored on each.  With two or more
