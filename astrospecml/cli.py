@@ -246,12 +246,13 @@ def main(argv=None):
                               "less than 0.95 are filled and the rows flagged low_coverage (default: %(default)s)")
     predict.add_argument("--meta-columns", nargs="+", default=["OBSID", "DESIG", "RA", "DEC"],
                          help="header keys copied into columns (default: %(default)s)")
-    predict.add_argument("--engine", choices=["local", "dask"], default="local",
-                         help="run here, or on Dask (default: %(default)s)")
+    predict.add_argument("--engine", choices=["local", "processes", "dask"], default="local",
+                         help="run here; in --workers processes of this machine (every core, no Dask); or on Dask "
+                              "(default: %(default)s)")
     predict.add_argument("--scheduler", default=None,
                          help="Dask scheduler address, e.g. tcp://10.0.0.1:8786 (default: a local cluster)")
     predict.add_argument("--workers", type=_positive_int, default=2,
-                         help="workers of the local Dask cluster (default: 2)")
+                         help="processes of --engine processes, or workers of the local Dask cluster (default: 2)")
     predict.add_argument("--device", choices=["cpu", "cuda", "auto"], default="cpu",
                          help="where the networks run: 'cuda' needs a GPU torch can use, 'auto' takes one when there "
                               "is one (default: %(default)s)")

@@ -320,6 +320,40 @@ def test_dask_local_cluster_gives_the_same_rows_and_survives_a_worker_killed_mid
         np.testing.assert_array_equal(rows[name], expected[name])
 
 
+def test_processes_engine_gives_the_same_rows_and_a_job_whose_process_died_resumes(tmp_path, model_file):
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
+
+    pattern = _many_files(tmp_path / "in", 16)
+    local = predict_files(model_file, pattern, tmp_path / "local", shard_size=2, progress=False)
+    expected = read_predictions(tmp_path / "local")
+    out = tmp_path / "processes"
+    # Kill one of the job's processes (SIGKILL) once it has written a shard: the job stops with the pool's
+    # error, keeping its whole shards; the same call again does the rest.
+    others = {child.pid for child in multiprocessing.active_children()}  # not the job's: left alone
+
+    def kill_a_worker_after_the_first_shard():
+        deadline = time.monotonic() + 120
+        while not list(out.glob("predictions-*.parquet")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(next(c.pid for c in multiprocessing.active_children() if c.pid not in others), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_a_worker_after_the_first_shard)
+    killer.start()
+    with pytest.raises(BrokenProcessPool):
+        predict_files(model_file, pattern, out, shard_size=2, engine="processes", n_workers=2, progress=False)
+    killer.join()
+    written = len(list(out.glob("predictions-*.parquet")))
+    assert 1 <= written < local.n_shards
+    # Any engine resumes the job (here the local one: a second pool would cost the test another start-up).
+    resumed = predict_files(model_file, pattern, out, shard_size=2, progress=False)
+    assert resumed.n_resumed == 2 * written  # the whole shards were kept, not redone
+    assert sum(resumed.status_counts.values()) == 16 - 2 * written
+    rows = read_predictions(out)
+    for name in expected.colnames:
+        np.testing.assert_array_equal(rows[name], expected[name])
+
+
 def test_console_command_writes_fits_shards(tmp_path, model_file, capsys):
     pattern = _many_files(tmp_path / "in", 6)
     status = cli.main(["predict", str(model_file), pattern, "--output", str(tmp_path / "out"), "--format", "fits",

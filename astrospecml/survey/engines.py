@@ -1,19 +1,52 @@
-"""Where a job's shards run: here, one after the other, or as tasks on a Dask cluster.
+"""Where a job's shards run: here, one after the other; in processes of this machine; or on a Dask cluster.
 
-Both engines call `~astrospecml.survey.shards.run_shard` (through the module,
-so that it can be wrapped) and report each finished shard to ``done``.
+Every engine calls `~astrospecml.survey.shards.run_shard` (through the module,
+so that it can be wrapped) and reports each finished shard to ``done``.
 """
 import hashlib
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from . import shards
 
-__all__ = ["run_local", "run_on_dask"]
+__all__ = ["run_in_processes", "run_local", "run_on_dask"]
 
 
 def run_local(job, output, todo, shard_paths, done):
     """Run the shards ``todo`` in this process, in order."""
     for shard in todo:
         done(shard, shards.run_shard(job, output, shard, shard_paths(shard)))
+
+
+def run_in_processes(job, output, todo, shard_paths, n_workers, threads, done):
+    """Run the shards ``todo`` in ``n_workers`` processes of this machine, each with ``threads`` torch threads.
+
+    At most two shards per process are in flight, so memory stays flat
+    however many shards the job has.  The processes are spawned, not forked:
+    a fork of a process whose torch has started its thread pool can hang.
+    A shard a process fails on stops the job with that error; the shards
+    written so far stay, and running the job again resumes it.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
+        pending = iter(todo)
+
+        def submit(shard):
+            return pool.submit(shards.run_shard, job, str(output), shard, shard_paths(shard), threads)
+
+        futures = {}
+        for shard in pending:
+            futures[submit(shard)] = shard
+            if len(futures) >= 2 * n_workers:
+                break
+        while futures:
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                shard = futures.pop(future)
+                done(shard, future.result())
+                following = next(pending, None)
+                if following is not None:
+                    futures[submit(following)] = following
 
 
 def run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done):

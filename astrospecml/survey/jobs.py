@@ -13,13 +13,14 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from tqdm.auto import tqdm
 
 from .._steps import training_grid
 from .._torch import resolve_device
 from ..io.limits import MAX_INPUT_BYTES
 from ..persistence import ModelFileError, load_model, model_info, save_model
-from .engines import run_local, run_on_dask
+from .engines import run_in_processes, run_local, run_on_dask
 from .folder import (
     INPUTS_FILE,
     JOB_DIR,
@@ -36,7 +37,10 @@ from .folder import (
 from .reading import DEFAULT_META_COLUMNS, _expand
 from .shards import _shard_is_whole
 
-__all__ = ["PredictionSummary", "predict_files"]
+__all__ = ["ENGINES", "PredictionSummary", "predict_files"]
+
+#: Where a job's shards can run (`predict_files`'s ``engine``).
+ENGINES = ("local", "processes", "dask")
 
 #: Settings a resumed job may change: they do not change what a row says.
 RESETTABLE = ("device", "max_input_bytes")
@@ -239,14 +243,19 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
         Header keys copied into lower-case identifier columns (LAMOST's and
         SDSS's names; ``'CLASS'``, ``'SUBCLASS'``, ``'Z'``, ``'SNRR'`` are
         other useful ones).
-    engine : {'local', 'dask'}, default='local'
-        Run shards one after another here, or as Dask tasks.
+    engine : {'local', 'processes', 'dask'}, default='local'
+        Run shards one after another in this process; in ``n_workers``
+        processes of this machine (all its cores without Dask: each reads
+        its own files, which no thread of one Python process can do in
+        parallel); or as Dask tasks.
     scheduler : str, `distributed.Client` or None, default=None
         Only for ``engine='dask'``: a scheduler address
         (``'tcp://10.0.0.1:8786'``) or a client; None starts a
         `~distributed.LocalCluster` of ``n_workers`` single-threaded processes.
     n_workers : int, default=2
-        Workers of the local cluster.
+        Processes of the ``'processes'`` engine, or workers of the local
+        Dask cluster; each gets an equal share of this process's torch
+        threads (at least one).
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
         Where the workers run the network.
     overwrite : bool, default=False
@@ -323,8 +332,8 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     start = time.perf_counter()
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"output_format must be one of {sorted(OUTPUT_FORMATS)}, got {output_format!r}.")
-    if engine not in ("local", "dask"):
-        raise ValueError(f"engine must be 'local' or 'dask', got {engine!r}.")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(repr(e) for e in ENGINES)}, got {engine!r}.")
     if not (isinstance(shard_size, int) and shard_size >= 1):
         raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}.")
     if not 0 < min_coverage <= 1:
@@ -393,6 +402,9 @@ def predict_files(model, paths_or_glob, output, *, shard_size=256, output_format
     try:
         if engine == "local":
             run_local(job, output, todo, shard_paths, done)
+        elif engine == "processes":
+            run_in_processes(job, output, todo, shard_paths, n_workers, max(1, torch.get_num_threads() // n_workers),
+                             done)
         else:
             run_on_dask(job, output, todo, shard_paths, scheduler, n_workers, done)
     finally:

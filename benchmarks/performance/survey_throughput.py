@@ -27,12 +27,16 @@ Run:  python benchmarks/performance/survey_throughput.py [--sizes 1000 10000 100
    its resident memory sampled four times a second, as the most in the
    first and in the last quarter of the run: neither may grow with the
    number of files.
-4. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
+4. With ``--processes N``, runs the same jobs with ``engine='processes'``
+   (N spawned processes of this machine, start-up included) at every
+   size; the resident memory sampled is then the parent's and its
+   processes' together.
+5. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
    (one single-threaded worker process per core, the cluster's start-up
    included) for each number of workers, on ``--scaling-files`` files, and
    reports files per second and the parallel efficiency
    ``rate(n) / (n rate(1))``.
-5. Measures each network alone (``module(x)`` under inference mode on
+6. Measures each network alone (``module(x)`` under inference mode on
    preprocessed batches of 256) in spectra per second, its FLOPs per
    spectrum (``torch.utils.flop_counter``) and the fraction of this
    machine's float32 matrix-multiply rate (measured here, 2048 x 2048) that
@@ -56,11 +60,18 @@ N_DISTINCT = 2000  # distinct simulated files; the rest are copies of them
 CHILD = """
 import json, os, sys, threading, time
 from astrospecml.survey import predict_files
+import multiprocessing
 samples = []  # (seconds, resident MB) four times a second: memory must not creep as files go by
 def sample(page_mb=os.sysconf("SC_PAGE_SIZE") / 2**20):
     while True:
-        with open("/proc/self/statm") as statm:
-            samples.append((time.perf_counter(), int(statm.read().split()[1]) * page_mb))
+        total = 0
+        for pid in ["self"] + [child.pid for child in multiprocessing.active_children()]:  # the engine's processes
+            try:
+                with open(f"/proc/{pid}/statm") as statm:
+                    total += int(statm.read().split()[1]) * page_mb
+            except OSError:  # gone between listing and reading
+                pass
+        samples.append((time.perf_counter(), total))
         time.sleep(0.25)
 paths = open(sys.argv[2]).read().split()
 engine, workers = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) > 4 else ("local", 1)
@@ -184,6 +195,8 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=["EMCCNN-1D", "VGG16-1D"], choices=["EMCCNN-1D", "VGG16-1D"])
     parser.add_argument("--workers", type=int, nargs="*", default=[],
                         help="Dask workers of the scaling curve, e.g. 1 2 4 8 14 (default: no curve)")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="also run every size with engine='processes' and this many processes (default: not)")
     parser.add_argument("--scaling-files", type=int, default=10000,
                         help="files of each scaling run (default: %(default)s)")
     parser.add_argument("--resample", choices=["linear", "flux_conserving", "spline"], default="linear",
@@ -234,6 +247,18 @@ def main(argv=None):
                   f"peak memory {run['peak_rss_mb']:.0f} MB (resident {run['rss_mb_first_quarter']:.0f} MB "
                   f"at most in the first quarter of the run, {run['rss_mb_last_quarter']:.0f} in the last), "
                   f"{run['status_counts']}", flush=True)
+        for size in sorted(args.sizes) if args.processes else []:
+            listing = args.workdir / f"inputs-{size}.txt"
+            child = subprocess.run([sys.executable, "-c", CHILD, str(path), str(listing),
+                                    str(args.workdir / f"out-{name}-{size}-processes"), "processes",
+                                    str(args.processes)], capture_output=True, text=True, check=True)
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            run["files_per_second"] = size / run["seconds"]
+            entry.setdefault("processes", {})[str(size)] = run
+            print(f"{name:>10} {size:>7,} files, {args.processes} processes: {run['files_per_second']:7.1f} files/s "
+                  f"({run['files_per_second'] / bare_of[size]:.0%} of the one-process bare read rate), resident "
+                  f"memory of all processes {run['rss_mb_first_quarter']:.0f} MB at most in the first quarter, "
+                  f"{run['rss_mb_last_quarter']:.0f} in the last, {run['status_counts']}", flush=True)
         for workers in args.workers:
             listing = args.workdir / f"inputs-{args.scaling_files}.txt"
             listing.write_text("\n".join(map(str, paths[:args.scaling_files])))
@@ -261,6 +286,11 @@ def main(argv=None):
                      f"{net['spectra_per_second']:>14,.0f} {net['fraction_of_matmul']:>9.1%} {cells}")
         lines.append(f"{'of the bare read of the same files':>58} " + " ".join(
             f"{entry['sizes'][str(s)]['files_per_second'] / bare_of[s]:8.0%}" for s in sorted(args.sizes)))
+        if "processes" in entry:
+            lines.append(f"{f'{name}, engine processes, {args.processes} processes (files/s)':>58} " + " ".join(
+                f"{entry['processes'][str(s)]['files_per_second']:8.1f}" for s in sorted(args.sizes)))
+            lines.append(f"{'of the one-process bare read of the same files':>58} " + " ".join(
+                f"{entry['processes'][str(s)]['files_per_second'] / bare_of[s]:8.0%}" for s in sorted(args.sizes)))
     lines.append(f"{'bare read of the same files (files/s)':>58} "
                  + " ".join(f"{bare_of[s]:8.1f}" for s in sorted(args.sizes)))
     lines += ["", "Memory of the predicting process, MB: peak (most resident in the first quarter of the run "
@@ -269,6 +299,10 @@ def main(argv=None):
         lines.append(f"{name:>10} " + "   ".join(
             f"{s:>7,} files: {r['peak_rss_mb']:.0f} ({r['rss_mb_first_quarter']:.0f} -> {r['rss_mb_last_quarter']:.0f})"
             for s, r in sorted((int(k), v) for k, v in entry["sizes"].items())))
+        if "processes" in entry:
+            lines.append(f"{'processes':>10} " + "   ".join(
+                f"{s:>7,} files: all processes ({r['rss_mb_first_quarter']:.0f} -> {r['rss_mb_last_quarter']:.0f})"
+                for s, r in sorted((int(k), v) for k, v in entry["processes"].items())))
     for name, entry in results["models"].items():
         if "dask" not in entry:
             continue
