@@ -6,10 +6,11 @@ import pytest
 
 from astrospecml.benchmarks import EXPERIMENTS, AblationProfile, run_benchmark
 from astrospecml.benchmarks.ablations import ABLATIONS
-from astrospecml.benchmarks.ablations._common import paired_summary, subset
+from astrospecml.benchmarks.ablations._common import paired_summary, shrink
 
-#: One epoch on 150 training spectra, one seed or split: seconds, not the hour the full profiles take.
-TINY = AblationProfile("tiny", repeats=1, max_epochs=1, patience=1, max_train=150)
+#: One epoch on 150 training spectra, 100 test spectra, one seed or split: seconds, not the hour the full
+#: profiles take.
+TINY = AblationProfile("tiny", repeats=1, max_epochs=1, patience=1, max_train=150, max_test=100)
 #: The smallest options each ablation takes, and how many runs (rows) they give.
 SMALLEST = {
     "standards_ablation": ({}, 7),  # routine, calibrated, hybrid, logistic, two CNN-1D, routine on OPT_TYPE
@@ -53,9 +54,12 @@ def test_the_paired_summary_pairs_runs_in_order_and_the_reference_differs_from_i
     assert summary["CNN exact"]["new"]["minus_plain"] == pytest.approx([0.075, 0.025])  # +0.10 and +0.05
 
 
-def test_a_tiny_profile_keeps_evenly_spaced_training_rows_and_a_full_one_keeps_all():
+def test_a_tiny_profile_keeps_evenly_spaced_rows_and_a_full_one_keeps_all():
     import numpy as np
 
-    rows = np.arange(100, 400)
-    assert subset(rows, TINY).tolist() == rows[np.linspace(0, 299, 150).astype(int)].tolist()
-    assert subset(rows, AblationProfile("full", repeats=3)) is rows
+    train, test = np.arange(100, 400), np.arange(400, 500)
+    small_train, small_test = shrink(train, test[:-1], TINY)
+    assert small_train.tolist() == train[np.linspace(0, 299, 150).astype(int)].tolist()
+    assert small_test is not test and small_test.tolist() == test[:-1].tolist()  # 99 of at most 100: all kept
+    full_train, full_test = shrink(train, test, AblationProfile("full", repeats=3))
+    assert full_train is train and full_test is test

@@ -4,6 +4,7 @@ The experiments share these steps so that each of them starts from the same
 spectra; none of them learns anything from the data, so doing them once,
 before any split, leaks nothing.
 """
+import functools
 from dataclasses import dataclass
 
 import astropy.units as u
@@ -127,6 +128,22 @@ def on_common_grid(data, *, cache=None, return_uncertainty=False):
     return flux
 
 
+@functools.lru_cache(maxsize=None)
+def _spex_library(target):
+    """`load_spex_prism` for one task, once per process: building its 2,500 spectra takes seconds a call.
+
+    The experiments read these spectra and never change them; every
+    `prepare_spex` of a process shares them.
+    """
+    return load_spex_prism(target=target)
+
+
+@functools.lru_cache(maxsize=None)
+def _spex_standards():
+    """`load_spex_standards`, once per process (the same reason)."""
+    return load_spex_standards()
+
+
 def standard_templates():
     """The 30 near-infrared spectral standards on their native grids, and the sources they are spectra of.
 
@@ -148,7 +165,7 @@ def standard_templates():
     >>> len(templates), templates[20].spectral_axis.unit, len(sources)
     (30, Unit("um"), 30)
     """
-    standards = load_spex_standards()
+    standards = _spex_standards()
     return {int(t): s for t, s in zip(standards.target, standards.data)}, np.asarray(standards.groups)
 
 
@@ -190,7 +207,7 @@ def prepare_spex(target="spex_type", *, min_class_size=6, spectra=None):
     """
     if target not in TARGETS:
         raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}.")
-    data = load_spex_prism(target=target)
+    data = _spex_library(target)
     X, sigma = on_common_grid(data, cache=spectra, return_uncertainty=True)
     y = np.floor(np.asarray(data.target, dtype=float)).astype(int)
     labels, counts = np.unique(y, return_counts=True)

@@ -15,7 +15,7 @@ from .._document import fmt
 from ..emccnn import EMCCNN_MODELS, EMCCNN_PROFILES
 
 __all__ = ["AblationProfile", "ablation_profiles", "description", "fitted_model", "paired_summary", "paired_table",
-           "rows_in_use", "run_table", "scores", "split_task", "subset", "training_settings"]
+           "rows_in_use", "run_table", "scores", "shrink", "split_task", "training_settings"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,9 @@ class AblationProfile:
     max_epochs, patience : int or None, default=None
         The networks' epoch budget and early-stopping patience; None: the
         ablation's own setting (for tiny test runs).
-    max_train : int or None, default=None
-        At most this many training spectra, evenly spaced through the
-        training set; None: all of them (for tiny test runs).
+    max_train, max_test : int or None, default=None
+        At most this many training (test) spectra, evenly spaced through
+        the training (test) set; None: all of them (for tiny test runs).
 
     Examples
     --------
@@ -46,6 +46,7 @@ class AblationProfile:
     max_epochs: int = None
     patience: int = None
     max_train: int = None
+    max_test: int = None
 
 
 def ablation_profiles(full, quick=1):
@@ -58,11 +59,14 @@ def description(module_doc):
     return module_doc.split("\n\n", 1)[1].strip()
 
 
-def subset(train, profile):
-    """``train`` itself, or at most ``profile.max_train`` of its rows evenly spaced through it."""
-    if profile.max_train is None or len(train) <= profile.max_train:
-        return train
-    return train[np.linspace(0, len(train) - 1, profile.max_train).astype(int)]
+def shrink(train, test, profile):
+    """``train`` and ``test`` themselves, or at most ``profile.max_train`` and ``max_test`` of each, evenly spaced."""
+    def keep(rows, limit):
+        if limit is None or len(rows) <= limit:
+            return rows
+        return rows[np.linspace(0, len(rows) - 1, limit).astype(int)]
+
+    return keep(train, profile.max_train), keep(test, profile.max_test)
 
 
 def rows_in_use(n_rows, splits, profile):
@@ -73,7 +77,7 @@ def rows_in_use(n_rows, splits, profile):
     few hundred, in a full one all, so that a full run's numbers never
     depend on which rows its splits happen to draw.
     """
-    if profile.max_train is None:
+    if profile.max_train is None and profile.max_test is None:
         return np.arange(n_rows)
     return np.unique(np.concatenate([np.concatenate([train, test]) for train, test in splits]))
 

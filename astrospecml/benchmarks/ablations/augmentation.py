@@ -21,8 +21,8 @@ from ._common import (
     paired_table,
     run_table,
     scores,
+    shrink,
     split_task,
-    subset,
 )
 
 __all__ = ["EXPERIMENT", "SETTINGS", "report", "run"]
@@ -42,7 +42,7 @@ def run(context, *, models=("CNN-1D", "EMCCNN-1D")):
     profile = context.profile
     data = prepare_spex("spex_type")
     train, test = split_task(data, context.random_state)
-    train = subset(train, profile)
+    train, test = shrink(train, test, profile)
     seeds = list(range(context.random_state, context.random_state + profile.repeats))
     runs = []
     for name in models:

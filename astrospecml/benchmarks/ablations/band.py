@@ -27,7 +27,7 @@ from ._common import (
     paired_table,
     run_table,
     scores,
-    subset,
+    shrink,
 )
 
 __all__ = ["BANDS", "EXPERIMENT", "report", "run"]
@@ -45,7 +45,7 @@ def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None):
     runs = []
     for split in splits:
         train, test = split_spex(data, random_state=split)
-        train = subset(train, profile)
+        train, test = shrink(train, test, profile)
         for name in models:
             for band_name, band in BANDS.items():
                 model = fitted_model(name, data, train, split, profile, pipeline_params={"selectband__band": band},

@@ -33,7 +33,7 @@ from ._common import (
     paired_table,
     rows_in_use,
     run_table,
-    subset,
+    shrink,
     training_settings,
 )
 
@@ -66,7 +66,7 @@ def run(context, *, models=("SVC", *NETWORKS), n_splits=None):
         raise ValueError(f"models must be among SVC, {', '.join(NETWORKS)}; got {', '.join(unknown)}.")
     data = prepare_miles("letter")
     splits = list(range(context.random_state, context.random_state + (n_splits or profile.repeats)))
-    rows = {split: (subset(train, profile), test)
+    rows = {split: shrink(train, test, profile)
             for split, (train, test) in ((s, split_miles(data, random_state=s)) for s in splits)}
     # Continuum normalisation learns nothing: once for all splits and models, spectrum by spectrum.
     continuum = np.zeros_like(data.X)

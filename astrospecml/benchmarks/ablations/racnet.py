@@ -23,7 +23,7 @@ from .._document import fmt
 from .._experiment import Experiment, Option, Outcome
 from ..rare import RARE_PROFILES, prepare_rare, split_rare
 from ..rare.run import RARE_CLASS
-from ._common import AblationProfile, ablation_profiles, description, subset
+from ._common import AblationProfile, ablation_profiles, description, shrink
 
 __all__ = ["EXPERIMENT", "REFERENCE", "WAYS", "report", "run"]
 
@@ -48,7 +48,7 @@ def run(context, *, n_seeds=None):
     runs = []
     for seed in seeds:
         train, test = split_rare(data, rare_profile, seed)
-        train = subset(train, profile)
+        train, test = shrink(train, test, profile)
         for way, params in WAYS.items():
             tick = time.perf_counter()
             model = RACNetClassifier(**{"batch_size": 32, "max_epochs": 300, "random_state": seed, **params, **shorter})

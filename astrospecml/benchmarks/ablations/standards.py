@@ -43,7 +43,7 @@ from ._common import (
     rows_in_use,
     run_table,
     scores,
-    subset,
+    shrink,
     training_settings,
 )
 
@@ -127,7 +127,7 @@ def run(context, *, n_splits=None):
     profile = context.profile
     splits = list(range(context.random_state, context.random_state + (n_splits or profile.repeats)))
     data = prepare_spex("spex_type")
-    rows = {split: (subset(train, profile), test)
+    rows = {split: shrink(train, test, profile)
             for split, (train, test) in ((s, split_spex(data, random_state=s)) for s in splits)}
     used = rows_in_use(len(data.y), rows.values(), profile)
     native = [data.native[i] for i in used]
@@ -174,7 +174,7 @@ def run(context, *, n_splits=None):
     # The routine on the literature optical types, on the benchmark's OPT_TYPE test sets.
     optical = prepare_spex("opt_type")
     for split in splits:
-        _, test = split_spex(optical, random_state=split)
+        _, test = shrink(*split_spex(optical, random_state=split), profile)
         optical_ll = standards_log_likelihood(routine, [optical.native[i] for i in test])
         record(split, "routine on OPT_TYPE", optical.y[test], classes[optical_ll.argmax(axis=1)])
 

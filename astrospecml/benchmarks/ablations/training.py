@@ -29,8 +29,8 @@ from ._common import (
     paired_table,
     run_table,
     scores,
+    shrink,
     split_task,
-    subset,
     training_settings,
 )
 
@@ -58,7 +58,7 @@ def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None, members=5):
     runs = []
     for split in splits:
         train, test = split_task(data, split)
-        train = subset(train, profile)
+        train, test = shrink(train, test, profile)
         for name in models:
             probabilities = {}
             for way, params in schedules.items():

@@ -26,8 +26,8 @@ from ._common import (
     paired_table,
     run_table,
     scores,
+    shrink,
     split_task,
-    subset,
 )
 
 __all__ = ["EXPERIMENT", "WAYS", "report", "run"]
@@ -46,7 +46,7 @@ def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None):
     runs = []
     for split in splits:
         train, test = split_task(data, split)
-        train = subset(train, profile)
+        train, test = shrink(train, test, profile)
         for name in models:
             for way, uncertainty in WAYS.items():
                 model = fitted_model(name, data, train, split, profile,
