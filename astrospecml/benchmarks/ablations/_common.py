@@ -12,10 +12,19 @@ import numpy as np
 from ...metrics import subtype_rms_error, within_one_score
 from ...model_selection import source_disjoint_split
 from .._document import fmt
+from .._experiment import Option
 from ..emccnn import EMCCNN_MODELS, EMCCNN_PROFILES
 
-__all__ = ["AblationProfile", "ablation_profiles", "description", "fitted_model", "paired_summary", "paired_table",
-           "rows_in_use", "run_table", "scores", "shrink", "split_task", "training_settings"]
+__all__ = ["MODELS_OPTION", "SPLITS_OPTION", "AblationProfile", "ablation_profiles", "description", "fitted_model",
+           "paired_summary", "paired_table", "rows_in_use", "run_table", "scores", "shrink", "split_task",
+           "training_settings"]
+
+
+#: ``--models`` of the ablations of the EMCCNN benchmark's networks.
+MODELS_OPTION = Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
+                       many=True)
+#: ``--splits`` of the ablations repeated over source-disjoint splits.
+SPLITS_OPTION = Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's)", type=int)
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ def shrink(train, test, profile):
 
 
 def rows_in_use(n_rows, splits, profile):
-    """Every row when ``profile`` keeps every training spectrum, else the rows of ``splits`` (train, test) only.
+    """Every row when ``profile`` keeps every spectrum, else only the rows of ``splits`` (train, test pairs).
 
     What an ablation computes spectrum by spectrum (continua, chi-square
     values) is then computed once, for the rows it uses: in a tiny run a

@@ -10,9 +10,10 @@ together, for each seed.  The test sources are used for reporting only;
 nothing is tuned on them.
 """
 from ...augmentation import SpectrumJitter
-from .._experiment import Experiment, Option, Outcome
+from .._experiment import Experiment, Outcome
 from ..data import prepare_spex
 from ._common import (
+    MODELS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -80,6 +81,5 @@ EXPERIMENT = Experiment(
     run=run,
     report=report,
     summary="SpeX subtypes: each network trained without augmentation and with each part of SpectrumJitter.",
-    command_line=(Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
-                         many=True),),
+    command_line=(MODELS_OPTION,),
 )

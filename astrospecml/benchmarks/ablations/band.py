@@ -14,11 +14,13 @@ nothing is tuned on them.
 """
 import astropy.units as u
 
-from .._experiment import Experiment, Option, Outcome
+from .._experiment import Experiment, Outcome
 from ..data import prepare_spex
 from ..emccnn import EMCCNN_PROFILES
 from ..emccnn.run import split_spex
 from ._common import (
+    MODELS_OPTION,
+    SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -76,8 +78,5 @@ EXPERIMENT = Experiment(
     run=run,
     report=report,
     summary="SpeX subtypes: each network trained on the whole spectrum and on 0.9-1.4 um, over splits.",
-    command_line=(Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
-                         many=True),
-                  Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's)",
-                         type=int)),
+    command_line=(MODELS_OPTION, SPLITS_OPTION),
 )

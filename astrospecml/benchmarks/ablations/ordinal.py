@@ -7,9 +7,10 @@ a constant learning rate, once with ``objective='nominal'`` and once with
 ``objective='ordinal'``, for each seed.  The test sources are used for
 reporting only; nothing is tuned on them.
 """
-from .._experiment import Experiment, Option, Outcome
+from .._experiment import Experiment, Outcome
 from ..data import prepare_spex
 from ._common import (
+    MODELS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -67,6 +68,5 @@ EXPERIMENT = Experiment(
     run=run,
     report=report,
     summary="SpeX subtypes: each network trained with nominal and with ordinal targets, over seeds.",
-    command_line=(Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
-                         many=True),),
+    command_line=(MODELS_OPTION,),
 )

@@ -33,10 +33,11 @@ from ...classifiers import CNNClassifier
 from ...datasets import SPEX_GRID
 from ...preprocessing import BadPixelImputer, FluxNorm, SelectBand
 from .._document import fmt
-from .._experiment import Experiment, Option, Outcome
+from .._experiment import Experiment, Outcome
 from ..data import prepare_spex
 from ..emccnn.run import STANDARDS_BAND, split_spex, standards_pipeline
 from ._common import (
+    SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -216,6 +217,5 @@ EXPERIMENT = Experiment(
     report=report,
     summary=("SpeX subtypes: the standards routine against what can learn on its chi-square values (calibrated, "
              "logistic, a hybrid network) and CNN-1D on the band, over splits."),
-    command_line=(Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's)",
-                         type=int),),
+    command_line=(SPLITS_OPTION,),
 )

@@ -21,6 +21,8 @@ from .._experiment import Experiment, Option, Outcome
 from ..data import prepare_spex
 from ..emccnn import EMCCNN_PROFILES
 from ._common import (
+    MODELS_OPTION,
+    SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -102,10 +104,7 @@ EXPERIMENT = Experiment(
     report=report,
     summary=("SpeX subtypes: each network trained at a constant rate, with the plateau and the cosine schedules, "
              "and as a seed ensemble, over splits."),
-    command_line=(Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
-                         many=True),
-                  Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's)",
-                         type=int),
+    command_line=(MODELS_OPTION, SPLITS_OPTION,
                   Option("members", "--members", "networks in the seed ensemble; 1 leaves it out (default: 5)",
                          type=int)),
 )

@@ -14,10 +14,12 @@ by interpolation carry none and get weight 0.  The test sources are used for
 reporting only; nothing is tuned on them.
 """
 from .. import metrics
-from .._experiment import Experiment, Option, Outcome
+from .._experiment import Experiment, Outcome
 from ..data import prepare_spex
 from ..emccnn import EMCCNN_PROFILES
 from ._common import (
+    MODELS_OPTION,
+    SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
     description,
@@ -88,8 +90,5 @@ EXPERIMENT = Experiment(
     report=report,
     summary=("SpeX subtypes: each network trained on the flux alone and with each uncertainty= setting, over "
              "splits, per S/N bin."),
-    command_line=(Option("models", "--models", "networks of the EMCCNN benchmark (default: CNN-1D EMCCNN-1D)",
-                         many=True),
-                  Option("n_splits", "--splits", "repeated source-disjoint splits (default: the profile's)",
-                         type=int)),
+    command_line=(MODELS_OPTION, SPLITS_OPTION),
 )
