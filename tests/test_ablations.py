@@ -63,3 +63,14 @@ def test_a_tiny_profile_keeps_evenly_spaced_rows_and_a_full_one_keeps_all():
     assert small_test is not test and small_test.tolist() == test[:-1].tolist()  # 99 of at most 100: all kept
     full_train, full_test = shrink(train, test, AblationProfile("full", repeats=3))
     assert full_train is train and full_test is test
+
+
+@pytest.mark.parametrize("name, options, message", [
+    ("ordinal_ablation", {"models": ["SVC"]}, "models must be among DNN, CNN-1D, CNN-2D"),  # networks only
+    ("band_ablation", {"models": []}, "got none"),
+    ("miles_ablation", {"models": ["kNN"]}, "models must be among SVC, CNN-1D, EMCCNN-1D"),
+    ("training_ablation", {"members": 0}, "members must be a positive integer"),
+])
+def test_an_ablation_refuses_unknown_models_and_no_ensemble_before_training(name, options, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        run_benchmark(name, tmp_path, profile=TINY, verbose=False, **options)

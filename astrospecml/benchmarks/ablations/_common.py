@@ -14,10 +14,11 @@ from ...model_selection import source_disjoint_split
 from .._document import fmt
 from .._experiment import Option
 from ..emccnn import EMCCNN_MODELS, EMCCNN_PROFILES
+from ..emccnn.run import BASELINES
 
-__all__ = ["MODELS_OPTION", "SPLITS_OPTION", "AblationProfile", "ablation_profiles", "description", "fitted_model",
-           "paired_summary", "paired_table", "rows_in_use", "run_table", "scores", "shrink", "split_task",
-           "training_settings"]
+__all__ = ["MODELS_OPTION", "NETWORKS", "SPLITS_OPTION", "AblationProfile", "ablation_profiles", "check_models",
+           "description", "fitted_model", "paired_summary", "paired_table", "rows_in_use", "run_table", "scores",
+           "shrink", "split_task", "training_settings"]
 
 
 #: ``--models`` of the ablations of the EMCCNN benchmark's networks.
@@ -106,6 +107,18 @@ def split_task(data, seed):
     """
     return source_disjoint_split(np.arange(len(data.y)), groups=data.groups, test_size=0.25, stratify=data.y,
                                  random_state=seed)
+
+
+#: The single networks of the EMCCNN benchmark, which the SpeX ablations train (not its baselines or ensembles).
+NETWORKS = tuple(name for name in EMCCNN_MODELS if name not in BASELINES and not name.endswith(" ensemble"))
+
+
+def check_models(models, known=NETWORKS):
+    """The names in ``models``, each one of ``known``; a clear error before any training otherwise."""
+    unknown = [name for name in models if name not in known]
+    if unknown or not models:
+        raise ValueError(f"models must be among {', '.join(known)}; got {', '.join(map(str, unknown)) or 'none'}.")
+    return list(models)
 
 
 def fitted_model(name, data, train, seed, profile, X=None, pipeline_params=None, **params):

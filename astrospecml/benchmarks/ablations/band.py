@@ -23,6 +23,7 @@ from ._common import (
     SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
+    check_models,
     description,
     fitted_model,
     paired_summary,
@@ -40,7 +41,7 @@ BANDS = {"whole": None, "0.9-1.4um": (0.9 * u.um, 1.4 * u.um)}
 
 def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None):
     """Train each network on the whole spectrum and on the band, on each split; score on its test sources."""
-    profile = context.profile
+    models, profile = check_models(models), context.profile
     data = prepare_spex("spex_type")
     schedule = EMCCNN_PROFILES["quick"].lr_schedule
     splits = list(range(context.random_state, context.random_state + (n_splits or profile.repeats)))

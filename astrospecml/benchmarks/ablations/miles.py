@@ -28,6 +28,7 @@ from ..miles import MILES_PROFILES, prepare_miles, split_miles
 from ._common import (
     AblationProfile,
     ablation_profiles,
+    check_models,
     description,
     paired_summary,
     paired_table,
@@ -61,9 +62,7 @@ def _svc(seed):
 def run(context, *, models=("SVC", *NETWORKS), n_splits=None):
     """Train each model each way on each split; score letter accuracy on its test stars."""
     profile = context.profile
-    unknown = sorted(set(models) - {"SVC", *NETWORKS})
-    if unknown:
-        raise ValueError(f"models must be among SVC, {', '.join(NETWORKS)}; got {', '.join(unknown)}.")
+    models = check_models(models, known=("SVC", *NETWORKS))
     data = prepare_miles("letter")
     splits = list(range(context.random_state, context.random_state + (n_splits or profile.repeats)))
     rows = {split: shrink(train, test, profile)

@@ -13,6 +13,7 @@ from ._common import (
     MODELS_OPTION,
     AblationProfile,
     ablation_profiles,
+    check_models,
     description,
     fitted_model,
     paired_summary,
@@ -30,7 +31,7 @@ OBJECTIVES = ("nominal", "ordinal")
 
 def run(context, *, models=("CNN-1D", "EMCCNN-1D")):
     """Train each network nominal and ordinal on one split for each seed; score on the test sources."""
-    profile = context.profile
+    models, profile = check_models(models), context.profile
     data = prepare_spex("spex_type")
     train, test = split_task(data, context.random_state)
     train, test = shrink(train, test, profile)

@@ -25,6 +25,7 @@ from ._common import (
     SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
+    check_models,
     description,
     fitted_model,
     paired_summary,
@@ -52,7 +53,9 @@ def _schedules(epochs):
 
 def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None, members=5):
     """Train each network each way on each split; score on its test sources."""
-    profile = context.profile
+    models, profile = check_models(models), context.profile
+    if not (isinstance(members, int) and members >= 1):
+        raise ValueError(f"members must be a positive integer (1 leaves the ensemble out), got {members!r}.")
     data = prepare_spex("spex_type")
     quick = EMCCNN_PROFILES["quick"]
     schedules = _schedules(training_settings(profile, quick.max_epochs, quick.patience)["max_epochs"])

@@ -22,6 +22,7 @@ from ._common import (
     SPLITS_OPTION,
     AblationProfile,
     ablation_profiles,
+    check_models,
     description,
     fitted_model,
     paired_summary,
@@ -42,7 +43,7 @@ METRICS = ("exact", "within_one", "rms", *(f"exact S/N {label}" for label, _, _ 
 
 def run(context, *, models=("CNN-1D", "EMCCNN-1D"), n_splits=None):
     """Train each network each way on each split; score on its test sources, overall and per S/N bin."""
-    profile = context.profile
+    models, profile = check_models(models), context.profile
     data = prepare_spex("spex_type")
     splits = list(range(context.random_state, context.random_state + (n_splits or profile.repeats)))
     runs = []
