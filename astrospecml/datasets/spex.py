@@ -205,21 +205,7 @@ def load_spex_prism(*, target="spex_type", return_X_y=False, min_snr=None):
         labels = values.astype(int) if target == "spex_type" else values
         names = np.array([subtype_to_label(v) for v in np.unique(labels)])
 
-    columns = {name: np.asarray(rows[name]) for name in
-               ("OFFSET", "NPIX", "DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")}
-    spectra = []
-    for i in range(len(rows)):
-        start = columns["OFFSET"][i]
-        stop = start + columns["NPIX"][i]
-        spectra.append(
-            Spectrum(
-                flux=pixels[1, start:stop] * u.dimensionless_unscaled,
-                spectral_axis=pixels[0, start:stop] * u.um,
-                uncertainty=StdDevUncertainty(pixels[2, start:stop]),
-                mask=mask[start:stop].copy(),
-                meta={key: columns[key][i].item() for key in ("DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")},
-            )
-        )
+    spectra = _spectra(rows, pixels, mask)
     if return_X_y:
         return spectra, labels
 
@@ -241,6 +227,26 @@ def load_spex_prism(*, target="spex_type", return_X_y=False, min_snr=None):
         DESCR=descr,
         filename=filename,
     )
+
+
+def _spectra(rows, pixels, mask):
+    """The `~specutils.Spectrum` of each metadata row, cut from the file's pixel arrays."""
+    columns = {name: np.asarray(rows[name]) for name in
+               ("OFFSET", "NPIX", "DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")}
+    spectra = []
+    for i in range(len(rows)):
+        start = columns["OFFSET"][i]
+        stop = start + columns["NPIX"][i]
+        spectra.append(
+            Spectrum(
+                flux=pixels[1, start:stop] * u.dimensionless_unscaled,
+                spectral_axis=pixels[0, start:stop] * u.um,
+                uncertainty=StdDevUncertainty(pixels[2, start:stop]),
+                mask=mask[start:stop].copy(),
+                meta={key: columns[key][i].item() for key in ("DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")},
+            )
+        )
+    return spectra
 
 
 def load_spex_standards():
@@ -271,8 +277,10 @@ def load_spex_standards():
     >>> standards.meta["NAME"][:2].tolist(), int(standards.meta["DATA_KEY"][0])
     (['Gliese 270', 'Gl424'], 11335)
     """
-    library = load_spex_prism(target="spex_type")
-    keys = np.asarray(library.meta["DATA_KEY"])
+    meta, pixels, mask, _ = _read_file()
+    # The standards' rows only: building a Spectrum for each of the library's 2,500 would take seconds.
+    library = meta[np.isfinite(np.asarray(meta[SPEX_TARGETS["spex_type"]], dtype=float))]
+    keys = np.asarray(library["DATA_KEY"])
     rows = []
     for subtype, key in SPEX_STANDARDS.items():
         found = np.flatnonzero(keys == key)
@@ -280,5 +288,6 @@ def load_spex_standards():
             raise RuntimeError(f"the standard spectrum DATA_KEY {key} ({subtype_to_label(subtype)}) is missing from "
                                "the shipped library.")
         rows.append(found[0])
-    return Bunch(data=[library.data[i] for i in rows], target=np.asarray(list(SPEX_STANDARDS)),
-                 meta=library.meta[rows], groups=np.asarray(library.groups)[rows])
+    standards = library[rows]
+    return Bunch(data=_spectra(standards, pixels, mask), target=np.asarray(list(SPEX_STANDARDS)), meta=standards,
+                 groups=np.asarray(standards["SOURCE_KEY"]))
