@@ -67,3 +67,18 @@ def test_onnx_runtime_backend_gives_torchs_probabilities(classifier):
 def test_an_unknown_backend_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="torch.*onnxruntime"):
         astrospecml.set_config(inference_backend="tensorrt")
+
+
+def test_a_float32_array_ready_for_the_network_is_checked_as_sklearn_would_check_it():
+    # C-ordered float32 spectra skip sklearn's validate_data (a fixed cost on every predicted batch); the
+    # checks a user relies on must hold all the same.
+    clf, X = _fitted(CNNClassifier(channels=(4,), hidden_units=(4,), max_epochs=1, random_state=0))
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(np.asfortranarray(X)))
+    with pytest.raises(ValueError, match="X has 63 features, but CNNClassifier is expecting 64 features"):
+        clf.predict_proba(np.ascontiguousarray(X[:, :63]))
+    bad = X.copy()
+    bad[3, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf flux in 1 spectra"):
+        clf.predict_proba(bad)
+    with pytest.raises(ValueError, match="NaN"):  # a masked array's max skips the masked NaN: sklearn sees it
+        clf.predict_proba(np.ma.masked_invalid(bad))

@@ -8,7 +8,6 @@ Runtime on the CPU.  The export is of the package's own fitted network, in
 memory: no ONNX file is ever read.
 """
 import io
-import itertools
 import warnings
 import weakref
 
@@ -25,9 +24,9 @@ __all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "netwo
 #: the caches and their rate falls by 2-4 times (``predict_batch_size`` documents the measurement).
 CPU_PREDICT_BATCH = 256
 
-#: Spectra per ONNX Runtime call: 128 gave our three networks 0.98-1.34 times the rate of single calls of 256 or
-#: 1,024 on 2 threads (``benchmarks/performance/throughput.py``).
-ORT_PREDICT_BATCH = 128
+#: Spectra per ONNX Runtime call: at 1,024 spectra, calls of 128 or 256 both ran our three networks 1.2-1.3
+#: times faster than one call; at 256, one call was the fastest for RC-Net (``benchmarks/performance/throughput.py``).
+ORT_PREDICT_BATCH = 256
 
 #: Each fitted network's inference copy (batch norms folded), with the state of the weights it was made from.
 _INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
@@ -36,8 +35,16 @@ _SESSIONS = weakref.WeakKeyDictionary()
 
 
 def _weights_state(network):
-    """What changes when a weight or buffer changes: in place (its version) or by moving (its storage)."""
-    return tuple((t.data_ptr(), t._version) for t in itertools.chain(network.parameters(), network.buffers()))
+    """Whether a module trains, and what changes when a weight or buffer changes.
+
+    A weight changes in place (its version) or by moving (its storage).  One walk over the modules
+    (``parameters()`` and ``buffers()`` walk them twice more): a prediction pays it on every call,
+    0.01-0.1 ms.
+    """
+    modules = list(network.modules())
+    tensors = [tensor for module in modules for held in (module._parameters, module._buffers)
+               for tensor in held.values() if tensor is not None]
+    return any(module.training for module in modules), tuple([(t.data_ptr(), t._version) for t in tensors])
 
 
 def inference_network(network):
@@ -52,9 +59,9 @@ def inference_network(network):
 
 def _inference_network(network):
     """`inference_network` and the state of the weights it was made from."""
-    if any(module.training for module in network.modules()):
+    training, state = _weights_state(network)
+    if training:
         network.eval()
-    state = _weights_state(network)
     cached = _INFERENCE_NETWORKS.get(network)
     if cached is None or cached[0] != state:
         folded = fold_batch_norms(network)
@@ -135,7 +142,7 @@ def network_proba(module, X, batch_size=None):
         size = batch_size or ORT_PREDICT_BATCH
         for start in range(0, n, size):
             parts.append(session.run(None, {"x": X[start:start + size]})[0])
-        return np.concatenate(parts).astype(np.float64)
+        return (np.concatenate(parts) if len(parts) > 1 else parts[0]).astype(np.float64)
     size = batch_size or (4096 if device.type == "cuda" else CPU_PREDICT_BATCH)
     with torch.inference_mode():
         for start in range(0, n, size):

@@ -80,7 +80,7 @@ def _read_file(path, reader_format):
     """
     if reader_format == LAMOST_FORMAT:
         with fits.open(path, memmap=False) as hdulist:
-            data = lamost_arrays(hdulist)
+            data = lamost_arrays(hdulist, opened_here=True)
         with np.errstate(divide="ignore"):  # zero inverse variance is an infinite sigma, as astropy gives it
             sigma = np.sqrt(1 / data.ivar)
         meta = {**lamost_meta(data.header), "header": data.header}
