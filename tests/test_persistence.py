@@ -536,3 +536,29 @@ def test_a_file_whose_summary_lies_is_refused_by_info_and_the_command_line(tmp_p
     assert main(["info", str(tmp_path / "dnn.safetensors")]) == 0
     out = capsys.readouterr().out
     assert "classes (3): GALAXY, QSO, STAR" in out and "summary: checked" in out
+
+
+def test_a_loaded_classifier_predicts_without_an_optimizer_and_builds_it_when_trained(tmp_path):
+    # A prediction job loads the model in every process; building PyTorch's first optimizer imports its
+    # compiler (over a second), so a loaded classifier builds its optimizer only when training asks for it.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 16)).astype(np.float32), np.arange(40) % 2
+    clf = DNNClassifier(hidden_units=(8,), lr=0.02, weight_decay=1e-3, max_epochs=1, random_state=0).fit(X, y)
+    save_model(clf, tmp_path / "model.safetensors")
+    loaded = load_model(tmp_path / "model.safetensors")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert "optimizer_" not in vars(loaded.net_)
+    unpickled = pickle.loads(pickle.dumps(loaded))  # still deferred, still built on demand
+    for net in (loaded.net_, unpickled.net_):
+        optimizer = net.optimizer_
+        assert isinstance(optimizer, torch.optim.Adam) and net.optimizer_ is optimizer
+        assert optimizer.param_groups[0]["lr"] == 0.02 and optimizer.param_groups[0]["weight_decay"] == 1e-3
+        assert {id(p) for p in optimizer.param_groups[0]["params"]} == {id(p) for p in net.module_.parameters()}
+    before = [p.detach().clone() for p in loaded.net_.module_.parameters()]
+    loaded.net_.partial_fit(X, y)  # skorch's own further training of the loaded network
+    assert any(not torch.equal(a, b) for a, b in zip(before, loaded.net_.module_.parameters()))
+    deferred = load_model(tmp_path / "model.safetensors")
+    deferred.net_.set_params(lr=0.5)  # skorch's virtual parameter reaches the optimizer it builds
+    assert deferred.net_.optimizer_.param_groups[0]["lr"] == 0.5
+    with pytest.raises(AttributeError, match="no attribute 'missing_'"):
+        deferred.net_.missing_

@@ -112,7 +112,7 @@ class ModelFileMixin:
         estimator._check_stored_weights(weights, source)
         estimator.device_ = estimator._resolve_device()
         estimator.net_ = estimator._make_net(estimator.input_shape_, len(estimator.classes_), estimator.device_)
-        estimator.net_.initialize()
+        estimator.net_.initialize_for_prediction()
         estimator.net_.module_.load_state_dict(weights)
         estimator.history_ = estimator.net_.history
         return estimator

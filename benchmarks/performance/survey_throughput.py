@@ -30,7 +30,9 @@ Run:  python benchmarks/performance/survey_throughput.py [--sizes 1000 10000 100
 4. With ``--processes N``, runs the same jobs with ``engine='processes'``
    (N spawned processes of this machine, start-up included) at every
    size; the resident memory sampled is then the parent's and its
-   processes' together.
+   processes' together.  The bare read is then measured in N processes at
+   once too (each on its share of the files), the rate the job is compared
+   with on the same cores.
 5. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
    (one single-threaded worker process per core, the cluster's start-up
    included) for each number of workers, on ``--scaling-files`` files, and
@@ -144,6 +146,19 @@ def bare_read_rate(paths):
     return len(paths) / (time.perf_counter() - start)
 
 
+def bare_read_rate_in_processes(paths, processes):
+    """Files per second of `bare_read_rate` in ``processes`` spawned processes at once, each on its share."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [paths[k::processes] for k in range(processes)]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        list(pool.map(bare_read_rate, [share[:50] for share in shares]))  # started, astropy imported
+        start = time.perf_counter()
+        list(pool.map(bare_read_rate, shares))
+        return len(paths) / (time.perf_counter() - start)
+
+
 def train_models(workdir, method, names=("EMCCNN-1D", "VGG16-1D"), seed=0):
     """The models ``names``, trained briefly on simulated spectra and saved; returns {name: (path, pipeline)}."""
     import astropy.units as u
@@ -229,6 +244,12 @@ def main(argv=None):
         bare_of[size] = bare_read_rate(paths[:size])
         print(f"bare read of the first {size:,} files: {bare_of[size]:,.0f} files/s", flush=True)
     results["bare_read_of_each_size"] = {str(size): rate for size, rate in bare_of.items()}
+    bare_in_processes = {}
+    for size in sorted(args.sizes) if args.processes else []:
+        bare_in_processes[size] = bare_read_rate_in_processes(paths[:size], args.processes)
+        print(f"bare read of the first {size:,} files in {args.processes} processes at once: "
+              f"{bare_in_processes[size]:,.0f} files/s", flush=True)
+    results["bare_read_of_each_size_in_processes"] = {str(size): rate for size, rate in bare_in_processes.items()}
     for name in args.models:
         path, pipeline = models[name]
         entry = results["models"][name] = {"network": network_rate(pipeline, sample, peak), "sizes": {}}
@@ -256,9 +277,10 @@ def main(argv=None):
             run["files_per_second"] = size / run["seconds"]
             entry.setdefault("processes", {})[str(size)] = run
             print(f"{name:>10} {size:>7,} files, {args.processes} processes: {run['files_per_second']:7.1f} files/s "
-                  f"({run['files_per_second'] / bare_of[size]:.0%} of the one-process bare read rate), resident "
-                  f"memory of all processes {run['rss_mb_first_quarter']:.0f} MB at most in the first quarter, "
-                  f"{run['rss_mb_last_quarter']:.0f} in the last, {run['status_counts']}", flush=True)
+                  f"({run['files_per_second'] / bare_of[size]:.0%} of the one-process bare read rate, "
+                  f"{run['files_per_second'] / bare_in_processes[size]:.0%} of the {args.processes}-process one), "
+                  f"resident memory of all processes {run['rss_mb_first_quarter']:.0f} MB at most in the first "
+                  f"quarter, {run['rss_mb_last_quarter']:.0f} in the last, {run['status_counts']}", flush=True)
         for workers in args.workers:
             listing = args.workdir / f"inputs-{args.scaling_files}.txt"
             listing.write_text("\n".join(map(str, paths[:args.scaling_files])))
@@ -291,8 +313,14 @@ def main(argv=None):
                 f"{entry['processes'][str(s)]['files_per_second']:8.1f}" for s in sorted(args.sizes)))
             lines.append(f"{'of the one-process bare read of the same files':>58} " + " ".join(
                 f"{entry['processes'][str(s)]['files_per_second'] / bare_of[s]:8.0%}" for s in sorted(args.sizes)))
+            lines.append(f"{f'of the {args.processes}-process bare read of the same files':>58} " + " ".join(
+                f"{entry['processes'][str(s)]['files_per_second'] / bare_in_processes[s]:8.0%}"
+                for s in sorted(args.sizes)))
     lines.append(f"{'bare read of the same files (files/s)':>58} "
                  + " ".join(f"{bare_of[s]:8.1f}" for s in sorted(args.sizes)))
+    if bare_in_processes:
+        lines.append(f"{f'the same in {args.processes} processes at once (files/s)':>58} "
+                     + " ".join(f"{bare_in_processes[s]:8.1f}" for s in sorted(args.sizes)))
     lines += ["", "Memory of the predicting process, MB: peak (most resident in the first quarter of the run "
                   "-> in the last quarter)"]
     for name, entry in results["models"].items():
