@@ -374,3 +374,13 @@ def lamost_arrays_of(hdul):
     from astrospecml.io.lamost import lamost_arrays
 
     return lamost_arrays(hdul, opened_here=True)
+
+
+def test_an_hdu_list_changed_in_memory_is_read_as_changed_not_from_its_file(tmp_path):
+    path = tmp_path / "spec.fits"
+    _table_file(path)
+    with fits.open(path) as hdul:
+        hdul[1].data["FLUX"][0, :10] = -5.0
+        spectrum = read_lamost_lrs(hdul)
+    assert (spectrum.flux.value[:10] == -5.0).all()
+    assert not (Spectrum.read(path, format="LAMOST-LRS").flux.value[:10] == -5.0).any()

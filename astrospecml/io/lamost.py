@@ -153,7 +153,8 @@ def read_lamost_lrs(file_obj, **kwargs):
     True
     """
     with read_fileobj_or_hdulist(file_obj, **kwargs) as hdulist:
-        data = lamost_arrays(hdulist)
+        # Opened here unless it came as an HDU list, which its caller may have changed in memory.
+        data = lamost_arrays(hdulist, opened_here=not isinstance(file_obj, fits.HDUList))
     header = data.header.copy()
     meta = lamost_meta(header)
     meta.update(header=header, ormask=data.ormask.astype(np.int64))
