@@ -365,6 +365,9 @@ def test_a_table_header_declaring_a_row_its_columns_do_not_fill_is_read_by_astro
     with fits.open(path, memmap=False) as hdul:
         hdul[1].header["TFORM1"] = "299E"  # a row's columns now add up to less than NAXIS1
         assert _one_row(hdul, 1) is None
+        for huge in ("99999999999999E", "9" * 30 + "E"):  # nothing read or allocated for such rows
+            hdul[1].header["TFORM1"] = huge
+            assert _one_row(hdul, 1) is None
         hdul[1].header["TFIELDS"] = 10**6
         with pytest.raises(ValueError, match="TFIELDS"):
             lamost_arrays_of(hdul)

@@ -32,6 +32,8 @@ from specutils import Spectrum
 from specutils.io.parsing_utils import read_fileobj_or_hdulist
 from specutils.io.registers import custom_writer, data_loader
 
+from .limits import MAX_INPUT_BYTES
+
 __all__ = ["read_lamost_lrs", "write_lamost_lrs", "LAMOST_FORMAT"]
 
 #: The one-row binary table of the data-release-8+ layout: columns read, in this order.
@@ -337,8 +339,12 @@ def _one_row(hdulist, index):
             return None
         repeat = int(match.group(1) or 1)
         fields.append((f"c{number}", _DIRECT_TYPES[match.group(2)], (repeat,)))
-    dtype = np.dtype(fields)
-    if header.get("NAXIS1") != dtype.itemsize or not dtype.itemsize:
+    try:
+        dtype = np.dtype(fields)
+    except ValueError:  # sizes past what numpy can describe
+        return None
+    # Past the limit on a whole file, a row is left to astropy's reader (and its checks) rather than read() here.
+    if header.get("NAXIS1") != dtype.itemsize or not 0 < dtype.itemsize <= MAX_INPUT_BYTES:
         return None
     handle = info["file"]
     handle.seek(info["datLoc"])
