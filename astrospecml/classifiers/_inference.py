@@ -24,8 +24,8 @@ __all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "netwo
 #: the caches and their rate falls by 2-4 times (``predict_batch_size`` documents the measurement).
 CPU_PREDICT_BATCH = 256
 
-#: Spectra per ONNX Runtime call: at 1,024 spectra, calls of 128 or 256 both ran our three networks 1.2-1.3
-#: times faster than one call; at 256, one call was the fastest for RC-Net (``benchmarks/performance/throughput.py``).
+#: Spectra per ONNX Runtime call: on 1,024 spectra, calls of 128 or of 256 ran CNN-1D, EMCCNN-1D and RC-Net
+#: 1.2-1.5 times faster than one call (2 threads); on 256, one call was the fastest for RC-Net.
 ORT_PREDICT_BATCH = 256
 
 #: Each fitted network's inference copy (batch norms folded), with the state of the weights it was made from.
