@@ -33,12 +33,16 @@ Run:  python benchmarks/performance/survey_throughput.py [--sizes 1000 10000 100
    processes' together.  The bare read is then measured in N processes at
    once too (each on its share of the files), the rate the job is compared
    with on the same cores.
-5. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
+5. With ``--per-layout N``, runs N files of each LAMOST layout alone (the
+   image layout of data releases 1-7, the table layout of 8 on), with the
+   local engine and with ``--processes``, each against the bare read of
+   those files on the same cores.
+6. With ``--workers 1 2 ...``, runs the same job on a local Dask cluster
    (one single-threaded worker process per core, the cluster's start-up
    included) for each number of workers, on ``--scaling-files`` files, and
    reports files per second and the parallel efficiency
    ``rate(n) / (n rate(1))``.
-6. Measures each network alone (``module(x)`` under inference mode on
+7. Measures each network alone (``module(x)`` under inference mode on
    preprocessed batches of 256) in spectra per second, its FLOPs per
    spectrum (``torch.utils.flop_counter``) and the fraction of this
    machine's float32 matrix-multiply rate (measured here, 2048 x 2048) that
@@ -159,6 +163,38 @@ def bare_read_rate_in_processes(paths, processes):
         return len(paths) / (time.perf_counter() - start)
 
 
+def per_layout_runs(name, model_path, paths, args):
+    """The job on ``args.per_layout`` files of each layout alone (written alternately), with their bare reads."""
+    runs = {}
+    for layout, files in (("image", paths[0::2]), ("table", paths[1::2])):
+        files = files[:args.per_layout]
+        listing = args.workdir / f"inputs-{layout}-{len(files)}.txt"
+        listing.write_text("\n".join(map(str, files)))
+        warm_page_cache(files)
+        run = {"bare_read": bare_read_rate(files)}
+        engines = [("local", [])] + ([("processes", ["processes", str(args.processes)])] if args.processes else [])
+        if args.processes:
+            run["bare_read_in_processes"] = bare_read_rate_in_processes(files, args.processes)
+        for engine, extra in engines:
+            child = subprocess.run([sys.executable, "-c", CHILD, str(model_path), str(listing),
+                                    str(args.workdir / f"out-{name}-{layout}-{engine}"), *extra],
+                                   capture_output=True, text=True, check=True)
+            run[engine] = len(files) / json.loads(child.stdout.strip().splitlines()[-1])["seconds"]
+        print(f"{name:>10} {layout} layout alone, {len(files):,} files: " + per_layout_line(run), flush=True)
+        runs[layout] = run
+    return runs
+
+
+def per_layout_line(run):
+    """One line of `per_layout_runs`' rates: each engine against the bare read on the same cores."""
+    text = f"local engine {run['local']:.0f} files/s ({run['local'] / run['bare_read']:.0%} of the bare read, " \
+           f"{run['bare_read']:.0f})"
+    if "processes" in run:
+        text += (f"; processes {run['processes']:.0f} files/s ({run['processes'] / run['bare_read_in_processes']:.0%}"
+                 f" of the bare read in as many processes, {run['bare_read_in_processes']:.0f})")
+    return text
+
+
 def train_models(workdir, method, names=("EMCCNN-1D", "VGG16-1D"), seed=0):
     """The models ``names``, trained briefly on simulated spectra and saved; returns {name: (path, pipeline)}."""
     import astropy.units as u
@@ -212,6 +248,9 @@ def main(argv=None):
                         help="Dask workers of the scaling curve, e.g. 1 2 4 8 14 (default: no curve)")
     parser.add_argument("--processes", type=int, default=0,
                         help="also run every size with engine='processes' and this many processes (default: not)")
+    parser.add_argument("--per-layout", type=int, default=0, metavar="N",
+                        help="also run N files of each LAMOST layout alone, local engine and --processes "
+                             "(default: not)")
     parser.add_argument("--scaling-files", type=int, default=10000,
                         help="files of each scaling run (default: %(default)s)")
     parser.add_argument("--resample", choices=["linear", "flux_conserving", "spline"], default="linear",
@@ -226,7 +265,8 @@ def main(argv=None):
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"writing {max(args.sizes):,} LAMOST-LRS files to {args.workdir / 'files'}", flush=True)
     start = time.perf_counter()
-    paths = write_files(args.workdir / "files", max(args.sizes + ([args.scaling_files] if args.workers else [])))
+    paths = write_files(args.workdir / "files", max(args.sizes + ([args.scaling_files] if args.workers else [])
+                                                    + [2 * args.per_layout]))
     print(f"  done in {time.perf_counter() - start:.0f} s", flush=True)
     warm_page_cache(paths)
     bare = bare_read_rate(paths[:2000])
@@ -294,6 +334,8 @@ def main(argv=None):
             efficiency = f", efficiency {run['files_per_second'] / (workers * one):.0%}" if one else ""
             print(f"{name:>10} Dask, {workers:>2} workers, {args.scaling_files:,} files: "
                   f"{run['files_per_second']:7.1f} files/s{efficiency}, {run['status_counts']}", flush=True)
+        if args.per_layout:
+            entry["per_layout"] = per_layout_runs(name, path, paths, args)
         (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
     lines = [f"{time.strftime('%Y-%m-%d')}, astrospecml {results['astrospecml']}, torch {results['torch']}, "
              f"{results['threads']} threads, Resample method {args.resample}, local engine, shards of 256",
@@ -341,6 +383,9 @@ def main(argv=None):
             rate = run["files_per_second"]
             lines.append(f"{name:>10} {int(workers):>3} {rate:8.1f}"
                          + (f" {rate / (int(workers) * one):6.0%}" if one else ""))
+    for name, entry in results["models"].items():
+        for layout, run in entry.get("per_layout", {}).items():
+            lines.append(f"{name} on {args.per_layout:,} files of the {layout} layout alone: " + per_layout_line(run))
     print("\n" + "\n".join(lines))
     (args.workdir / "summary.txt").write_text("\n".join(lines) + "\n")
     return results
