@@ -358,7 +358,7 @@ def test_the_survey_paths_direct_table_read_gives_astropys_values(tmp_path, kind
 
 
 def test_a_table_header_declaring_a_row_its_columns_do_not_fill_is_read_by_astropy_or_refused(tmp_path):
-    from astrospecml.io.lamost import _one_row
+    from astrospecml.io.lamost import _one_row, lamost_arrays
 
     path = tmp_path / "spec.fits"
     _table_file(path)
@@ -370,13 +370,7 @@ def test_a_table_header_declaring_a_row_its_columns_do_not_fill_is_read_by_astro
             assert _one_row(hdul, 1) is None
         hdul[1].header["TFIELDS"] = 10**6
         with pytest.raises(ValueError, match="TFIELDS"):
-            lamost_arrays_of(hdul)
-
-
-def lamost_arrays_of(hdul):
-    from astrospecml.io.lamost import lamost_arrays
-
-    return lamost_arrays(hdul, opened_here=True)
+            lamost_arrays(hdul, opened_here=True)
 
 
 def test_an_hdu_list_changed_in_memory_is_read_as_changed_not_from_its_file(tmp_path):

@@ -46,20 +46,17 @@ HEADER_KEYS = ("OBSID", "DESIG", "RA", "DEC", "CLASS", "SUBCLASS", "Z", "Z_ERR",
                "SN_U", "SN_G", "SN_R", "SN_I", "SN_Z", "SNRU", "SNRG", "SNRR", "SNRI", "SNRZ")
 
 
-def _layout(hdulist, columns=None):
+def _layout(hdulist):
     """'image', 'table' or None for an open LAMOST-or-not FITS file (headers only are read).
 
     The table layout is LAMOST's own (a ``COADD`` table with ``WAVELENGTH``
     and ``ANDMASK`` or ``ORMASK`` columns: SDSS names its columns otherwise),
     so it is recognised without ``TELESCOP``; a 5-row image is LAMOST's only
-    when the header says so.  ``columns``, a dict, receives HDU 1's
-    `_column_names` under key 1 when they were read.
+    when the header says so.
     """
     header = hdulist[0].header
     if len(hdulist) > 1 and isinstance(hdulist[1], fits.BinTableHDU):
         names = _column_names(hdulist[1].header)
-        if columns is not None:
-            columns[1] = names
         if {"FLUX", "IVAR", "WAVELENGTH"} <= names.keys() and (
                 (hdulist[1].name == "COADD" and names.keys() & {"ANDMASK", "ORMASK"})
                 or str(header.get("TELESCOP", "")).upper().startswith("LAMOST")):
@@ -203,10 +200,8 @@ def lamost_arrays(hdulist, opened_here=False):
     """
     header = hdulist[0].header
     unit_name = header.get("BUNIT")
-    columns = {}  # each table's column names, read once
-    if _layout(hdulist, columns) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
-        (wavelength, flux, ivar, normalized, andmask, ormask), column_unit = _read_table_layout(
-            hdulist, opened_here, columns)
+    if _layout(hdulist) == "table" or (hdulist[0].data is None and len(hdulist) > 1):
+        (wavelength, flux, ivar, normalized, andmask, ormask), column_unit = _read_table_layout(hdulist, opened_here)
         unit_name = column_unit or unit_name  # the column's TUNIT, else the primary header's BUNIT
     else:
         wavelength, flux, ivar, normalized, andmask, ormask = _read_image_layout(hdulist[0])
@@ -276,22 +271,19 @@ def _read_image_layout(hdu):
     raise ValueError("no wavelength solution: neither COEFF0/COEFF1 keywords nor a wavelength row.")
 
 
-def _read_table_layout(hdulist, opened_here=False, columns=None):
+def _read_table_layout(hdulist, opened_here=False):
     """The same from the one-row binary table of data release 8 on, and the flux column's unit."""
     index = hdulist.index_of("COADD") if "COADD" in hdulist else 1
     hdu = hdulist[index]
     if not isinstance(hdu, fits.BinTableHDU) or hdu.header.get("NAXIS2") != 1:
         raise ValueError(f"not a LAMOST LRS file: HDU {hdu.name or 1} should be a one-row binary table.")
-    numbers = (columns or {}).get(index) or _column_names(hdu.header)
+    numbers = _column_names(hdu.header)
     missing = [column for column in TABLE_COLUMNS[:3] if column not in numbers]
     if missing:
         raise ValueError(f"not a LAMOST LRS file: its table lacks the column(s) {', '.join(missing)}.")
     row = _one_row(hdulist, index) if opened_here else None
     if row is None:  # astropy's reader: scaled or other column types, or an HDU list made or changed in memory
-        data = hdu.data
-        if len(data) != 1:
-            raise ValueError(f"not a LAMOST LRS file: HDU {hdu.name or 1} should be a one-row binary table.")
-        row = data[0]
+        row = hdu.data[0]  # one row: NAXIS2 was checked above
 
     def column(name):
         # By number: a FITS_rec's field numbers start at 0, the structured row's fields are named by number.
