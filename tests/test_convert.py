@@ -244,3 +244,32 @@ def test_a_batch_read_back_holds_what_the_transformer_computed():
     assert u.allclose(first.spectral_axis, grid)
     with pytest.raises(ValueError, match="one grid"):
         SpectrumBatch(as_spectral_arrays(np.ones((2, 3))))
+
+
+def test_spectra_on_one_grid_equal_specutils_own_and_share_only_the_wcs():
+    from astropy.nddata import StdDevUncertainty
+
+    from astrospecml.io import spectra_on_one_grid
+
+    rng = np.random.default_rng(0)
+    grid = np.linspace(0.9, 2.4, 40) * u.um
+    flux, sigma = rng.normal(1, 0.1, (3, 40)) * u.Jy, np.full((3, 40), 0.05)
+    mask = np.zeros((3, 40), bool)
+    mask[1, 5:8] = True
+    meta = [{"NAME": name} for name in "abc"]
+    shared = spectra_on_one_grid(flux, grid, uncertainty=sigma, mask=mask, meta=meta)
+    for i, spectrum in enumerate(shared):
+        own = Spectrum(flux=flux[i], spectral_axis=grid, uncertainty=StdDevUncertainty(sigma[i]), mask=mask[i],
+                       meta=meta[i])
+        assert u.allclose(spectrum.flux, own.flux) and u.allclose(spectrum.spectral_axis, own.spectral_axis)
+        np.testing.assert_array_equal(spectrum.mask, own.mask)
+        np.testing.assert_array_equal(spectrum.uncertainty.array, own.uncertainty.array)
+        assert spectrum.meta == own.meta
+        # The WCS maps pixels to the same wavelengths as the one specutils builds.
+        assert u.allclose(spectrum.wcs.pixel_to_world(np.arange(40)), own.wcs.pixel_to_world(np.arange(40)))
+    assert shared[0].wcs is shared[2].wcs
+    shared[0].spectral_axis[:] = 0 * u.um  # one spectrum's axis changed in place: the others keep theirs
+    assert u.allclose(shared[1].spectral_axis, grid)
+    # A batch's spectra share their WCS the same way.
+    batch = from_spectral_arrays(as_spectral_arrays(shared[1:]))
+    assert batch[0].wcs is batch[1].wcs and u.allclose(batch[1].flux, flux[2])

@@ -16,10 +16,9 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from specutils import Spectrum
 
 from .._torch import DEVICES, draw_seed, forked_torch_rng, resolve_device
-from ..io.convert import estimator_input, is_astropy_batch
+from ..io.convert import estimator_input, is_astropy_batch, spectra_on_one_grid
 from ..nn.gan import (
     LCGANDiscriminator,
     LCGANGenerator,
@@ -197,7 +196,7 @@ class _GANOversampler(BaseOverSampler):
             raise ValueError(f"spectral_axis must be a Quantity of {flux.shape[1]} wavelengths.")
         unit = self.flux_unit_ or u.dimensionless_unscaled
         meta = {"GENERATED_BY": type(self).__name__, "CLASS": class_label}
-        return [Spectrum(flux=row * unit, spectral_axis=grid, meta=dict(meta)) for row in flux]
+        return spectra_on_one_grid(flux * unit, grid, meta=[dict(meta) for _ in flux])
 
 
 def _standardise(X):

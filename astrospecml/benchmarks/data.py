@@ -9,14 +9,13 @@ from dataclasses import dataclass
 
 import astropy.units as u
 import numpy as np
-from astropy.nddata import StdDevUncertainty
 from sklearn.pipeline import make_pipeline
 from skorch.helper import SliceDict
 from specutils import Spectrum
 from specutils.analysis import snr_derived
 
 from ..datasets import SPEX_GRID, load_spex_prism, load_spex_standards
-from ..io import arms_to_arrays, split_arms
+from ..io import arms_to_arrays, spectra_on_one_grid, split_arms
 from ..preprocessing import (
     BadPixelImputer,
     ConcatenateArms,
@@ -79,8 +78,7 @@ class PreparedData:
         """
         rows = np.arange(len(self.X))[index]
         sigma = self.sigma if self.sigma is not None else np.full_like(self.X, np.nan)
-        return [Spectrum(flux=self.X[i] * u.dimensionless_unscaled, spectral_axis=SPEX_GRID,
-                         uncertainty=StdDevUncertainty(sigma[i])) for i in rows]
+        return spectra_on_one_grid(self.X[rows] * u.dimensionless_unscaled, SPEX_GRID, uncertainty=sigma[rows])
 
 
 def on_common_grid(data, *, cache=None, return_uncertainty=False):

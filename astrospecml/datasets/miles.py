@@ -8,8 +8,8 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 from sklearn.utils import Bunch
-from specutils import Spectrum
 
+from ..io.convert import spectra_on_one_grid
 from ..metrics import subtype_number
 
 __all__ = ["MILES_TARGETS", "load_miles", "parse_mk_type"]
@@ -204,10 +204,11 @@ def load_miles(*, target="letter", return_X_y=False):
     else:
         names = np.unique(labels)
     axis = wavelength * u.AA
-    spectra = [Spectrum(flux=flux[i] * u.dimensionless_unscaled, spectral_axis=axis,
-                        meta={"MILES_ID": int(meta["MILES_ID"][i]), "NAME": str(meta["NAME"][i]),
-                              "SPT": str(meta["SPT"][i]), "wavelength_medium": "air"})
-               for i in np.flatnonzero(keep)]
+    kept = np.flatnonzero(keep)
+    spectra = spectra_on_one_grid(
+        flux[kept] * u.dimensionless_unscaled, axis,
+        meta=[{"MILES_ID": int(meta["MILES_ID"][i]), "NAME": str(meta["NAME"][i]), "SPT": str(meta["SPT"][i]),
+               "wavelength_medium": "air"} for i in kept])
     if return_X_y:
         return spectra, labels
     descr = DESCR_TEMPLATE.format(

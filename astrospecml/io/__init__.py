@@ -11,6 +11,7 @@ from .convert import (
     as_spectral_arrays,
     check_finite,
     from_spectral_arrays,
+    spectra_on_one_grid,
     to_array,
 )
 from .lamost import read_lamost_lrs, write_lamost_lrs
@@ -35,6 +36,7 @@ __all__ = [
     "read_lamost_lrs",
     "read_spex_prism",
     "read_table",
+    "spectra_on_one_grid",
     "split_arms",
     "to_array",
     "wavelength_medium",

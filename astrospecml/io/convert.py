@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
 
 __all__ = ["SpectralArrays", "SpectrumBatch", "as_spectral_arrays", "check_finite", "estimator_input",
-           "from_spectral_arrays", "to_array"]
+           "from_spectral_arrays", "spectra_on_one_grid", "to_array"]
 
 #: Relative tolerance within which two wavelength grids count as the same grid.
 GRID_RTOL = 1e-6
@@ -112,6 +112,7 @@ class SpectrumBatch(Sequence):
                              "a 2D flux and its spectral_axis.")
         self.arrays = arrays
         self._built = [None] * len(arrays.flux)
+        self._wcs = None
 
     @property
     def flux(self):
@@ -133,7 +134,8 @@ class SpectrumBatch(Sequence):
             return SpectrumBatch(_take(self.arrays, np.arange(len(self))[index]))
         index = range(len(self))[index]  # negative indices; IndexError past the end
         if self._built[index] is None:
-            self._built[index] = _spectrum(self.arrays, index)
+            self._built[index] = _spectrum(self.arrays, index, self._wcs)
+            self._wcs = self._built[index].wcs  # one WCS for the batch's one grid (see spectra_on_one_grid)
         return self._built[index]
 
     def __repr__(self):
@@ -152,12 +154,59 @@ def _take(arrays, index):
                           mask=None if arrays.mask is None else arrays.mask[index], meta=metas)
 
 
-def _spectrum(arrays, i):
-    """Spectrum ``i`` of a batch's arrays as a `~specutils.Spectrum` (a mask always, as the library's spectra have)."""
-    return Spectrum(flux=arrays.flux[i] * arrays.unit, spectral_axis=arrays.spectral_axis,
+def _spectrum(arrays, i, wcs=None):
+    """Spectrum ``i`` of a batch's arrays as a `~specutils.Spectrum` (a mask always, as the library's spectra have).
+
+    ``wcs``: the WCS of another spectrum on the batch's grid, to share (see `spectra_on_one_grid`).
+    """
+    return Spectrum(flux=arrays.flux[i] * arrays.unit, spectral_axis=arrays.spectral_axis, wcs=wcs,
                     uncertainty=None if arrays.uncertainty is None else StdDevUncertainty(arrays.uncertainty[i]),
                     mask=np.zeros(arrays.flux.shape[1], bool) if arrays.mask is None else arrays.mask[i],
                     meta=arrays.meta[i] if arrays.meta else {})
+
+
+def spectra_on_one_grid(flux, spectral_axis, *, uncertainty=None, mask=None, meta=None):
+    """`~specutils.Spectrum` objects for rows of flux on one wavelength grid, built at twice specutils' rate.
+
+    Given a spectral axis, `~specutils.Spectrum` builds a WCS for it (a lookup-table GWCS), more than half of
+    the time a spectrum takes to make (0.5 of 0.9 ms measured).  Spectra on one grid share the WCS built for
+    the first; each keeps its own spectral axis, so changing one spectrum's axis or replacing its ``wcs``
+    leaves the others alone.
+
+    Parameters
+    ----------
+    flux : `~astropy.units.Quantity` of shape (n, n_pixels), or sequence of 1D Quantity
+        One row per spectrum.
+    spectral_axis : `~astropy.units.Quantity` of shape (n_pixels,)
+        The grid all rows are on.
+    uncertainty, mask, meta : sequence or None, default=None
+        Per row: 1-sigma uncertainties (arrays, made `~astropy.nddata.StdDevUncertainty`), boolean masks
+        (True where a pixel is bad) and meta dicts.
+
+    Returns
+    -------
+    list of `~specutils.Spectrum`
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> import numpy as np
+    >>> from astrospecml.io import spectra_on_one_grid
+    >>> grid = np.linspace(0.9, 2.4, 5) * u.um
+    >>> spectra = spectra_on_one_grid(np.ones((3, 5)) * u.Jy, grid, meta=[{"NAME": n} for n in "abc"])
+    >>> len(spectra), spectra[2].meta["NAME"], spectra[1].spectral_axis.unit
+    (3, 'c', Unit("um"))
+    >>> spectra[0].wcs is spectra[2].wcs, spectra[0].spectral_axis is spectra[2].spectral_axis
+    (True, False)
+    """
+    spectra, wcs = [], None
+    for i, row in enumerate(flux):
+        spectrum = Spectrum(flux=row, spectral_axis=spectral_axis, wcs=wcs,
+                            uncertainty=None if uncertainty is None else StdDevUncertainty(uncertainty[i]),
+                            mask=None if mask is None else mask[i], meta=None if meta is None else meta[i])
+        wcs = spectrum.wcs
+        spectra.append(spectrum)
+    return spectra
 
 
 def is_astropy_batch(X):

@@ -15,7 +15,15 @@ from specutils.manipulation import (
 )
 
 from .._steps import training_grid
-from ..io.convert import SpectralArrays, SpectrumBatch, _collection_as_list, _stack, _stddev, same_grid
+from ..io.convert import (
+    SpectralArrays,
+    SpectrumBatch,
+    _collection_as_list,
+    _stack,
+    _stddev,
+    same_grid,
+    spectra_on_one_grid,
+)
 from ..io.medium import wavelength_medium
 from ._base import SpectralTransformer, _check_float32_range
 
@@ -161,7 +169,7 @@ class Resample(SpectralTransformer):
             axis = _as_grid(self.input_grid, "input_grid")
             if len(axis) != flux.shape[1]:
                 raise ValueError(f"input_grid has {len(axis)} pixels but X has {flux.shape[1]} columns.")
-        return [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=axis) for row in flux]
+        return spectra_on_one_grid(flux * u.dimensionless_unscaled, axis)
 
     def transform(self, X):
         """Resample each spectrum onto ``grid_``.

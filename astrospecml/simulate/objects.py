@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import astropy.units as u
 import numpy as np
 from sklearn.utils import check_random_state
-from specutils import Spectrum
+
+from ..io.convert import spectra_on_one_grid
 
 __all__ = ["OPTICAL_CLASSES", "OpticalObjects", "simulate_optical_objects", "synthetic_magnitudes"]
 
@@ -266,9 +267,10 @@ def simulate_optical_objects(n_objects, *, random_state=None):
     magnitudes = synthetic_magnitudes(lam, flux_cgs)
     flux_cgs = flux_cgs * 10.0 ** (-0.4 * (target_r - magnitudes[:, 1]))[:, None]
     magnitudes = synthetic_magnitudes(lam, flux_cgs)
-    spectra = [Spectrum(flux=(f / 1e-17) * _FLUX_UNIT, spectral_axis=OPTICAL_GRID,
-                        meta={"CLASS": label, "Z": float(row[2]), "NAME": f"sim-{label.lower()}-{i:05d}"})
-               for i, (f, label, row) in enumerate(zip(flux_cgs, labels, rows))]
+    spectra = spectra_on_one_grid(
+        (flux_cgs / 1e-17) * _FLUX_UNIT, OPTICAL_GRID,
+        meta=[{"CLASS": label, "Z": float(row[2]), "NAME": f"sim-{label.lower()}-{i:05d}"}
+              for i, (label, row) in enumerate(zip(labels, rows))])
     shapes = np.array([row[4] for row in rows], dtype=float)
     return OpticalObjects(spectra=spectra, labels=labels, redshift=np.array([row[2] for row in rows]),
                           magnitudes=magnitudes, morphology=np.array([row[3] for row in rows]),

@@ -33,11 +33,11 @@ from sklearn.metrics import (
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from skorch.helper import SliceDict
-from specutils import Spectrum
 
 from ...classifiers import published_classifiers
 from ...datasets import SPEX_GRID, load_spex_prism
 from ...inspection import grad_cam
+from ...io import spectra_on_one_grid
 from ...model_selection import source_disjoint_split
 from ...preprocessing import PerArm, ZScore
 from ...simulate import (
@@ -268,7 +268,7 @@ def prepare_spex_multimodal(profile="quick", *, random_state=0):
                                     random_state=random_state)
         index = np.sort(index)
     flux = on_common_grid(data)[index]
-    spectra = [Spectrum(flux=row * u.dimensionless_unscaled, spectral_axis=SPEX_GRID) for row in flux]
+    spectra = spectra_on_one_grid(flux * u.dimensionless_unscaled, SPEX_GRID)
     snr = rng.uniform(*profile.snr["spex"], len(spectra))
     stripes, spectrum = observe_stripes(spectra, snr, rng, NIR_TWO_ARM, sky_fibres=SKY_FIBRES)
     images = simulate_cutouts(magnitudes[index], survey="2mass", random_state=rng)

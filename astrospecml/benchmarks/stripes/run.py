@@ -24,10 +24,10 @@ from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, train_te
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from specutils import Spectrum
 
 from ...classifiers import DRCNetClassifier, FFCNNClassifier, RCNetClassifier
 from ...datasets import SPEX_GRID
+from ...io import spectra_on_one_grid
 from ...model_selection import source_disjoint_split
 from ...preprocessing import PerArm, StripeSlicer, ZScore
 from ...simulate import NIR_TWO_ARM, simulate_stripes
@@ -205,7 +205,7 @@ def prepare_stripes(*, test_size=0.25, max_spectra=None, random_state=0, optimal
         index, _ = train_test_split(index, train_size=max_spectra, stratify=labels, random_state=random_state)
     train, test = source_disjoint_split(index, groups=data.groups[index], test_size=test_size,
                                         stratify=labels[index], random_state=random_state)
-    spectra = [Spectrum(flux=flux * u.dimensionless_unscaled, spectral_axis=SPEX_GRID) for flux in data.X]
+    spectra = spectra_on_one_grid(data.X * u.dimensionless_unscaled, SPEX_GRID)
     snr_train = rng.uniform(*TRAIN_SNR, len(train))
     say = print if verbose else (lambda *args, **kwargs: None)
     say(f"  simulating and extracting {len(train)} training stripe pairs (S/N {TRAIN_SNR[0]:.0f}-"
