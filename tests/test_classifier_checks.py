@@ -1,4 +1,7 @@
 """scikit-learn's own conformance checks on every classifier, in tiny configurations."""
+from functools import partial
+
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astrospecml.classifiers import (
@@ -62,8 +65,23 @@ def _numerical_failures(estimator):
     return {}
 
 
+#: The checks that score the fitted classifier against a bar (training accuracy above 0.83, the weighted
+#: class's share above 0.87): they train as the tiny settings say.  The others test the contract (shapes,
+#: classes, pickling, invariances), for which 2 epochs exercise what 15 do in a third of the time, as
+#: scikit-learn's own suite caps ``max_iter`` in its checks.
+SCORED_CHECKS = {"check_classifiers_train", "check_class_weight_classifiers"}
+
+
+def _check_name(check):
+    while isinstance(check, partial):
+        check = check.func
+    return check.__name__
+
+
 @parametrize_with_checks(TINY_CLASSIFIERS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
+    if _check_name(check) not in SCORED_CHECKS:
+        estimator = clone(estimator).set_params(max_epochs=2)
     check(estimator)
 
 

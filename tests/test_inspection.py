@@ -36,8 +36,8 @@ def peak_of(importance):
     return int(np.argmax(importance.mean(axis=0)))
 
 
-#: Every published network that reads one 1D spectrum, in the tiny settings it declares.
-ONE_D = {cls.publication.name: cls(**{**TRAIN, **cls._test_params}) for cls in published_classifiers()
+#: Every published network that reads one 1D spectrum, in the tiny widths it declares, trained as `TRAIN` says.
+ONE_D = {cls.publication.name: cls(**{**cls._test_params, **TRAIN}) for cls in published_classifiers()
          if "1D" in cls.publication.inputs and cls.publication.arms in ((), ("spectrum",))}
 
 

@@ -35,7 +35,8 @@ class ResNet18Classifier(_PublishedNetClassifier):
     """
 
     publication = Publication("EMCCNN", "ResNet18", "ResNet18", ("1D", "2D"))
-    _test_params = dict(channels=(4, 4, 8, 8))
+    # 12 epochs: the lowest accuracy of four seeds on scikit-learn's training check was 0.90 (bar 0.83).
+    _test_params = dict(channels=(4, 4, 8, 8), max_epochs=12)
 
     _network = networks.ResNet18
 

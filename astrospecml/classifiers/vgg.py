@@ -46,8 +46,9 @@ class VGG16Classifier(_PublishedNetClassifier):
     """
 
     publication = Publication("EMCCNN", "VGG16", "VGG16 with the denoising encoder in front", ("1D", "2D"))
-    # The deepest of the tiny networks: 30 epochs where the others need 15.
-    _test_params = dict(channels=(4, 4, 8, 8, 8), hidden_units=(16, 16), dropout=0.0, max_epochs=30)
+    # The deepest of the tiny networks: 20 epochs where the others need 15 (at 20 the lowest accuracy of
+    # four seeds on scikit-learn's training check was 0.90, against its bar of 0.83).
+    _test_params = dict(channels=(4, 4, 8, 8, 8), hidden_units=(16, 16), dropout=0.0, max_epochs=20)
 
     _network = networks.VGG16
 
