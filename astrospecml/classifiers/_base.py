@@ -307,7 +307,8 @@ class SpectrumClassifier(QuantityParamsDisplayMixin, SpectralInput, ModelFileMix
         check_is_fitted(self)
         X, _ = self._validate_input(X, reset=False)
         proba = self._network_proba(X)
-        bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+        # One sum tells whether every probability is finite (each lies in [0, 1] when it is); rows only then.
+        bad = [] if np.isfinite(proba.sum()) else np.flatnonzero(~np.isfinite(proba).all(axis=1))
         if len(bad):
             reach = ""
             if isinstance(X, np.ndarray):
