@@ -37,6 +37,22 @@ def test_loader_returns_real_spectra_labels_snr_and_photometry(spex):
     assert np.nanmedian(np.asarray(spex.meta["J_2MASS"], float)) == pytest.approx(14, abs=2)
 
 
+def test_spectra_on_the_same_grid_share_a_wcs_that_maps_to_each_ones_own_axis(spex):
+    grids = {}
+    for spectrum in spex.data:
+        grids.setdefault(spectrum.spectral_axis.value.tobytes(), []).append(spectrum)
+    shared = [group for group in grids.values() if len(group) > 1]
+    assert shared and len(grids) < len(spex.data)
+    for group in shared[:20]:
+        assert all(other.wcs is group[0].wcs for other in group[1:])
+        for spectrum in (group[0], group[-1]):
+            pixels = np.arange(len(spectrum.spectral_axis))
+            assert u.allclose(spectrum.wcs.pixel_to_world(pixels), spectrum.spectral_axis)
+    # Different grids, different WCS.
+    first, second = (group[0] for group in list(grids.values())[:2])
+    assert first.wcs is not second.wcs
+
+
 def test_labels_match_the_spex_type_strings(spex):
     for spectrum, label in zip(spex.data[:200], spex.target[:200]):
         assert spectrum.meta["SPEX_TYPE"].startswith(subtype_to_label(label))

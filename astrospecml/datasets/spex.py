@@ -233,19 +233,23 @@ def _spectra(rows, pixels, mask):
     """The `~specutils.Spectrum` of each metadata row, cut from the file's pixel arrays."""
     columns = {name: np.asarray(rows[name]) for name in
                ("OFFSET", "NPIX", "DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")}
-    spectra = []
+    # A third of the spectra share their wavelength grid with another: those share its WCS too, the larger
+    # part of building a Spectrum (see astrospecml.io.spectra_on_one_grid).
+    spectra, wcs_of_grid = [], {}
     for i in range(len(rows)):
         start = columns["OFFSET"][i]
         stop = start + columns["NPIX"][i]
-        spectra.append(
-            Spectrum(
-                flux=pixels[1, start:stop] * u.dimensionless_unscaled,
-                spectral_axis=pixels[0, start:stop] * u.um,
-                uncertainty=StdDevUncertainty(pixels[2, start:stop]),
-                mask=mask[start:stop].copy(),
-                meta={key: columns[key][i].item() for key in ("DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")},
-            )
+        grid = pixels[0, start:stop]
+        spectrum = Spectrum(
+            flux=pixels[1, start:stop] * u.dimensionless_unscaled,
+            spectral_axis=grid * u.um,
+            wcs=wcs_of_grid.get(grid.tobytes()),
+            uncertainty=StdDevUncertainty(pixels[2, start:stop]),
+            mask=mask[start:stop].copy(),
+            meta={key: columns[key][i].item() for key in ("DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")},
         )
+        wcs_of_grid.setdefault(grid.tobytes(), spectrum.wcs)
+        spectra.append(spectrum)
     return spectra
 
 
