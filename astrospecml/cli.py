@@ -35,7 +35,7 @@ def data_summary(file=None):
     from .datasets import load_spex_prism, subtype_to_label
 
     out = file or sys.stdout
-    # One load (it builds all 2,500 Spectrum objects, 1.5 s): the class letters and the optical types come from
+    # One load (it builds all 2,500 Spectrum objects, 1.3 s): the class letters and the optical types come from
     # its labels and table, every library spectrum having a SpeX type.
     spex = load_spex_prism()
     snr = np.asarray(spex.meta["MEDIAN_SNR"], dtype=float)
