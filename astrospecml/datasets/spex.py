@@ -240,15 +240,16 @@ def _spectra(rows, pixels, mask):
         start = columns["OFFSET"][i]
         stop = start + columns["NPIX"][i]
         grid = pixels[0, start:stop]
+        key = grid.tobytes()
         spectrum = Spectrum(
             flux=pixels[1, start:stop] * u.dimensionless_unscaled,
             spectral_axis=grid * u.um,
-            wcs=wcs_of_grid.get(grid.tobytes()),
+            wcs=wcs_of_grid.get(key),
             uncertainty=StdDevUncertainty(pixels[2, start:stop]),
             mask=mask[start:stop].copy(),
             meta={key: columns[key][i].item() for key in ("DATA_KEY", "SOURCE_KEY", "SPEX_TYPE", "NAME")},
         )
-        wcs_of_grid.setdefault(grid.tobytes(), spectrum.wcs)
+        wcs_of_grid.setdefault(key, spectrum.wcs)
         spectra.append(spectrum)
     return spectra
 
