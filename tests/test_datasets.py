@@ -51,6 +51,11 @@ def test_spectra_on_the_same_grid_share_a_wcs_that_maps_to_each_ones_own_axis(sp
     # Different grids, different WCS.
     first, second = (group[0] for group in list(grids.values())[:2])
     assert first.wcs is not second.wcs
+    # A later load, while these spectra live, takes their WCSs instead of building them again.
+    by_key = {spectrum.meta["DATA_KEY"]: spectrum for spectrum in spex.data}
+    later = load_spex_prism(target="opt_type").data
+    assert all(spectrum.wcs is by_key[spectrum.meta["DATA_KEY"]].wcs for spectrum in later)
+    assert all(spectrum.spectral_axis is not by_key[spectrum.meta["DATA_KEY"]].spectral_axis for spectrum in later)
 
 
 def test_labels_match_the_spex_type_strings(spex):
