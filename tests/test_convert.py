@@ -273,3 +273,26 @@ def test_spectra_on_one_grid_equal_specutils_own_and_share_only_the_wcs():
     # A batch's spectra share their WCS the same way.
     batch = from_spectral_arrays(as_spectral_arrays(shared[1:]))
     assert batch[0].wcs is batch[1].wcs and u.allclose(batch[1].flux, flux[2])
+
+
+def test_a_step_that_keeps_the_grid_gives_spectra_sharing_their_inputs_lookup_table_but_not_a_files_wcs():
+    from astropy.wcs import WCS
+
+    from astrospecml.preprocessing import BadPixelImputer
+
+    rng = np.random.default_rng(1)
+    # Spectra on grids of their own (native grids, as the SpeX library and survey files give), a pixel masked.
+    grids = [np.linspace(0.9 + 0.01 * i, 2.4, 30) * u.um for i in range(3)]
+    spectra = [Spectrum(flux=rng.normal(1, 0.1, 30) * u.Jy, spectral_axis=grid, mask=np.arange(30) == 4)
+               for grid in grids]
+    filled = BadPixelImputer().fit_transform(spectra)
+    for spectrum, original in zip(filled, spectra):
+        assert spectrum.wcs is original.wcs and not spectrum.mask.any()
+        assert u.allclose(spectrum.wcs.pixel_to_world(np.arange(30)), spectrum.spectral_axis)
+        assert u.allclose(spectrum.spectral_axis, original.spectral_axis)
+    # A spectrum read with a file's FITS WCS (a log-linear SDSS grid, a rest frequency) keeps it to itself.
+    header = {"CTYPE1": "AWAV-LOG", "CUNIT1": "Angstrom", "CRVAL1": 3800.0, "CDELT1": 1.0, "CRPIX1": 1.0,
+              "RESTFRQ": 1e14}
+    from_file = Spectrum(flux=np.ones(30) * u.Jy, wcs=WCS(header))
+    out = BadPixelImputer().fit_transform([from_file])[0]
+    assert out.wcs is not from_file.wcs and u.allclose(out.spectral_axis, from_file.spectral_axis)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import astropy.units as u
 import numpy as np
 from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
+from gwcs.wcs import WCS as GWCS
 from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
 
@@ -92,6 +93,9 @@ class SpectrumBatch(Sequence):
     ----------
     arrays : SpectralArrays
         Of kind ``'spectrum'``: flux ``(n, L)`` on ``spectral_axis`` ``(L,)``.
+    wcs : `~gwcs.wcs.WCS` or None, default=None
+        The WCS of a spectrum on this grid, for the batch's spectra to share (see
+        `spectra_on_one_grid`); None: built with the first spectrum read.
 
     Examples
     --------
@@ -106,13 +110,13 @@ class SpectrumBatch(Sequence):
     (True, 2, 2, (3, 4))
     """
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, wcs=None):
         if arrays.kind != "spectrum" or arrays.flux.ndim != 2 or arrays.spectral_axis is None:
             raise ValueError("a SpectrumBatch holds 1D spectra on one grid: SpectralArrays of kind 'spectrum' with "
                              "a 2D flux and its spectral_axis.")
         self.arrays = arrays
         self._built = [None] * len(arrays.flux)
-        self._wcs = None
+        self._wcs = wcs
 
     @property
     def flux(self):
@@ -129,9 +133,9 @@ class SpectrumBatch(Sequence):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return SpectrumBatch(_take(self.arrays, index))
+            return SpectrumBatch(_take(self.arrays, index), self._wcs)
         if isinstance(index, (list, np.ndarray)):  # integer or boolean indices, as scikit-learn's splitters give
-            return SpectrumBatch(_take(self.arrays, np.arange(len(self))[index]))
+            return SpectrumBatch(_take(self.arrays, np.arange(len(self))[index]), self._wcs)
         index = range(len(self))[index]  # negative indices; IndexError past the end
         if self._built[index] is None:
             self._built[index] = _spectrum(self.arrays, index, self._wcs)
@@ -142,6 +146,19 @@ class SpectrumBatch(Sequence):
         axis = self.arrays.spectral_axis
         return (f"<SpectrumBatch: {len(self)} spectra of {axis.shape[0]} pixels, {axis.value[0]:.6g}-"
                 f"{axis.value[-1]:.6g} {axis.unit}>")
+
+
+def lookup_table_wcs(X):
+    """The WCS specutils built for the grid of ``X``'s (first) spectrum, to share with spectra on that grid.
+
+    Only a lookup table (`~gwcs.wcs.WCS`), the kind specutils builds from a spectral axis: a file's FITS WCS
+    carries more (a rest frequency, other axes) than the grid alone.  None where there is none to share.
+    """
+    if isinstance(X, SpectrumBatch):
+        return X._wcs
+    first = X if isinstance(X, Spectrum) else X[0] if _is_spectrum_list(X) else None
+    wcs = getattr(first, "wcs", None)
+    return wcs if isinstance(wcs, GWCS) and wcs.world_n_dim == 1 else None
 
 
 def _take(arrays, index):

@@ -21,6 +21,7 @@ from ..io.convert import (
     check_finite,
     from_spectral_arrays,
     is_astropy_batch,
+    lookup_table_wcs,
     same_grid,
 )
 
@@ -262,6 +263,10 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
             _check_no_overflow(result.flux, type(self).__name__)
         if not self._keeps_astropy:
             return result.flux.astype(np.float32)
+        if result.kind == "spectrum" and result.spectral_axis is arrays.spectral_axis:
+            # Still the input's grid: its WCS serves the output spectra, which would otherwise build one
+            # (half of a spectrum's cost, and the whole of it for spectra on grids of their own).
+            return SpectrumBatch(result, lookup_table_wcs(X))
         return from_spectral_arrays(result)
 
     def _fit_arrays(self, arrays):
