@@ -264,8 +264,8 @@ class SpectralTransformer(QuantityParamsDisplayMixin, TransformerMixin, BaseEsti
         if not self._keeps_astropy:
             return result.flux.astype(np.float32)
         if result.kind == "spectrum" and result.spectral_axis is arrays.spectral_axis:
-            # Still the input's grid: its WCS serves the output spectra, which would otherwise build one
-            # (half of a spectrum's cost, and the whole of it for spectra on grids of their own).
+            # Still the input's grid: its WCS serves the output spectra, which would otherwise build one, more
+            # than half of what a spectrum costs to build (and every spectrum pays it on a grid of its own).
             return SpectrumBatch(result, lookup_table_wcs(X))
         return from_spectral_arrays(result)
 
