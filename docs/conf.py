@@ -108,7 +108,7 @@ intersphinx_mapping = {}
 # numpydoc's type words cannot be linked offline: exempt by pattern, so that a broken
 # reference to astrospecml's own API still fails the build.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|scipy|astropy|specutils|gwcs|specreduce|sklearn|skorch|torch|imblearn|dask|distributed"
+    (r"py:.*", r"(numpy|np|scipy|astropy|specutils|specreduce|sklearn|skorch|torch|imblearn|dask|distributed"
                r"|pandas|pyarrow|matplotlib|safetensors|skops)(\..*)?"),
     (r"py:.*", r"(~)?(u|units)\..*"),
     (r"py:.*", r"(pathlib|dataclasses|typing|collections|os)\..*"),

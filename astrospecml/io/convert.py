@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import astropy.units as u
 import numpy as np
 from astropy.nddata import CCDData, NDUncertainty, StdDevUncertainty
-from gwcs.wcs import WCS as GWCS
 from sklearn.utils.validation import check_array
 from specutils import Spectrum, SpectrumCollection
+from specutils.utils.wcs_utils import SpectralGWCS
 
 __all__ = ["SpectralArrays", "SpectrumBatch", "as_spectral_arrays", "check_finite", "estimator_input",
            "from_spectral_arrays", "spectra_on_one_grid", "to_array"]
@@ -93,7 +93,7 @@ class SpectrumBatch(Sequence):
     ----------
     arrays : SpectralArrays
         Of kind ``'spectrum'``: flux ``(n, L)`` on ``spectral_axis`` ``(L,)``.
-    wcs : `~gwcs.wcs.WCS` or None, default=None
+    wcs : `~specutils.utils.wcs_utils.SpectralGWCS` or None, default=None
         The WCS of a spectrum on this grid, for the batch's spectra to share (see
         `spectra_on_one_grid`); None: built with the first spectrum read.
 
@@ -151,14 +151,14 @@ class SpectrumBatch(Sequence):
 def lookup_table_wcs(X):
     """The WCS specutils built for the grid of ``X``'s (first) spectrum, to share with spectra on that grid.
 
-    Only a lookup table (`~gwcs.wcs.WCS`), the kind specutils builds from a spectral axis: a file's FITS WCS
-    carries more (a rest frequency, other axes) than the grid alone.  None where there is none to share.
+    Only the lookup table specutils builds from a spectral axis (its ``SpectralGWCS``): a WCS read from a
+    file carries more (a rest frequency, other axes) than the grid alone.  None where there is none to share.
     """
     if isinstance(X, SpectrumBatch):
         return X._wcs
     first = X if isinstance(X, Spectrum) else X[0] if _is_spectrum_list(X) else None
     wcs = getattr(first, "wcs", None)
-    return wcs if isinstance(wcs, GWCS) and wcs.world_n_dim == 1 else None
+    return wcs if isinstance(wcs, SpectralGWCS) and wcs.world_n_dim == 1 else None
 
 
 def _take(arrays, index):
