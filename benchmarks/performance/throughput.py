@@ -1,7 +1,7 @@
 """Prediction throughput of the networks: ours against the network alone, ONNX Runtime and torch.compile.
 
 Run:  python benchmarks/performance/throughput.py [--threads 2] [--pixels 512] [--networks CNN-1D EMCCNN-1D RC-Net]
-                                      [--no-compile] [--no-onnx] [--no-shipped] [--repeats 3]
+                                      [--no-compile] [--no-onnx] [--no-shipped] [--repeats 3] [--phases]
 
 First, the shipped ``spex-subtype`` pipeline (Resample, BadPixelImputer,
 SelectBand, FluxNorm and a seed ensemble of five CNN-1D) on 1,024 of the
@@ -35,6 +35,11 @@ repeated runs over about two seconds, after a warm-up; the two ONNX Runtime
 columns are the medians of ``--repeats`` such measurements, each in a fresh
 process, taken in turn.  ONNX Runtime needs
 ``pip install 'astrospecml[onnx]'``; the columns of what is missing say so.
+
+``--phases`` also times, for each network on 256 spectra, each part of
+``predict_proba`` with the ONNX Runtime backend in this process: the median
+over calls made of the parts in turn (each part where it runs, right after
+an ONNX Runtime call) beside its median over as many calls of it alone.
 """
 import argparse
 import io
@@ -103,8 +108,8 @@ def ours_onnx_rates(clf, threads):
     return {int(batch): rate for batch, rate in json.loads(child.stdout).items()}
 
 
-def best_rate(function, items, seconds=2.0):
-    """Items per second of ``function()``, best of repeated runs within ``seconds``."""
+def best_seconds(function, seconds=2.0):
+    """Seconds of ``function()``, best of repeated runs within ``seconds``."""
     function()  # warm-up: oneDNN picks its kernels on the first call
     best, spent = np.inf, 0.0
     while spent < seconds:
@@ -112,7 +117,70 @@ def best_rate(function, items, seconds=2.0):
         function()
         elapsed = time.perf_counter() - start
         best, spent = min(best, elapsed), spent + elapsed
-    return items / best
+    return best
+
+
+def best_rate(function, items, seconds=2.0):
+    """Items per second of ``function()``, best of repeated runs within ``seconds``."""
+    return items / best_seconds(function, seconds)
+
+
+def median_seconds(function, calls):
+    """Median seconds of ``function()`` over ``calls`` calls in a row, after a warm-up."""
+    function()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def phases(clf, X, calls=400):
+    """Milliseconds of each part of ``predict_proba`` with the ONNX Runtime backend: where it runs, and alone.
+
+    Where it runs: medians over ``calls`` calls made of the parts in turn, so
+    that each part follows an ONNX Runtime call as in ``predict_proba``;
+    alone: the median over as many calls of the part alone, in a row.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    from astrospecml import config_context
+    from astrospecml.classifiers import _inference
+
+    def checks():  # what predict_proba does before the network: input checks and standardisation
+        check_is_fitted(clf)
+        return clf._validate_input(X, reset=False)[0]
+
+    def session():  # the weights' check and the session's look-up
+        network, state = _inference._inference_network(clf.net_.module_)
+        return _inference._onnx_session(network, state, X.shape[1:])
+
+    def probabilities(proba):  # to float64, and predict_proba's finite check
+        proba = proba.astype(np.float64)
+        np.isfinite(proba.sum())
+        return proba
+
+    with config_context(inference_backend="onnxruntime"):
+        standardised, onnx = checks(), session()
+        proba = onnx.run(None, {"x": standardised})[0]
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            standardised = checks()
+            checked = time.perf_counter()
+            onnx = session()
+            looked_up = time.perf_counter()
+            proba = onnx.run(None, {"x": standardised})[0]
+            ran = time.perf_counter()
+            probabilities(proba)
+            times.append((checked - start, looked_up - checked, ran - looked_up, time.perf_counter() - ran))
+        alone = [median_seconds(part, calls) for part in (checks, session, lambda: onnx.run(None, {"x": standardised}),
+                                                           lambda: probabilities(proba))]
+    names = ("input checks and standardisation", "weights' check and session look-up", "ONNX Runtime",
+             "probabilities to float64")
+    return {name: {"where_it_runs_ms": float(median) * 1e3, "alone_ms": seconds * 1e3}
+            for name, median, seconds in zip(names, np.median(times, axis=0), alone)}
 
 
 def matmul_rate(size=2048):
@@ -178,6 +246,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3,
                         help="ONNX Runtime alone and ours with it, each run this many times in turn, in fresh "
                              "processes; their medians are printed (default: %(default)s)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time each part of predict_proba with the ONNX Runtime backend on 256 spectra, "
+                             "where it runs (between ONNX Runtime calls) and alone")
     parser.add_argument("--output", help="also write the rates as JSON here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -219,6 +290,14 @@ def main(argv=None):
             results.append({"network": name, "batch": batch, "network_alone": alone, "predict_proba": ours,
                             "predict_proba_onnxruntime": ours_onnx,
                             "onnx_runtime": onnx_rate, "torch_compile": compiled_rate, "ratio": ratio})
+        if args.phases and not args.no_onnx:
+            parts = phases(clf, X[:256])
+            print(f"{'':>10} at 256, ms where it runs / alone: " + ", ".join(
+                f"{part} {t['where_it_runs_ms']:.2f} / {t['alone_ms']:.2f}" for part, t in parts.items()))
+            outside = sum(t["where_it_runs_ms"] for part, t in parts.items() if part != "ONNX Runtime")
+            print(f"{'':>10} outside ONNX Runtime: {outside / sum(t['where_it_runs_ms'] for t in parts.values()):.0%}"
+                  " of a call", flush=True)
+            results.append({"network": name, "batch": 256, "phases": parts})
         if not isinstance(onnx, dict):
             print(f"{'':>10} ONNX Runtime: {onnx}")
         if not isinstance(ours_onnx_all, dict) and isinstance(onnx, dict):
