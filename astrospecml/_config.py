@@ -13,7 +13,9 @@ __all__ = ["INFERENCE_BACKENDS", "config_context", "get_config", "set_config"]
 #: What can compute a network's predictions on the CPU.
 INFERENCE_BACKENDS = ("torch", "onnxruntime")
 
-_config = {"inference_backend": os.environ.get("ASTROSPECML_INFERENCE_BACKEND", "torch")}
+_config = {"inference_backend": os.environ.get("ASTROSPECML_INFERENCE_BACKEND", "torch"),
+           "reuse_freed_memory": os.environ.get("ASTROSPECML_REUSE_FREED_MEMORY", "1").strip().lower()
+           not in ("0", "false", "no", "off")}
 
 
 def get_config():
@@ -28,6 +30,18 @@ def get_config():
         equal PyTorch's to float32 rounding.  Training, GPUs and multi-arm
         networks always use PyTorch.  Default: the environment variable
         ``ASTROSPECML_INFERENCE_BACKEND``, else ``'torch'``.
+    ``reuse_freed_memory``
+        True (default): the first prediction in PyTorch on the CPU asks
+        glibc (Linux) to keep freed blocks of up to 32 MiB, and up to 128 MiB
+        of free heap, for reuse instead of returning them to the system, so
+        that a forward pass does not fault its activations' pages in again
+        (CNN-1D fell to a third of its rate in some processes and not in
+        others; ``astrospecml/_memory.py`` has the measurement).  It
+        changes the process's allocator once, for good; a process whose user
+        tuned or replaced the allocator (``MALLOC_*``, ``GLIBC_TUNABLES``,
+        ``LD_PRELOAD``) is left alone.  False: never.  Default: the
+        environment variable ``ASTROSPECML_REUSE_FREED_MEMORY`` (``0`` for
+        False), else True.
 
     Examples
     --------
@@ -38,12 +52,14 @@ def get_config():
     return dict(_config)
 
 
-def set_config(*, inference_backend=None):
+def set_config(*, inference_backend=None, reuse_freed_memory=None):
     """Change settings for the rest of the session (None leaves one unchanged).
 
     Parameters
     ----------
     inference_backend : {'torch', 'onnxruntime'} or None
+        See :func:`get_config`.
+    reuse_freed_memory : bool or None
         See :func:`get_config`.
 
     Examples
@@ -63,6 +79,10 @@ def set_config(*, inference_backend=None):
                 raise ImportError("inference_backend='onnxruntime' needs ONNX Runtime and onnx: "
                                   "pip install 'astrospecml[onnx]'.") from None
         _config["inference_backend"] = inference_backend
+    if reuse_freed_memory is not None:
+        if not isinstance(reuse_freed_memory, bool):
+            raise ValueError(f"reuse_freed_memory must be True or False, got {reuse_freed_memory!r}.")
+        _config["reuse_freed_memory"] = reuse_freed_memory
 
 
 @contextmanager

@@ -1,4 +1,7 @@
 """How fitted networks compute predictions: pooling without gradients, and the optional ONNX Runtime backend."""
+import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -82,3 +85,57 @@ def test_a_float32_array_ready_for_the_network_is_checked_as_sklearn_would_check
         clf.predict_proba(bad)
     with pytest.raises(ValueError, match="NaN"):  # a masked array's max skips the masked NaN: sklearn sees it
         clf.predict_proba(np.ma.masked_invalid(bad))
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_cpu_prediction_keeps_freed_activations_for_reuse_unless_told_not_to(reuse, monkeypatch):
+    from astrospecml.classifiers import _inference
+
+    calls = []
+    monkeypatch.setattr(_inference, "reuse_freed_memory", lambda: calls.append(1) or True)
+    X = np.random.default_rng(0).normal(1.0, 0.1, size=(24, 32)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = CNNClassifier(channels=(4,), hidden_units=(4,), max_epochs=1, random_state=0).fit(X, np.arange(24) % 2)
+    with astrospecml.config_context(reuse_freed_memory=reuse, inference_backend="torch"):
+        clf.predict_proba(X)
+    assert bool(calls) is reuse
+    with pytest.raises(ValueError, match="True or False"):
+        astrospecml.set_config(reuse_freed_memory="yes")
+
+
+# A fresh process frees three 16 MB blocks a round (malloc'd as torch's CPU allocator does; numpy asks for huge
+# pages, which hides the count): glibc's defaults hand the heap's top back to the system each time (48 MB free,
+# above its 32 MB trim threshold by then), so every round faults its pages in again.
+FAULTS_PER_ROUND = """
+import ctypes, resource
+from astrospecml._memory import reuse_freed_memory
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes, libc.free.argtypes = ctypes.c_void_p, [ctypes.c_size_t], [ctypes.c_void_p]
+def faults_of_a_round(size=16 * 2**20):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    blocks = [libc.malloc(size) for _ in range(3)]
+    for block in blocks:
+        ctypes.memset(block, 1, size)
+    for block in blocks:
+        libc.free(block)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+default = [faults_of_a_round() for _ in range(4)][-1]
+applied = reuse_freed_memory()
+kept = [faults_of_a_round() for _ in range(4)][-1]
+print(default, applied, kept)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
+def test_kept_memory_is_reused_without_page_faults_where_glibc_would_return_it():
+    env = {name: value for name, value in os.environ.items()
+           if not (name.startswith("MALLOC_") or name in ("GLIBC_TUNABLES", "LD_PRELOAD"))}
+    child = subprocess.run([sys.executable, "-c", FAULTS_PER_ROUND], capture_output=True, text=True, env=env,
+                           check=True)
+    default, applied, kept = child.stdout.split()
+    if applied != "True":
+        pytest.skip("the C library is not glibc")
+    pages = 3 * 16 * 2**20 // os.sysconf("SC_PAGE_SIZE")
+    assert int(default) > 0.9 * pages  # the defaults: every page faulted in again
+    assert int(kept) < 0.01 * pages  # kept: reused

@@ -16,6 +16,7 @@ import torch
 from torch.nn.functional import softmax
 
 from .._config import INFERENCE_BACKENDS, get_config
+from .._memory import reuse_freed_memory
 from ..nn.folding import fold_batch_norms
 
 __all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "network_proba"]
@@ -143,6 +144,8 @@ def network_proba(module, X, batch_size=None):
         for start in range(0, n, size):
             parts.append(session.run(None, {"x": X[start:start + size]})[0])
         return (np.concatenate(parts) if len(parts) > 1 else parts[0]).astype(np.float64)
+    if device.type == "cpu" and get_config()["reuse_freed_memory"]:
+        reuse_freed_memory()  # once per process: the activations' memory is kept for the next pass
     size = batch_size or (4096 if device.type == "cuda" else CPU_PREDICT_BATCH)
     with torch.inference_mode():
         for start in range(0, n, size):
