@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "astrospecml"
 
 #: Bottom to top; a module may import from its own layer and the layers below.
 LAYERS = (
-    {"_config", "_registry", "_repr", "_steps", "_torch", "metrics", "model_selection", "io", "nn", "simulate",
-     "datasets", "persistence"},
+    {"_config", "_memory", "_registry", "_repr", "_steps", "_torch", "metrics", "model_selection", "io", "nn",
+     "simulate", "datasets", "persistence"},
     {"preprocessing", "augmentation"},
     {"classifiers"},
     {"inspection", "candidates", "novelty", "visualization"},
