@@ -147,6 +147,22 @@ def test_resample_masks_pixels_outside_a_spectrum_coverage():
     assert not out.mask[(grid > 1.05 * u.um) & (grid < 1.95 * u.um)].any()
 
 
+@pytest.mark.parametrize("method", ["linear", "flux_conserving"])
+def test_resample_counts_the_grid_pixels_each_spectrum_leaves_uncovered(method):
+    # Grid pixels at 1.0, 1.1, ..., 2.0 um.  The count reaches the message that names an imputer.
+    grid = np.round(np.linspace(1.0, 2.0, 11), 10) * u.um
+    inside = make_spectrum(40, 1.25, 1.75)
+    on_grid_pixels = make_spectrum(40, 1.2, 1.8)  # ends exactly on grid pixels, which are covered
+    stored_red_to_blue = Spectrum(flux=inside.flux[::-1], spectral_axis=inside.spectral_axis[::-1])
+    covering = make_spectrum(40, 0.9, 2.1)
+    out = Resample(grid=grid, method=method).fit_transform([inside, on_grid_pixels, stored_red_to_blue, covering])
+    assert [m["n_uncovered_pixels"] for m in out.arrays.meta] == [6, 4, 6, 0]
+    # Linear interpolation fills exactly the covered pixels; the flux-conserving map also leaves the edge bins
+    # that stick out of the first or last input bin.
+    if method == "linear":
+        assert list(np.isnan(out.arrays.flux).sum(axis=1)) == [6, 4, 6, 0]
+
+
 def test_resample_does_not_spread_masked_pixels_into_neighbours_silently():
     mask = np.zeros(100, bool)
     mask[50] = True

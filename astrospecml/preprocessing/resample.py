@@ -217,6 +217,7 @@ class Resample(SpectralTransformer):
         plans = {}  # one resampling plan per distinct input axis: a survey's files share a handful of grids
         fluxes, sigmas, units, metas = [], [], [], []
         grid_unit = self.grid_.unit
+        grid_low, grid_high = self.grid_.value[0], self.grid_.value[-1]  # an increasing grid (fit checks it)
         for i, (axis, flux, mask, sigma, unit, meta) in enumerate(records):
             if axis.unit == grid_unit:  # the usual case, and unit conversion costs 0.1 ms a spectrum
                 axis = axis.value
@@ -230,10 +231,13 @@ class Resample(SpectralTransformer):
             if len(axis) < 2:  # no bin width to conserve flux over, nothing to interpolate between
                 raise ValueError(f"spectrum {i} has {len(axis)} pixel; resampling needs at least two.")
             order = _ascending_order(axis)
-            if axis.max() < self.grid_.value.min() or axis.min() > self.grid_.value.max():
+            # A monotonic axis's ends are its extremes: no pass over it (a spectrum of a few hundred pixels
+            # paid more for four reductions than for its interpolation).
+            low, high = axis[order][0], axis[order][-1]
+            if high < grid_low or low > grid_high:
                 raise ValueError(
-                    f"spectrum {i} ({axis.min():.5g}-{axis.max():.5g} {grid_unit}) does not overlap the "
-                    f"resampling grid ({self.grid_.min():.5g}-{self.grid_.max():.5g})."
+                    f"spectrum {i} ({low:.5g}-{high:.5g} {grid_unit}) does not overlap the "
+                    f"resampling grid ({grid_low:.5g}-{grid_high:.5g} {grid_unit})."
                 )
             flux = flux.astype(np.float64)
             if mask is not None:
@@ -261,8 +265,9 @@ class Resample(SpectralTransformer):
             return [Spectrum(flux=f * unit, spectral_axis=self.grid_, mask=~np.isfinite(f), meta=meta,
                              uncertainty=None if e is None else StdDevUncertainty(_no_data_as_nan(e)))
                     for f, e, unit, meta in zip(fluxes, sigmas, units, metas)]
+        sigma = _stack(sigmas, np.nan)
         return SpectrumBatch(SpectralArrays(
-            flux=flux, uncertainty=_stack([None if e is None else _no_data_as_nan(e) for e in sigmas], np.nan),
+            flux=flux, uncertainty=None if sigma is None else _no_data_as_nan(sigma),
             mask=~np.isfinite(flux), spectral_axis=self.grid_,
             unit=units[0], kind="spectrum", meta=metas))
 
@@ -337,9 +342,12 @@ class _ResamplingPlan:
         self.method = method
         self.axis = axis
         self.grid = grid
-        self.n_uncovered = int(np.sum((grid.value < axis.min()) | (grid.value > axis.max())))
+        self.grid_values = grid.value  # a Quantity's value is a new view at each read
+        # Grid pixels below the axis's first value or above its last (both increasing): two binary searches.
+        self.n_uncovered = int(np.searchsorted(self.grid_values, axis[0], side="left")
+                               + len(grid) - np.searchsorted(self.grid_values, axis[-1], side="right"))
         if method == "flux_conserving":
-            self.weights, self.outside = _overlap_weights(axis, grid.value)
+            self.weights, self.outside = _overlap_weights(axis, self.grid_values)
             self.squared = self.weights.multiply(self.weights).tocsr()
 
     def __call__(self, flux, sigma, unit):
@@ -354,7 +362,7 @@ class _ResamplingPlan:
             new_sigma[self.outside] = np.nan
             return new_flux, new_sigma
         if self.method == "linear":
-            grid = self.grid.value
+            grid = self.grid_values
             new_flux = np.interp(grid, self.axis, flux, left=np.nan, right=np.nan)
             new_sigma = None if sigma is None else np.interp(grid, self.axis, sigma, left=np.nan, right=np.nan)
             return new_flux, new_sigma
