@@ -32,7 +32,7 @@ def get_config():
         ``ASTROSPECML_INFERENCE_BACKEND``, else ``'torch'``.
     ``reuse_freed_memory``
         True (default): the first prediction in PyTorch on the CPU asks
-        glibc (Linux) to keep freed blocks of up to 32 MiB, and up to 128 MiB
+        glibc (Linux) to keep freed blocks of up to 256 MiB, and up to 512 MiB
         of free heap, for reuse instead of returning them to the system, so
         that a forward pass does not fault its activations' pages in again
         (CNN-1D fell to a third of its rate in some processes and not in
