@@ -14,12 +14,14 @@ COMMON_PARAMETERS = """max_epochs : int, default=100
     predict_batch_size : int or None, default=None
         Spectra per batch in `predict_proba` and `predict`, which run the
         network directly, batch after batch, without skorch's loop.  None
-        takes 256 on the CPU and 4096 on a GPU.  Only memory and speed
-        depend on it: on 2 CPU threads (2026-12-02), ``predict_proba`` on
-        1,024 spectra of 512 pixels ran CNN-1D at 45,300 spectra/s in
-        batches of 256 against 11,200 in one batch of 1,024 (its activations
-        then leave the caches), RC-Net at 11,800 against 5,000, EMCCNN-1D at
-        117,700 against 109,500.
+        takes 4096 on a GPU and, on the CPU, 1,024 spectra of up to 512
+        pixels, fewer of longer ones (2**19 input values a batch), never
+        fewer than 256.  Only memory and speed depend on it: on 2 CPU
+        threads (2026-12-03), ``predict_proba`` on 2,048 spectra ran CNN-1D
+        by default at 122,000-126,000 spectra/s against 103,000-110,000 in
+        batches of 256 on 171 pixels, and at 42,900-43,300 against
+        37,500-39,000 on 512 pixels; EMCCNN-1D and RC-Net gained 2-3 % on
+        512 pixels, and nothing changed on 1,024 (512 a batch).
     lr : float, default=1e-3
         Learning rate.
     lr_schedule : {'plateau'} or None, default=None

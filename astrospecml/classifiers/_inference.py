@@ -19,11 +19,15 @@ from .._config import INFERENCE_BACKENDS, get_config
 from .._memory import reuse_freed_memory
 from ..nn.folding import fold_batch_norms
 
-__all__ = ["CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "inference_network", "network_proba"]
+__all__ = ["CPU_PASS_VALUES", "CPU_PREDICT_BATCH", "ORT_PREDICT_BATCH", "cpu_predict_batch", "inference_network",
+           "network_proba"]
 
-#: Spectra per forward pass in prediction on the CPU: past about 256, CNN-1D's and RC-Net's activations leave
-#: the caches and their rate falls by 2-4 times (``predict_batch_size`` documents the measurement).
-CPU_PREDICT_BATCH = 256
+#: Input values (spectra times pixels) per forward pass in prediction on the CPU, within `CPU_PREDICT_BATCH`:
+#: short spectra go in larger batches, which spend less of a pass in Python (``predict_batch_size`` documents
+#: the measurement).
+CPU_PASS_VALUES = 2**19
+#: Fewest and most spectra per forward pass on the CPU.
+CPU_PREDICT_BATCH = (256, 1024)
 
 #: Spectra per ONNX Runtime call: on 1,024 spectra, calls of 128 or of 256 ran CNN-1D, EMCCNN-1D and RC-Net
 #: 1.2-1.5 times faster than one call (2 threads); on 256, one call was the fastest for RC-Net.
@@ -115,6 +119,30 @@ def _onnx_session(network, state, sample_shape):
     return session
 
 
+def cpu_predict_batch(X):
+    """Spectra per forward pass on the CPU for input ``X``: `CPU_PASS_VALUES` values, within `CPU_PREDICT_BATCH`.
+
+    Parameters
+    ----------
+    X : ndarray or `skorch.helper.SliceDict` of them
+        Input as the network takes it (a dict of arms for multi-arm networks).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [cpu_predict_batch(np.zeros((1, pixels), np.float32)) for pixels in (171, 512, 1024, 3700)]
+    [1024, 1024, 512, 256]
+    """
+    arms = X.values() if not isinstance(X, np.ndarray) else [X]
+    values = sum(int(np.prod(arm.shape[1:])) for arm in arms)
+    fewest, most = CPU_PREDICT_BATCH
+    return int(min(max(CPU_PASS_VALUES // max(values, 1), fewest), most))
+
+
 def network_proba(module, X, batch_size=None):
     """Softmax of ``module``'s output on standardised input ``X``, ``batch_size`` inputs at a time.
 
@@ -125,7 +153,7 @@ def network_proba(module, X, batch_size=None):
     X : ndarray of float32 or `skorch.helper.SliceDict` of them
         Input as the network takes it (a dict of arms for multi-arm networks).
     batch_size : int or None
-        Inputs per forward pass; None: 4096 on a GPU, `CPU_PREDICT_BATCH` on the CPU
+        Inputs per forward pass; None: 4096 on a GPU, `cpu_predict_batch` on the CPU
         (`ORT_PREDICT_BATCH` with ONNX Runtime).
 
     Returns
@@ -146,7 +174,7 @@ def network_proba(module, X, batch_size=None):
         return (np.concatenate(parts) if len(parts) > 1 else parts[0]).astype(np.float64)
     if device.type == "cpu" and get_config()["reuse_freed_memory"]:
         reuse_freed_memory()  # once per process: the activations' memory is kept for the next pass
-    size = batch_size or (4096 if device.type == "cuda" else CPU_PREDICT_BATCH)
+    size = batch_size or (4096 if device.type == "cuda" else cpu_predict_batch(X))
     with torch.inference_mode():
         for start in range(0, n, size):
             if arms:

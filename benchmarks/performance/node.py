@@ -88,7 +88,7 @@ def _rate(function, items, device, seconds):
 def inference_rates(device, n_spectra, seconds):
     """Network alone (float32, bf16) and predict_proba, spectra per second, for each of `NETWORKS`."""
     from astrospecml.classifiers import CNNClassifier, EMCCNNClassifier
-    from astrospecml.classifiers._inference import inference_network
+    from astrospecml.classifiers._inference import cpu_predict_batch, inference_network
 
     rng = np.random.default_rng(0)
     X = rng.normal(1.0, 0.1, size=(n_spectra, 1024)).astype(np.float32)
@@ -102,7 +102,7 @@ def inference_rates(device, n_spectra, seconds):
         network = inference_network(clf.net_.module_)
         standardised, _ = clf._validate_input(X, reset=False)
         x = torch.as_tensor(standardised).to(device)
-        size = clf.predict_batch_size or (4096 if device == "cuda" else 256)
+        size = clf.predict_batch_size or (4096 if device == "cuda" else cpu_predict_batch(standardised))
 
         def network_alone(autocast=False):
             with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16, enabled=autocast):
