@@ -24,7 +24,7 @@ def get_config():
     ``inference_backend``
         ``'torch'`` (default) or ``'onnxruntime'``: what runs a fitted
         network's forward pass in ``predict_proba`` on the CPU.  ONNX Runtime
-        (``pip install astrospecml[onnx]``) ran our networks 1.2-2.0 times as
+        (``pip install astrospecml[onnx]``) ran our networks 1.2-1.9 times as
         fast as PyTorch on 2 CPU threads (``benchmarks/performance/throughput.py``); the
         network is exported once per fitted network and its probabilities
         equal PyTorch's to float32 rounding.  Training, GPUs and multi-arm
