@@ -1,12 +1,11 @@
 """Freed activations kept for the next forward pass, where the C library is glibc (Linux).
 
 A network's forward pass on the CPU allocates its activations (16 MB a layer
-for CNN-1D on 256 spectra of 1,024 pixels, 60 MB on 256 of 3,700, about a
-LAMOST spectrum's length) and
-frees them at the end.  glibc serves blocks that large by mapping fresh
-memory, or returns the top of its heap to the system once more than a few
-tens of MB lie free there; either way the next pass faults every page in
-again.  Measured with CNN-1D on 4,096 spectra of 1,024 pixels (2 threads):
+for CNN-1D on 256 spectra of 1,024 pixels, 60 MB on 256 of 3,700 pixels,
+about a LAMOST spectrum's length) and frees them at the end.  glibc serves
+blocks that large by mapping fresh memory, or returns the top of its heap
+to the system once more than a few tens of MB lie free there; either way
+the next pass faults every page in again.  Measured with CNN-1D on 4,096 spectra of 1,024 pixels (2 threads):
 261,120 page faults a call and 7,900-8,700 spectra per second, against none
 and 18,400-23,400 with the memory kept.  Whether a process falls into that
 depends on how its heap happens to lie, so the rate of the same call moved
