@@ -5,18 +5,19 @@ for CNN-1D on 256 spectra of 1,024 pixels, 60 MB on 256 of 3,700 pixels,
 about a LAMOST spectrum's length) and frees them at the end.  glibc serves
 blocks that large by mapping fresh memory, or returns the top of its heap
 to the system once more than a few tens of MB lie free there; either way
-the next pass faults every page in again.  Measured with CNN-1D on 4,096 spectra of 1,024 pixels (2 threads):
-261,120 page faults a call and 7,900-8,700 spectra per second, against none
-and 18,400-23,400 with the memory kept.  Whether a process falls into that
-depends on how its heap happens to lie, so the rate of the same call moved
-by three times from one process to the next.  :func:`reuse_freed_memory`
-raises glibc's two thresholds (``mallopt``) so that blocks of up to 256 MiB
-come from the heap and up to 512 MiB of free heap stay mapped: the memory
-is reused by the process, not returned.  A block of 32 MiB or more was
-mapped afresh at each pass with glibc's largest automatic threshold
-(CNN-1D on 1,024 spectra of 512 pixels: 21,600 spectra per second against
-48,800 with these thresholds; on 256 spectra of 3,700 pixels, 4,500 against
-5,900).
+the next pass faults every page in again.  Measured with CNN-1D on 4,096
+spectra of 1,024 pixels (2 threads): 261,120 page faults a call and
+7,900-8,700 spectra per second, against none and 18,400-23,400 with the
+memory kept.  Whether a process falls into that depends on how its heap
+happens to lie, so the rate of the same call moved by three times from one
+process to the next.  :func:`reuse_freed_memory` raises glibc's two
+thresholds (``mallopt``) so that blocks of up to 256 MiB come from the heap
+and up to 512 MiB of free heap stay mapped: the memory is reused by the
+process, not returned.  Under a threshold of 32 MiB, glibc's largest
+automatic one and this module's first setting, a block of 32 MiB or more
+was still mapped afresh at each pass (CNN-1D on 1,024 spectra of 512
+pixels: 21,600 spectra per second against 48,800 with these thresholds; on
+256 spectra of 3,700 pixels, 4,500 against 5,900).
 """
 import ctypes
 import os
