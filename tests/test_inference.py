@@ -13,9 +13,12 @@ from astrospecml.classifiers import CNNClassifier, EMCCNNClassifier, RCNetClassi
 from astrospecml.nn.blocks import WindowMaxPool2d
 
 
-@pytest.mark.parametrize("window", [(1, 2), (1, 8), (2, 3), (4, 4)])
-def test_window_pooling_without_gradients_is_torch_pooling_bit_for_bit(window):
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("window", [(1, 2), (1, 8), (2, 3), (4, 4), (3, 12)])
+def test_window_pooling_without_gradients_is_torch_pooling_bit_for_bit(window, channels_last):
     x = torch.randn(5, 3, 9, 35)
+    if channels_last:  # the networks' layout
+        x = x.contiguous(memory_format=torch.channels_last)
     x[0, 1, 2, 3] = float("nan")  # NaN wins a window, as in torch's pooling
     x[1, 0, 0, :4] = float("-inf")
     pool = WindowMaxPool2d(window, stride=window)
