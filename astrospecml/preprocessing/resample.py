@@ -230,10 +230,13 @@ class Resample(SpectralTransformer):
                 )
             if len(axis) < 2:  # no bin width to conserve flux over, nothing to interpolate between
                 raise ValueError(f"spectrum {i} has {len(axis)} pixel; resampling needs at least two.")
+            # Resamplers need an increasing axis: a descending one (frequency or wavenumber
+            # against a wavelength grid, or files stored red to blue) is reversed.
             order = _ascending_order(axis)
+            axis = axis[order]
             # A monotonic axis's ends are its extremes: no pass over it (a spectrum of a few hundred pixels
             # paid more for four reductions than for its interpolation).
-            low, high = axis[order][0], axis[order][-1]
+            low, high = axis[0], axis[-1]
             if high < grid_low or low > grid_high:
                 raise ValueError(
                     f"spectrum {i} ({low:.5g}-{high:.5g} {grid_unit}) does not overlap the "
@@ -243,9 +246,7 @@ class Resample(SpectralTransformer):
             if mask is not None:
                 # Bad pixels must not leak into their neighbours' resampled values.
                 flux = np.where(mask, np.nan, flux)
-            # Resamplers need an increasing axis: a descending one (frequency or wavenumber
-            # against a wavelength grid, or files stored red to blue) is reversed.
-            flux, axis = flux[order], axis[order]
+            flux = flux[order]
             sigma = None if sigma is None else np.asarray(sigma)[order]
             key = (len(axis), axis.tobytes())
             if key not in plans:
